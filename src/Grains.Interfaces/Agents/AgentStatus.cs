@@ -1,0 +1,11 @@
+namespace Acd.Agents;
+
+public enum AgentStatus
+{
+    LoggedOut = 0,
+    NotReady,
+    Ready,
+    Reserved,
+    OnCall,
+    WrapUp,
+}

@@ -1,0 +1,92 @@
+using System.Collections.Immutable;
+using Acd.Common;
+using Acd.Events;
+
+namespace Acd.Agents;
+
+/// <summary>
+/// One agent (key: agent id). Owns the agent's state machine and is the single arbiter of
+/// which call the agent gets: <see cref="TryReserveAsync"/> never grants two calls at once.
+/// </summary>
+/// <remarks>
+/// Methods that other grains call while they themselves wait (reserve, connect, hold, end, release)
+/// are marked <see cref="AlwaysInterleaveAttribute"/> and change state synchronously, so grain-to-grain
+/// call chains cannot deadlock and each transition is still atomic.
+/// </remarks>
+[Alias("acd.IAgentGrain")]
+public interface IAgentGrain : IGrainWithStringKey
+{
+    /// <summary>Creates or updates the agent's profile.</summary>
+    [Alias("Configure")]
+    Task<Result> ConfigureAsync(AgentProfile profile);
+
+    /// <summary>Removes the agent. Refused while the agent is logged in.</summary>
+    [Alias("Delete")]
+    Task<Result> DeleteAsync();
+
+    [Alias("Get"), AlwaysInterleave]
+    Task<AgentSnapshot> GetAsync();
+
+    [Alias("GetHistory"), AlwaysInterleave]
+    Task<ImmutableArray<AgentStateChange>> GetHistoryAsync();
+
+    /// <summary>LoggedOut -> NotReady("login").</summary>
+    [Alias("Login")]
+    Task<Result> LoginAsync();
+
+    /// <summary>Logs out now, or after the current call and wrap-up.</summary>
+    [Alias("Logout")]
+    Task<Result> LogoutAsync();
+
+    /// <summary>NotReady/WrapUp -> Ready; then takes the best waiting call across the agent's queues.</summary>
+    [Alias("Ready")]
+    Task<Result> SetReadyAsync();
+
+    /// <summary>Ready/NotReady -> NotReady(reason); during a call it takes effect after the call and wrap-up.</summary>
+    [Alias("NotReady")]
+    Task<Result> SetNotReadyAsync(string reasonCode);
+
+    /// <summary>Ends wrap-up early; the agent goes Ready (or to a pending Not Ready / logout).</summary>
+    [Alias("EndWrapUp")]
+    Task<Result> EndWrapUpAsync();
+
+    /// <summary>Ready -> Reserved(call) for the given lease. The only way an agent gets a call.</summary>
+    [Alias("TryReserve"), AlwaysInterleave]
+    Task<Result> TryReserveAsync(string callId, TimeSpan lease);
+
+    /// <summary>Reserved(call) -> Ready or NotReady, per the release reason.</summary>
+    [Alias("ReleaseReservation"), AlwaysInterleave]
+    Task<Result> ReleaseReservationAsync(string callId, ReservationRelease reason);
+
+    /// <summary>Reserved(call) -> OnCall: the agent answered.</summary>
+    [Alias("Connect"), AlwaysInterleave]
+    Task<Result> ConnectAsync(string callId);
+
+    /// <summary>Marks the agent's current call as held or resumed.</summary>
+    [Alias("SetHeld"), AlwaysInterleave]
+    Task<Result> SetHeldAsync(string callId, bool held);
+
+    /// <summary>OnCall -> WrapUp(timer), or straight on if wrap-up is zero.</summary>
+    [Alias("EndCall"), AlwaysInterleave]
+    Task<Result> EndCallAsync(string callId, TimeSpan wrapUp);
+
+    /// <summary>
+    /// If Ready, takes the best waiting call across the agent's queues. Sent one-way by the agent to
+    /// itself after a transition made inside another grain's call chain, and by queues as a safety sweep.
+    /// </summary>
+    [Alias("FindWork"), OneWay]
+    Task FindWorkAsync();
+
+    /// <summary>Records or refreshes a phone registration; an expiry in the past removes it.</summary>
+    [Alias("RegisterDevice")]
+    Task<Result> RegisterDeviceAsync(DeviceBinding binding);
+
+    [Alias("UnregisterDevice")]
+    Task<Result> UnregisterDeviceAsync(string contact);
+
+    [Alias("Subscribe"), AlwaysInterleave]
+    Task SubscribeAsync(IAcdObserver observer);
+
+    [Alias("Unsubscribe"), AlwaysInterleave]
+    Task UnsubscribeAsync(IAcdObserver observer);
+}

@@ -1,0 +1,18 @@
+namespace Acd.Agents;
+
+/// <summary>Reason codes the system itself uses; operators add their own through configuration.</summary>
+public static class ReasonCodes
+{
+    public const string Login = "login";
+    public const string NoAnswer = "no answer";
+    public const string Rejected = "rejected";
+    public const string Supervisor = "supervisor";
+    public const string Break = "break";
+    public const string Lunch = "lunch";
+    public const string Meeting = "meeting";
+    public const string Training = "training";
+
+    public static readonly IReadOnlyList<string> System = [Login, NoAnswer, Rejected, Supervisor];
+
+    public static readonly IReadOnlyList<string> Defaults = [Break, Lunch, Meeting, Training];
+}

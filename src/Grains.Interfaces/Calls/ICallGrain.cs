@@ -1,0 +1,71 @@
+using Acd.Common;
+using Acd.Events;
+
+namespace Acd.Calls;
+
+/// <summary>
+/// One call (key: call id). Decides what happens to the call; the SIP edge (or a CTI integration)
+/// executes it. Owns the ring-no-answer and max-wait timers.
+/// </summary>
+[Alias("acd.ICallGrain")]
+public interface ICallGrain : IGrainWithStringKey
+{
+    /// <summary>Arrived -> Queued in <see cref="CallInfo.QueueId"/>; offered at once if an agent is Ready.</summary>
+    [Alias("StartInbound")]
+    Task<Result<CallSnapshot>> StartInboundAsync(CallInfo info);
+
+    /// <summary>An outbound call placed for an agent (click-to-dial or dialled from the agent's phone).</summary>
+    [Alias("StartOutbound")]
+    Task<Result<CallSnapshot>> StartOutboundAsync(string agentId, CallInfo info);
+
+    [Alias("Get"), AlwaysInterleave]
+    Task<CallSnapshot> GetAsync();
+
+    /// <summary>Queue matching offers the call to a reserved agent. Refused if the call is no longer waiting.</summary>
+    [Alias("Offer")]
+    Task<Result> OfferAsync(string agentId, TimeSpan ringTimeout);
+
+    /// <summary>Offered(agent) -> Connected; for outbound calls: the far end answered.</summary>
+    [Alias("Answer")]
+    Task<Result> AnswerAsync(string agentId);
+
+    /// <summary>The offered agent declined: the call goes back to the head of its queue.</summary>
+    [Alias("Reject")]
+    Task<Result> RejectAsync(string agentId);
+
+    [Alias("Hold")]
+    Task<Result> HoldAsync();
+
+    [Alias("Unhold")]
+    Task<Result> UnholdAsync();
+
+    [Alias("Hangup")]
+    Task<Result> HangupAsync(HangupSide side, string? reason = null);
+
+    /// <summary>Ends a call that could not be carried (leg failure, no route). Idempotent.</summary>
+    [Alias("Fail")]
+    Task<Result> FailAsync(string reason);
+
+    /// <summary>Blind transfer happens at once; attended enters Transferring until completed or cancelled.</summary>
+    [Alias("Transfer")]
+    Task<Result> TransferAsync(TransferTarget target, TransferMode mode);
+
+    [Alias("CompleteTransfer")]
+    Task<Result> CompleteTransferAsync();
+
+    [Alias("CancelTransfer")]
+    Task<Result> CancelTransferAsync();
+
+    /// <summary>Records DTMF digits sent on the call and tells the edge to play them.</summary>
+    [Alias("SendDtmf")]
+    Task<Result> SendDtmfAsync(string digits);
+
+    [Alias("SetCustomer")]
+    Task<Result> SetCustomerAsync(CustomerSnapshot customer);
+
+    [Alias("Subscribe"), AlwaysInterleave]
+    Task SubscribeAsync(IAcdObserver observer);
+
+    [Alias("Unsubscribe"), AlwaysInterleave]
+    Task UnsubscribeAsync(IAcdObserver observer);
+}

@@ -1,0 +1,89 @@
+using System.Collections.Immutable;
+
+namespace Acd.Queues;
+
+/// <summary>A call waiting in a queue. <see cref="JoinedAt"/> is the original join time, kept across re-queues.</summary>
+[GenerateSerializer, Immutable, Alias("acd.QueuedCall")]
+public sealed record QueuedCall(
+    [property: Id(0)] string CallId,
+    [property: Id(1)] int Priority,
+    [property: Id(2)] DateTimeOffset JoinedAt,
+    [property: Id(3)] string? Ani)
+{
+    /// <summary>Priority first (higher wins), then the longest wait.</summary>
+    public static readonly IComparer<QueuedCall> Order = Comparer<QueuedCall>.Create((a, b) =>
+    {
+        var byPriority = b.Priority.CompareTo(a.Priority);
+        if (byPriority != 0)
+        {
+            return byPriority;
+        }
+
+        var byJoin = a.JoinedAt.CompareTo(b.JoinedAt);
+        return byJoin != 0 ? byJoin : string.CompareOrdinal(a.CallId, b.CallId);
+    });
+}
+
+/// <summary>What a queue knows about one of its agents, kept fresh by the agent grain.</summary>
+[GenerateSerializer, Immutable, Alias("acd.QueueMember")]
+public sealed record QueueMember(
+    [property: Id(0)] string AgentId,
+    [property: Id(1)] bool IsReady,
+    [property: Id(2)] bool IsLoggedIn,
+    [property: Id(3)] DateTimeOffset IdleSince,
+    [property: Id(4)] int CallsHandled,
+    [property: Id(5)] ImmutableDictionary<string, int> Skills,
+    [property: Id(6)] bool HasDevice);
+
+/// <summary>Result of entering a queue: offered at once to an agent, or waiting.</summary>
+[GenerateSerializer, Immutable, Alias("acd.EnqueueOutcome")]
+public sealed record EnqueueOutcome(
+    [property: Id(0)] string? OfferedAgentId,
+    [property: Id(1)] QueueConfig Config,
+    [property: Id(2)] int Position);
+
+/// <summary>The best waiting call a queue has for a given agent, with the terms to offer it.</summary>
+[GenerateSerializer, Immutable, Alias("acd.CallCandidate")]
+public sealed record CallCandidate(
+    [property: Id(0)] string QueueId,
+    [property: Id(1)] QueuedCall Call,
+    [property: Id(2)] TimeSpan RingTimeout);
+
+public enum CallOutcomeKind
+{
+    Answered = 0,
+    Abandoned,
+    Overflowed,
+    Failed,
+}
+
+/// <summary>How a call left the queue, for the queue's statistics.</summary>
+[GenerateSerializer, Immutable, Alias("acd.CallOutcome")]
+public sealed record CallOutcome(
+    [property: Id(0)] string CallId,
+    [property: Id(1)] CallOutcomeKind Kind,
+    [property: Id(2)] TimeSpan Wait,
+    [property: Id(3)] DateTimeOffset At);
+
+/// <summary>Live statistics. Counts, service level and ASA cover the sliding window ending at <see cref="At"/>.</summary>
+[GenerateSerializer, Immutable, Alias("acd.QueueStats")]
+public sealed record QueueStats(
+    [property: Id(0)] int Waiting,
+    [property: Id(1)] TimeSpan LongestWait,
+    [property: Id(2)] int Offered,
+    [property: Id(3)] int Answered,
+    [property: Id(4)] int Abandoned,
+    [property: Id(5)] int Overflowed,
+    [property: Id(6)] double? ServiceLevelPercent,
+    [property: Id(7)] TimeSpan AverageSpeedOfAnswer,
+    [property: Id(8)] int ReadyAgents,
+    [property: Id(9)] int LoggedInAgents,
+    [property: Id(10)] TimeSpan Window,
+    [property: Id(11)] DateTimeOffset At);
+
+[GenerateSerializer, Immutable, Alias("acd.QueueSnapshot")]
+public sealed record QueueSnapshot(
+    [property: Id(0)] string QueueId,
+    [property: Id(1)] QueueConfig? Config,
+    [property: Id(2)] ImmutableArray<QueuedCall> Waiting,
+    [property: Id(3)] QueueStats Stats);
