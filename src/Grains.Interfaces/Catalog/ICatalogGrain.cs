@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Acd.Common;
 
-namespace Acd.Directory;
+namespace Acd.Catalog;
 
 /// <summary>
 /// The cluster-wide index (singleton key <see cref="CatalogKeys.Default"/>): which agents and queues exist,

@@ -1,0 +1,13 @@
+using Acd.Silo.Hosting;
+using Orleans.Dashboard;
+
+// A standalone silo for cluster mode: grains, dashboard and health, no frontend features.
+var builder = WebApplication.CreateBuilder(args);
+builder.AddAcdSilo();
+builder.Services.AddHealthChecks();
+
+var app = builder.Build();
+app.MapHealthChecks("/health/live");
+app.MapHealthChecks("/health/ready");
+app.MapOrleansDashboard("/dashboard");
+app.Run();
