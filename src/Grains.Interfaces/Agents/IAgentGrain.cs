@@ -54,6 +54,13 @@ public interface IAgentGrain : IGrainWithStringKey
     [Alias("TryReserve"), AlwaysInterleave]
     Task<Result> TryReserveAsync(string callId, TimeSpan lease);
 
+    /// <summary>
+    /// Ready/NotReady -> Reserved(call) for an outbound call the agent places. Afterwards the agent
+    /// returns to the state it came from (Ready, or Not Ready with its reason).
+    /// </summary>
+    [Alias("ReserveForOutbound"), AlwaysInterleave]
+    Task<Result> ReserveForOutboundAsync(string callId);
+
     /// <summary>Reserved(call) -> Ready or NotReady, per the release reason.</summary>
     [Alias("ReleaseReservation"), AlwaysInterleave]
     Task<Result> ReleaseReservationAsync(string callId, ReservationRelease reason);

@@ -47,6 +47,8 @@ public enum CallCommandKind
     TransferOut,
     /// <summary>Tear down all legs.</summary>
     Hangup,
+    /// <summary>Place an outbound call: ring the agent's phone, then the destination (the call's DNIS).</summary>
+    PlaceOutbound,
 }
 
 [GenerateSerializer, Immutable, Alias("acd.QueueChanged")]

@@ -2,13 +2,18 @@ using System.Collections.Immutable;
 
 namespace Acd.Queues;
 
-/// <summary>A call waiting in a queue. <see cref="JoinedAt"/> is the original join time, kept across re-queues.</summary>
+/// <summary>
+/// A call waiting in a queue. <see cref="JoinedAt"/> is the original join time, kept across re-queues.
+/// <see cref="RequiresDevice"/> is set for calls whose media the SIP edge carries: only agents with a
+/// registered phone may take them (CTI-reported calls reach any agent).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("acd.QueuedCall")]
 public sealed record QueuedCall(
     [property: Id(0)] string CallId,
     [property: Id(1)] int Priority,
     [property: Id(2)] DateTimeOffset JoinedAt,
-    [property: Id(3)] string? Ani)
+    [property: Id(3)] string? Ani,
+    [property: Id(4)] bool RequiresDevice = false)
 {
     /// <summary>Priority first (higher wins), then the longest wait.</summary>
     public static readonly IComparer<QueuedCall> Order = Comparer<QueuedCall>.Create((a, b) =>

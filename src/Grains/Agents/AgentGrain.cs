@@ -1,0 +1,440 @@
+using System.Collections.Immutable;
+using Acd.Agents;
+using Acd.Calls;
+using Acd.Catalog;
+using Acd.Common;
+using Acd.Events;
+using Acd.Grains.Hosting;
+using Acd.Grains.Infrastructure;
+using Acd.Grains.Reporting;
+using Acd.Queues;
+using Microsoft.Extensions.Logging;
+
+namespace Acd.Grains.Agents;
+
+public sealed partial class AgentGrain : Grain, IAgentGrain
+{
+    /// <summary>How much longer than the ring timeout a reservation lives, so the call's own RONA timer normally ends it first.</summary>
+    public static readonly TimeSpan LeaseGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long an outbound call may ring before the agent's reservation lapses.</summary>
+    public static readonly TimeSpan OutboundLease = TimeSpan.FromMinutes(2);
+
+    private readonly IPersistentState<AgentState> _state;
+    private readonly SerialStateWriter<AgentState> _writer;
+    private readonly TimeProvider _time;
+    private readonly EventChannel _events;
+    private readonly ILogger<AgentGrain> _logger;
+    private IGrainTimer? _leaseTimer;
+    private IGrainTimer? _wrapUpTimer;
+    private IGrainTimer? _deviceTimer;
+
+    /// <summary>Set while the agent is claiming a call from a queue, so no other queue reserves it meanwhile.</summary>
+    private bool _claiming;
+
+    public AgentGrain(
+        [PersistentState("agent", AcdStorage.GrainState)] IPersistentState<AgentState> state,
+        TimeProvider time,
+        IReportingSink reporting,
+        ILogger<AgentGrain> logger)
+    {
+        _state = state;
+        _writer = new SerialStateWriter<AgentState>(state);
+        _time = time;
+        _logger = logger;
+        _events = new EventChannel(logger, reporting);
+    }
+
+    private string AgentId => this.GetPrimaryKeyString();
+
+    private AgentState S => _state.State;
+
+    private DateTimeOffset Now => _time.GetUtcNow();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Status == AgentStatus.Reserved && S.LeaseExpiresAt is { } lease)
+        {
+            ArmLeaseTimer(lease);
+        }
+
+        if (S.Status == AgentStatus.WrapUp && S.WrapUpEndsAt is { } wrapUpEnd)
+        {
+            ArmWrapUpTimer(wrapUpEnd);
+        }
+
+        ArmDeviceTimer();
+        return Task.CompletedTask;
+    }
+
+    // ---- profile ------------------------------------------------------------------------------
+
+    public async Task<Result> ConfigureAsync(AgentProfile profile)
+    {
+        if (ValidateProfile(profile) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var previousQueues = S.Profile?.Queues ?? [];
+        var isNew = S.Profile is null;
+        S.Profile = profile with { Queues = [.. profile.Queues.Distinct(StringComparer.Ordinal)] };
+        if (isNew)
+        {
+            S.StateSince = Now;
+            S.IdleSince = Now;
+        }
+
+        var dropped = previousQueues.Except(S.Profile.Queues, StringComparer.Ordinal).ToList();
+        await Task.WhenAll(
+            _writer.WriteAsync(),
+            GrainFactory.GetGrain<ICatalogGrain>(CatalogKeys.Default).AddAgentAsync(AgentId),
+            Task.WhenAll(dropped.Select(q => GrainFactory.GetGrain<IQueueGrain>(q).RemoveMemberAsync(AgentId))),
+            NotifyQueuesAsync());
+        PublishChange(null);
+        return Result.Ok;
+    }
+
+    public async Task<Result> DeleteAsync()
+    {
+        if (S.Profile is null)
+        {
+            return Result.Fail(AcdError.NotFound, $"Agent '{AgentId}' does not exist.");
+        }
+
+        if (S.Status != AgentStatus.LoggedOut)
+        {
+            return Result.Fail(AcdError.IllegalTransition, $"Agent '{AgentId}' is {S.Status}; log out before deleting.");
+        }
+
+        var queues = S.Profile.Queues;
+        await Task.WhenAll(
+            GrainFactory.GetGrain<ICatalogGrain>(CatalogKeys.Default).RemoveAgentAsync(AgentId),
+            Task.WhenAll(queues.Select(q => GrainFactory.GetGrain<IQueueGrain>(q).RemoveMemberAsync(AgentId))));
+        S.Profile = null;
+        S.Devices.Clear();
+        PublishChange(null);
+        await _writer.ClearAsync();
+        DeactivateOnIdle();
+        return Result.Ok;
+    }
+
+    public Task<AgentSnapshot> GetAsync() => Task.FromResult(Snapshot());
+
+    public Task<ImmutableArray<AgentStateChange>> GetHistoryAsync() => Task.FromResult(S.History.ToImmutableArray());
+
+    // ---- agent commands -----------------------------------------------------------------------
+
+    public async Task<Result> LoginAsync()
+    {
+        if (NotConfigured() is { } missing)
+        {
+            return missing;
+        }
+
+        if (S.Status != AgentStatus.LoggedOut)
+        {
+            return Illegal("log in", "already logged in");
+        }
+
+        Transition(AgentStatus.NotReady, ReasonCodes.Login, callId: null);
+        await SaveAndNotifyAsync();
+        return Result.Ok;
+    }
+
+    public async Task<Result> LogoutAsync()
+    {
+        if (NotConfigured() is { } missing)
+        {
+            return missing;
+        }
+
+        switch (S.Status)
+        {
+            case AgentStatus.LoggedOut:
+                return Illegal("log out", "not logged in");
+            case AgentStatus.Ready or AgentStatus.NotReady:
+                Transition(AgentStatus.LoggedOut, null, null);
+                break;
+            default:
+                // Mid-call: finish the call (and wrap-up) first, then log out.
+                S.PendingLogout = true;
+                PublishChange(null);
+                break;
+        }
+
+        await SaveAndNotifyAsync();
+        return Result.Ok;
+    }
+
+    public async Task<Result> SetReadyAsync()
+    {
+        if (NotConfigured() is { } missing)
+        {
+            return missing;
+        }
+
+        switch (S.Status)
+        {
+            case AgentStatus.Ready:
+                return Result.Ok;
+            case AgentStatus.NotReady:
+                Transition(AgentStatus.Ready, null, null);
+                await SaveAndNotifyAsync();
+                await FindWorkCoreAsync();
+                return Result.Ok;
+            case AgentStatus.WrapUp:
+                S.PendingReasonCode = null;
+                S.PendingLogout = false;
+                await FinishWrapUpAsync();
+                return Result.Ok;
+            case AgentStatus.Reserved or AgentStatus.OnCall when S.PendingReasonCode is not null || S.PendingLogout:
+                // Cancels a Not Ready/logout the agent asked for earlier in this call.
+                S.PendingReasonCode = null;
+                S.PendingLogout = false;
+                PublishChange(null);
+                await _writer.WriteAsync();
+                return Result.Ok;
+            default:
+                return Illegal("go Ready", S.Status == AgentStatus.LoggedOut ? "not logged in" : "on a call");
+        }
+    }
+
+    public async Task<Result> SetNotReadyAsync(string reasonCode)
+    {
+        if (NotConfigured() is { } missing)
+        {
+            return missing;
+        }
+
+        var reason = reasonCode?.Trim() ?? string.Empty;
+        var known = await GrainFactory.GetGrain<ICatalogGrain>(CatalogKeys.Default).GetReasonCodesAsync();
+        if (!known.Contains(reason, StringComparer.OrdinalIgnoreCase))
+        {
+            return Result.Fail(AcdError.InvalidArgument, $"Unknown reason code '{reason}'. Known: {string.Join(", ", known)}.");
+        }
+
+        reason = known.First(k => string.Equals(k, reason, StringComparison.OrdinalIgnoreCase));
+        switch (S.Status)
+        {
+            case AgentStatus.LoggedOut:
+                return Illegal("go Not Ready", "not logged in");
+            case AgentStatus.NotReady when S.ReasonCode == reason:
+                return Result.Ok;
+            case AgentStatus.Ready or AgentStatus.NotReady:
+                Transition(AgentStatus.NotReady, reason, null);
+                break;
+            default:
+                // During a call the request waits for the call and wrap-up to end.
+                S.PendingReasonCode = reason;
+                PublishChange(null);
+                break;
+        }
+
+        await SaveAndNotifyAsync();
+        return Result.Ok;
+    }
+
+    public async Task<Result> EndWrapUpAsync()
+    {
+        if (NotConfigured() is { } missing)
+        {
+            return missing;
+        }
+
+        if (S.Status != AgentStatus.WrapUp)
+        {
+            return Illegal("end wrap-up", $"not in wrap-up ({S.Status})");
+        }
+
+        await FinishWrapUpAsync();
+        return Result.Ok;
+    }
+
+    // ---- the reservation lease (called by queues and calls) -----------------------------------
+
+    public async Task<Result> TryReserveAsync(string callId, TimeSpan lease)
+    {
+        if (NotConfigured() is { } missing)
+        {
+            return missing;
+        }
+
+        if (S.Status != AgentStatus.Ready || _claiming)
+        {
+            return Result.Fail(AcdError.Busy, $"Agent '{AgentId}' is {S.Status}.");
+        }
+
+        Reserve(callId, lease, outbound: false);
+        await SaveAndNotifyAsync();
+        return Result.Ok;
+    }
+
+    public async Task<Result> ReserveForOutboundAsync(string callId)
+    {
+        if (NotConfigured() is { } missing)
+        {
+            return missing;
+        }
+
+        if (S.Status is not (AgentStatus.Ready or AgentStatus.NotReady) || _claiming)
+        {
+            return Result.Fail(AcdError.Busy, $"Agent '{AgentId}' is {S.Status}.");
+        }
+
+        if (S.Status == AgentStatus.NotReady)
+        {
+            // Come back to the same Not Ready reason after the outbound call.
+            S.PendingReasonCode ??= S.ReasonCode;
+        }
+
+        Reserve(callId, OutboundLease, outbound: true);
+        await SaveAndNotifyAsync();
+        return Result.Ok;
+    }
+
+    public async Task<Result> ReleaseReservationAsync(string callId, ReservationRelease reason)
+    {
+        if (S.Status != AgentStatus.Reserved || S.CallId != callId)
+        {
+            return Result.Fail(AcdError.Conflict, $"Agent '{AgentId}' holds no reservation for call '{callId}'.");
+        }
+
+        switch (reason)
+        {
+            case ReservationRelease.NoAnswer:
+                EnterNotReadyOrLogout(ReasonCodes.NoAnswer);
+                break;
+            case ReservationRelease.Rejected:
+                EnterNotReadyOrLogout(ReasonCodes.Rejected);
+                break;
+            default:
+                AfterCall();
+                break;
+        }
+
+        await SaveAndNotifyAsync();
+        ScheduleFindWork();
+        return Result.Ok;
+    }
+
+    public async Task<Result> ConnectAsync(string callId)
+    {
+        if (S.Status == AgentStatus.OnCall && S.CallId == callId)
+        {
+            return Result.Ok;
+        }
+
+        if (S.Status != AgentStatus.Reserved || S.CallId != callId)
+        {
+            return Illegal("connect", $"no reservation for call '{callId}' ({S.Status})");
+        }
+
+        StopTimer(ref _leaseTimer);
+        S.LeaseExpiresAt = null;
+        S.CallConnected = true;
+        Transition(AgentStatus.OnCall, null, callId);
+        await SaveAndNotifyAsync();
+        return Result.Ok;
+    }
+
+    public async Task<Result> SetHeldAsync(string callId, bool held)
+    {
+        if (S.Status != AgentStatus.OnCall || S.CallId != callId)
+        {
+            return Illegal(held ? "hold" : "resume", $"not on call '{callId}'");
+        }
+
+        if (S.OnHold != held)
+        {
+            S.OnHold = held;
+            PublishChange(null);
+            await _writer.WriteAsync();
+        }
+
+        return Result.Ok;
+    }
+
+    public async Task<Result> EndCallAsync(string callId, TimeSpan wrapUp)
+    {
+        if (S.CallId != callId || S.Status is not (AgentStatus.OnCall or AgentStatus.Reserved or AgentStatus.WrapUp))
+        {
+            return Result.Fail(AcdError.Conflict, $"Agent '{AgentId}' is not on call '{callId}'.");
+        }
+
+        switch (S.Status)
+        {
+            case AgentStatus.WrapUp:
+                return Result.Ok;
+            case AgentStatus.Reserved:
+                // The call ended before it was answered.
+                StopTimer(ref _leaseTimer);
+                AfterCall();
+                break;
+            case AgentStatus.OnCall when wrapUp > TimeSpan.Zero:
+                S.CallsHandled++;
+                S.OnHold = false;
+                var endsAt = Now + wrapUp;
+                S.WrapUpEndsAt = endsAt;
+                Transition(AgentStatus.WrapUp, null, callId);
+                ArmWrapUpTimer(endsAt);
+                break;
+            default:
+                S.CallsHandled++;
+                AfterCall();
+                break;
+        }
+
+        await SaveAndNotifyAsync();
+        ScheduleFindWork();
+        return Result.Ok;
+    }
+
+    public Task FindWorkAsync() => FindWorkCoreAsync();
+
+    // ---- devices ------------------------------------------------------------------------------
+
+    public async Task<Result> RegisterDeviceAsync(DeviceBinding binding)
+    {
+        if (NotConfigured() is { } missing)
+        {
+            return missing;
+        }
+
+        if (string.IsNullOrWhiteSpace(binding.Contact))
+        {
+            return Result.Fail(AcdError.InvalidArgument, "A device binding needs a contact.");
+        }
+
+        S.Devices.RemoveAll(d => d.Contact == binding.Contact);
+        if (binding.ExpiresAt > Now)
+        {
+            S.Devices.Add(binding);
+        }
+
+        await DevicesChangedAsync();
+        return Result.Ok;
+    }
+
+    public async Task<Result> UnregisterDeviceAsync(string contact)
+    {
+        if (S.Devices.RemoveAll(d => d.Contact == contact) > 0)
+        {
+            await DevicesChangedAsync();
+        }
+
+        return Result.Ok;
+    }
+
+    public Task SubscribeAsync(IAcdObserver observer)
+    {
+        _events.Subscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    public Task UnsubscribeAsync(IAcdObserver observer)
+    {
+        _events.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,267 @@
+using Acd.Agents;
+using Acd.Calls;
+using Acd.Common;
+using Acd.Events;
+using Acd.Grains.Agents;
+using Acd.Queues;
+using Microsoft.Extensions.Logging;
+
+namespace Acd.Grains.Calls;
+
+public sealed partial class CallGrain
+{
+    /// <summary>
+    /// Puts the call in line at <paramref name="joinedAt"/> (its original join time on a re-queue) and takes
+    /// the agent the queue reserved, if one was Ready.
+    /// </summary>
+    private async Task<Result> EnterQueueAsync(string queueId, DateTimeOffset joinedAt, bool newQueue)
+    {
+        var info = S.Info!;
+        S.QueueId = queueId;
+        S.AgentId = null;
+        S.QueuedAt ??= Now;
+        S.JoinedAt = joinedAt;
+        if (newQueue || S.EnteredQueueAt is null)
+        {
+            S.EnteredQueueAt = Now;
+        }
+
+        SetStatus(CallStatus.Queued);
+        var outcome = await Queue(queueId).EnqueueAsync(
+            new QueuedCall(CallId, info.Priority, joinedAt, info.Ani, RequiresDevice: info.EdgeId is not null));
+        if (!outcome.IsSuccess)
+        {
+            return Result.Fail(outcome.Error, outcome.Message ?? "The queue refused the call.");
+        }
+
+        var config = outcome.Value!.Config;
+        S.RingTimeoutSeconds = config.RingTimeoutSeconds;
+        S.WrapUpSeconds = config.WrapUpSeconds;
+        S.MaxWaitSeconds = config.MaxWaitSeconds;
+        S.OverflowQueueId = config.OverflowQueueId;
+        if (outcome.Value.OfferedAgentId is { } agentId)
+        {
+            ApplyOffer(agentId, config.RingTimeout);
+        }
+        else
+        {
+            ArmMaxWaitTimer();
+        }
+
+        await _writer.WriteAsync();
+        return Result.Ok;
+    }
+
+    private void ApplyOffer(string agentId, TimeSpan ringTimeout)
+    {
+        StopTimer(ref _maxWaitTimer);
+        S.AgentId = agentId;
+        S.FirstAgentId ??= agentId;
+        S.OfferedAt = Now;
+        S.OfferCount++;
+        S.OfferExpiresAt = Now + ringTimeout;
+        SetStatus(CallStatus.Offered);
+        Command(CallCommandKind.RingAgent, agentId, ((int)ringTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        ArmRingTimer(S.OfferExpiresAt.Value);
+    }
+
+    /// <summary>The offer ended unanswered (RONA or reject): free the agent, stop its phone, and get back in line.</summary>
+    private async Task RingEndedAsync(ReservationRelease why)
+    {
+        StopTimer(ref _ringTimer);
+        var agentId = S.AgentId!;
+        S.OfferExpiresAt = null;
+        await Agent(agentId).ReleaseReservationAsync(CallId, why);
+        Command(CallCommandKind.CancelAgent, agentId, why.ToString());
+        if (IsOutbound || S.QueueId is null)
+        {
+            await EndAsync(CallDisposition.NotAnswered, why == ReservationRelease.NoAnswer ? "no answer" : "declined");
+            return;
+        }
+
+        LogRequeued(agentId, why);
+        var requeued = await EnterQueueAsync(S.QueueId, S.JoinedAt ?? Now, newQueue: false);
+        if (!requeued.IsSuccess)
+        {
+            await EndAsync(CallDisposition.Failed, requeued.Message);
+        }
+    }
+
+    /// <summary>Frees whatever the call holds (queue place, agent reservation, agent) and says how it ended.</summary>
+    private async Task<CallDisposition> ReleaseEverythingAsync(bool failed)
+    {
+        StopTimer(ref _ringTimer);
+        StopTimer(ref _maxWaitTimer);
+        switch (S.Status)
+        {
+            case CallStatus.Arrived:
+                return CallDisposition.Abandoned;
+            case CallStatus.Queued:
+                if (S.QueueId is { } queueId)
+                {
+                    await Queue(queueId).RemoveAsync(CallId);
+                    await RecordQueueOutcomeAsync(failed ? CallOutcomeKind.Failed : CallOutcomeKind.Abandoned);
+                }
+
+                return CallDisposition.Abandoned;
+            case CallStatus.Offered:
+                await Agent(S.AgentId!).ReleaseReservationAsync(CallId, ReservationRelease.CallGone);
+                Command(CallCommandKind.CancelAgent, S.AgentId, "caller gone");
+                if (IsOutbound)
+                {
+                    return CallDisposition.NotAnswered;
+                }
+
+                await RecordQueueOutcomeAsync(failed ? CallOutcomeKind.Failed : CallOutcomeKind.Abandoned);
+                return CallDisposition.Abandoned;
+            default:
+                CloseHold();
+                if (S.ConsultAgentId is { } consult)
+                {
+                    await FreeConsultAgentAsync(consult);
+                    S.ConsultAgentId = null;
+                }
+
+                if (S.AgentId is { } agentId)
+                {
+                    await Agent(agentId).EndCallAsync(CallId, TimeSpan.FromSeconds(S.WrapUpSeconds));
+                }
+
+                return CallDisposition.Answered;
+        }
+    }
+
+    private async Task EndAsync(CallDisposition disposition, string? reason)
+    {
+        StopTimer(ref _ringTimer);
+        StopTimer(ref _maxWaitTimer);
+        S.Disposition = disposition;
+        S.EndReason = reason;
+        S.EndedAt = Now;
+        S.OfferExpiresAt = null;
+        S.PendingTransfer = null;
+        SetStatus(CallStatus.Ended);
+        Command(CallCommandKind.Hangup, S.AgentId, disposition.ToString());
+        await _writer.WriteAsync();
+    }
+
+    private Task RecordQueueOutcomeAsync(CallOutcomeKind kind) =>
+        S.QueueId is { } queueId && !IsOutbound
+            ? Queue(queueId).RecordOutcomeAsync(new CallOutcome(CallId, kind, WaitInQueue(), Now))
+            : Task.CompletedTask;
+
+    private TimeSpan WaitInQueue() => Now - (S.EnteredQueueAt ?? S.ArrivedAt ?? Now);
+
+    // ---- timers -------------------------------------------------------------------------------
+
+    private void ArmRingTimer(DateTimeOffset at)
+    {
+        StopTimer(ref _ringTimer);
+        _ringTimer = this.RegisterGrainTimer(OnRingTimeoutAsync, Options(at));
+    }
+
+    private async Task OnRingTimeoutAsync(CancellationToken cancellationToken)
+    {
+        StopTimer(ref _ringTimer);
+        if (S.Status == CallStatus.Offered && S.OfferExpiresAt is { } end && end <= Now)
+        {
+            await RingEndedAsync(ReservationRelease.NoAnswer);
+        }
+    }
+
+    private void ArmMaxWaitTimer()
+    {
+        StopTimer(ref _maxWaitTimer);
+        if (S.MaxWaitSeconds > 0 && S.EnteredQueueAt is { } entered)
+        {
+            _maxWaitTimer = this.RegisterGrainTimer(OnMaxWaitAsync, Options(entered + TimeSpan.FromSeconds(S.MaxWaitSeconds)));
+        }
+    }
+
+    /// <summary>Max wait reached: move to the overflow queue, or end the call if the queue has none.</summary>
+    private async Task OnMaxWaitAsync(CancellationToken cancellationToken)
+    {
+        StopTimer(ref _maxWaitTimer);
+        if (S.Status != CallStatus.Queued || S.QueueId is not { } queueId)
+        {
+            return;
+        }
+
+        if (!await Queue(queueId).RemoveAsync(CallId))
+        {
+            // An agent claimed the call in the meantime; its offer is on the way.
+            return;
+        }
+
+        await RecordQueueOutcomeAsync(CallOutcomeKind.Overflowed);
+        if (S.OverflowQueueId is { } overflow && overflow != queueId)
+        {
+            LogOverflow(queueId, overflow);
+            S.OverflowedFrom = queueId;
+            var moved = await EnterQueueAsync(overflow, S.JoinedAt ?? Now, newQueue: true);
+            if (moved.IsSuccess)
+            {
+                return;
+            }
+
+            await EndAsync(CallDisposition.Failed, $"overflow to '{overflow}' failed: {moved.Message}");
+            return;
+        }
+
+        await EndAsync(CallDisposition.Overflowed, "max wait reached");
+    }
+
+    private GrainTimerCreationOptions Options(DateTimeOffset at)
+    {
+        var due = at - Now;
+        return new GrainTimerCreationOptions
+        {
+            DueTime = due > TimeSpan.Zero ? due : TimeSpan.Zero,
+            Period = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    private static void StopTimer(ref IGrainTimer? timer)
+    {
+        timer?.Dispose();
+        timer = null;
+    }
+
+    // ---- state and events ---------------------------------------------------------------------
+
+    private void CloseHold()
+    {
+        if (S.HeldSince is { } since)
+        {
+            S.TotalHold += Now - since;
+            S.HeldSince = null;
+        }
+    }
+
+    private void SetStatus(CallStatus status)
+    {
+        var previous = S.Status;
+        S.Status = status;
+        Publish(previous);
+    }
+
+    private void Publish(CallStatus previous) => _events.Publish(new CallChanged(Now, Snapshot(), previous));
+
+    private void Command(CallCommandKind kind, string? agentId, string? argument) =>
+        _events.Publish(new CallCommand(Now, CallId, kind, agentId, argument));
+
+    private CallSnapshot Snapshot() => new(
+        CallId, S.Info, S.Status, S.Disposition, S.QueueId, S.AgentId, S.ArrivedAt, S.QueuedAt, S.JoinedAt,
+        S.OfferedAt, S.ConnectedAt, S.EndedAt, S.HeldSince, S.TotalHold, S.OfferCount, S.OverflowedFrom,
+        S.PendingTransfer, S.EndReason, S.OfferExpiresAt, S.FirstAgentId);
+
+    private Result Illegal(string action, string why) =>
+        Result.Fail(S.Info is null ? AcdError.NotFound : AcdError.IllegalTransition,
+            S.Info is null ? $"Call '{CallId}' does not exist." : $"Call '{CallId}' cannot {action}: {why} ({S.Status}).");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Offer to agent {AgentId} ended ({Why}); call back in line at its original place")]
+    private partial void LogRequeued(string agentId, ReservationRelease why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Max wait reached in queue {QueueId}; overflowing to {OverflowQueueId}")]
+    private partial void LogOverflow(string queueId, string overflowQueueId);
+}

@@ -1,0 +1,151 @@
+using Acd.Agents;
+using Acd.Calls;
+using Acd.Common;
+using Acd.Events;
+using Acd.Grains.Agents;
+
+namespace Acd.Grains.Calls;
+
+public sealed partial class CallGrain
+{
+    public async Task<Result> TransferAsync(TransferTarget target, TransferMode mode)
+    {
+        if (S.Status is not (CallStatus.Connected or CallStatus.Held) || S.AgentId is not { } agentId)
+        {
+            return Illegal("be transferred", "it is not connected");
+        }
+
+        if (target is null || string.IsNullOrWhiteSpace(target.Value))
+        {
+            return Result.Fail(AcdError.InvalidArgument, "A transfer needs a target.");
+        }
+
+        if (target.Kind == TransferTargetKind.Agent && target.Value == agentId)
+        {
+            return Result.Fail(AcdError.InvalidArgument, "A call cannot be transferred to the agent already on it.");
+        }
+
+        if (target.Kind == TransferTargetKind.Agent)
+        {
+            // Hold the target agent first so a failed transfer changes nothing.
+            var reserved = await Agent(target.Value).TryReserveAsync(CallId, RingTimeout() + AgentGrain.LeaseGrace);
+            if (!reserved.IsSuccess)
+            {
+                return reserved;
+            }
+        }
+
+        if (mode == TransferMode.Blind)
+        {
+            await HandOverAsync(agentId, target);
+            return Result.Ok;
+        }
+
+        S.StatusBeforeTransfer = S.Status;
+        S.PendingTransfer = target;
+        S.ConsultAgentId = target.Kind == TransferTargetKind.Agent ? target.Value : null;
+        SetStatus(CallStatus.Transferring);
+        if (S.ConsultAgentId is { } consult)
+        {
+            Command(CallCommandKind.RingAgent, consult, ((int)RingTimeout().TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        await _writer.WriteAsync();
+        return Result.Ok;
+    }
+
+    public async Task<Result> CompleteTransferAsync()
+    {
+        if (S.Status != CallStatus.Transferring || S.PendingTransfer is not { } target || S.AgentId is not { } agentId)
+        {
+            return Illegal("complete a transfer", "no attended transfer is in progress");
+        }
+
+        if (target.Kind == TransferTargetKind.Agent)
+        {
+            // The consulted agent is already talking: it takes the call without ringing again.
+            var consult = S.ConsultAgentId!;
+            var connected = await Agent(consult).ConnectAsync(CallId);
+            if (!connected.IsSuccess)
+            {
+                return connected;
+            }
+
+            CloseHold();
+            await Agent(agentId).EndCallAsync(CallId, TimeSpan.FromSeconds(S.WrapUpSeconds));
+            S.AgentId = consult;
+            S.ConsultAgentId = null;
+            S.PendingTransfer = null;
+            SetStatus(CallStatus.Connected);
+            await _writer.WriteAsync();
+            return Result.Ok;
+        }
+
+        S.PendingTransfer = null;
+        await HandOverAsync(agentId, target);
+        return Result.Ok;
+    }
+
+    public async Task<Result> CancelTransferAsync()
+    {
+        if (S.Status != CallStatus.Transferring)
+        {
+            return Illegal("cancel a transfer", "no attended transfer is in progress");
+        }
+
+        if (S.ConsultAgentId is { } consult)
+        {
+            await FreeConsultAgentAsync(consult);
+            Command(CallCommandKind.CancelAgent, consult, "transfer cancelled");
+        }
+
+        S.ConsultAgentId = null;
+        S.PendingTransfer = null;
+        SetStatus(S.StatusBeforeTransfer == CallStatus.Held ? CallStatus.Held : CallStatus.Connected);
+        await _writer.WriteAsync();
+        return Result.Ok;
+    }
+
+    /// <summary>The current agent leaves the call (into wrap-up) and the call goes where the transfer points.</summary>
+    private async Task HandOverAsync(string agentId, TransferTarget target)
+    {
+        CloseHold();
+        await Agent(agentId).EndCallAsync(CallId, TimeSpan.FromSeconds(S.WrapUpSeconds));
+        S.ConsultAgentId = null;
+        S.PendingTransfer = null;
+        switch (target.Kind)
+        {
+            case TransferTargetKind.Agent:
+                S.AgentId = null;
+                ApplyOffer(target.Value, RingTimeout());
+                await _writer.WriteAsync();
+                break;
+            case TransferTargetKind.Queue:
+                var entered = await EnterQueueAsync(target.Value, Now, newQueue: true);
+                if (!entered.IsSuccess)
+                {
+                    await EndAsync(CallDisposition.Failed, $"transfer to queue '{target.Value}' failed: {entered.Message}");
+                }
+
+                break;
+            default:
+                Command(CallCommandKind.TransferOut, agentId, target.Value);
+                S.AgentId = agentId;
+                await EndAsync(CallDisposition.Transferred, $"transferred to {target.Value}");
+                break;
+        }
+    }
+
+    /// <summary>The consulted agent may still be ringing (reserved) or already talking (on call).</summary>
+    private async Task FreeConsultAgentAsync(string consult)
+    {
+        var released = await Agent(consult).ReleaseReservationAsync(CallId, ReservationRelease.CallGone);
+        if (!released.IsSuccess)
+        {
+            await Agent(consult).EndCallAsync(CallId, TimeSpan.Zero);
+        }
+    }
+
+    private TimeSpan RingTimeout() =>
+        TimeSpan.FromSeconds(S.RingTimeoutSeconds > 0 ? S.RingTimeoutSeconds : Acd.Queues.QueueConfig.DefaultRingTimeoutSeconds);
+}

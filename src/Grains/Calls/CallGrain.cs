@@ -1,0 +1,337 @@
+using Acd.Agents;
+using Acd.Calls;
+using Acd.Common;
+using Acd.Events;
+using Acd.Grains.Agents;
+using Acd.Grains.Hosting;
+using Acd.Grains.Infrastructure;
+using Acd.Grains.Reporting;
+using Acd.Queues;
+using Microsoft.Extensions.Logging;
+
+namespace Acd.Grains.Calls;
+
+public sealed partial class CallGrain : Grain, ICallGrain
+{
+    /// <summary>How long an outbound call may ring at the far end before it counts as not answered.</summary>
+    public static readonly TimeSpan OutboundRingTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly IPersistentState<CallState> _state;
+    private readonly SerialStateWriter<CallState> _writer;
+    private readonly TimeProvider _time;
+    private readonly EventChannel _events;
+    private readonly ILogger<CallGrain> _logger;
+    private IGrainTimer? _ringTimer;
+    private IGrainTimer? _maxWaitTimer;
+
+    public CallGrain(
+        [PersistentState("call", AcdStorage.GrainState)] IPersistentState<CallState> state,
+        TimeProvider time,
+        IReportingSink reporting,
+        ILogger<CallGrain> logger)
+    {
+        _state = state;
+        _writer = new SerialStateWriter<CallState>(state);
+        _time = time;
+        _logger = logger;
+        _events = new EventChannel(logger, reporting);
+    }
+
+    private string CallId => this.GetPrimaryKeyString();
+
+    private CallState S => _state.State;
+
+    private DateTimeOffset Now => _time.GetUtcNow();
+
+    private bool IsOutbound => S.Info?.Direction == CallDirection.Outbound;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Status == CallStatus.Offered && S.OfferExpiresAt is { } ringEnd)
+        {
+            ArmRingTimer(ringEnd);
+        }
+
+        if (S.Status == CallStatus.Queued)
+        {
+            ArmMaxWaitTimer();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // ---- start --------------------------------------------------------------------------------
+
+    public async Task<Result<CallSnapshot>> StartInboundAsync(CallInfo info)
+    {
+        if (S.Info is not null)
+        {
+            return Result.Fail(AcdError.Conflict, $"Call '{CallId}' has already started.");
+        }
+
+        if (string.IsNullOrWhiteSpace(info.QueueId))
+        {
+            return Result.Fail(AcdError.InvalidArgument, "An inbound call needs a queue.");
+        }
+
+        if (info.Direction == CallDirection.Outbound)
+        {
+            return Result.Fail(AcdError.InvalidArgument, "Use StartOutbound for outbound calls.");
+        }
+
+        S.Info = info;
+        S.ArrivedAt = Now;
+        Publish(CallStatus.Arrived);
+        var entered = await EnterQueueAsync(info.QueueId, Now, newQueue: true);
+        if (!entered.IsSuccess)
+        {
+            await EndAsync(CallDisposition.Failed, entered.Message);
+            return entered;
+        }
+
+        return Result<CallSnapshot>.Ok(Snapshot());
+    }
+
+    public async Task<Result<CallSnapshot>> StartOutboundAsync(string agentId, CallInfo info)
+    {
+        if (S.Info is not null)
+        {
+            return Result.Fail(AcdError.Conflict, $"Call '{CallId}' has already started.");
+        }
+
+        if (string.IsNullOrWhiteSpace(info.Dnis))
+        {
+            return Result.Fail(AcdError.InvalidArgument, "An outbound call needs a destination.");
+        }
+
+        var reserved = await Agent(agentId).ReserveForOutboundAsync(CallId);
+        if (!reserved.IsSuccess)
+        {
+            return reserved;
+        }
+
+        S.Info = info with { Direction = CallDirection.Outbound };
+        S.ArrivedAt = Now;
+        S.AgentId = agentId;
+        S.FirstAgentId = agentId;
+        S.OfferedAt = Now;
+        S.OfferCount = 1;
+        S.OfferExpiresAt = Now + OutboundRingTimeout;
+        var previous = S.Status;
+        S.Status = CallStatus.Offered;
+        Publish(previous);
+        Command(CallCommandKind.PlaceOutbound, agentId, info.Dnis);
+        ArmRingTimer(S.OfferExpiresAt.Value);
+        await _writer.WriteAsync();
+        return Result<CallSnapshot>.Ok(Snapshot());
+    }
+
+    public Task<CallSnapshot> GetAsync() => Task.FromResult(Snapshot());
+
+    // ---- offer / answer -----------------------------------------------------------------------
+
+    public async Task<Result> OfferAsync(string agentId, TimeSpan ringTimeout)
+    {
+        if (S.Status != CallStatus.Queued)
+        {
+            return Result.Fail(AcdError.Conflict, $"Call '{CallId}' is {S.Status}, not waiting.");
+        }
+
+        ApplyOffer(agentId, ringTimeout);
+        await _writer.WriteAsync();
+        return Result.Ok;
+    }
+
+    public async Task<Result> AnswerAsync(string agentId)
+    {
+        if (S.Status is CallStatus.Connected or CallStatus.Held && S.AgentId == agentId)
+        {
+            return Result.Ok;
+        }
+
+        if (S.Status == CallStatus.Transferring && S.ConsultAgentId == agentId)
+        {
+            // The consulted agent picked up: it is on the call now, the transfer completes later.
+            return await Agent(agentId).ConnectAsync(CallId);
+        }
+
+        if (S.Status != CallStatus.Offered || S.AgentId != agentId)
+        {
+            return Illegal("be answered", $"it is not offered to agent '{agentId}'");
+        }
+
+        var connected = await Agent(agentId).ConnectAsync(CallId);
+        if (!connected.IsSuccess)
+        {
+            return connected;
+        }
+
+        StopTimer(ref _ringTimer);
+        StopTimer(ref _maxWaitTimer);
+        S.OfferExpiresAt = null;
+        var firstAnswer = S.ConnectedAt is null;
+        S.ConnectedAt ??= Now;
+        SetStatus(CallStatus.Connected);
+        if (firstAnswer && !IsOutbound && S.QueueId is { } queueId)
+        {
+            await Queue(queueId).RecordOutcomeAsync(new CallOutcome(CallId, CallOutcomeKind.Answered, WaitInQueue(), Now));
+        }
+
+        await _writer.WriteAsync();
+        return Result.Ok;
+    }
+
+    public async Task<Result> RejectAsync(string agentId)
+    {
+        if (S.Status != CallStatus.Offered || S.AgentId != agentId)
+        {
+            return Illegal("be rejected", $"it is not offered to agent '{agentId}'");
+        }
+
+        await RingEndedAsync(ReservationRelease.Rejected);
+        return Result.Ok;
+    }
+
+    // ---- in call ------------------------------------------------------------------------------
+
+    public async Task<Result> HoldAsync()
+    {
+        if (S.Status == CallStatus.Held)
+        {
+            return Result.Ok;
+        }
+
+        if (S.Status != CallStatus.Connected || S.AgentId is not { } agentId)
+        {
+            return Illegal("be held", "it is not connected");
+        }
+
+        var held = await Agent(agentId).SetHeldAsync(CallId, true);
+        if (!held.IsSuccess)
+        {
+            return held;
+        }
+
+        S.HeldSince = Now;
+        SetStatus(CallStatus.Held);
+        Command(CallCommandKind.Hold, agentId, null);
+        await _writer.WriteAsync();
+        return Result.Ok;
+    }
+
+    public async Task<Result> UnholdAsync()
+    {
+        if (S.Status == CallStatus.Connected)
+        {
+            return Result.Ok;
+        }
+
+        if (S.Status != CallStatus.Held || S.AgentId is not { } agentId)
+        {
+            return Illegal("be resumed", "it is not on hold");
+        }
+
+        var resumed = await Agent(agentId).SetHeldAsync(CallId, false);
+        if (!resumed.IsSuccess)
+        {
+            return resumed;
+        }
+
+        CloseHold();
+        SetStatus(CallStatus.Connected);
+        Command(CallCommandKind.Unhold, agentId, null);
+        await _writer.WriteAsync();
+        return Result.Ok;
+    }
+
+    public async Task<Result> SendDtmfAsync(string digits)
+    {
+        if (S.Status is not (CallStatus.Connected or CallStatus.Held or CallStatus.Transferring))
+        {
+            return Illegal("send DTMF", "it is not connected");
+        }
+
+        if (string.IsNullOrEmpty(digits) || digits.Length > 32 || !digits.All(IsDtmf))
+        {
+            return Result.Fail(AcdError.InvalidArgument, "DTMF digits must be 1-32 of 0-9, *, #, A-D.");
+        }
+
+        Command(CallCommandKind.SendDtmf, S.AgentId, digits.ToUpperInvariant());
+        await Task.CompletedTask;
+        return Result.Ok;
+    }
+
+    public async Task<Result> SetCustomerAsync(CustomerSnapshot customer)
+    {
+        if (S.Info is null)
+        {
+            return Result.Fail(AcdError.NotFound, $"Call '{CallId}' does not exist.");
+        }
+
+        S.Info = S.Info with { Customer = customer };
+        Publish(S.Status);
+        await _writer.WriteAsync();
+        return Result.Ok;
+    }
+
+    // ---- ending -------------------------------------------------------------------------------
+
+    public async Task<Result> HangupAsync(HangupSide side, string? reason = null)
+    {
+        if (S.Info is null)
+        {
+            return Result.Fail(AcdError.NotFound, $"Call '{CallId}' does not exist.");
+        }
+
+        if (S.Status == CallStatus.Ended)
+        {
+            return Result.Ok;
+        }
+
+        if (S.Status == CallStatus.Offered && side == HangupSide.Agent && !IsOutbound)
+        {
+            // An agent hanging up a ringing offer declines it; the caller stays in line.
+            await RingEndedAsync(ReservationRelease.Rejected);
+            return Result.Ok;
+        }
+
+        var failed = side == HangupSide.System;
+        var disposition = await ReleaseEverythingAsync(failed);
+        await EndAsync(failed ? CallDisposition.Failed : disposition, reason ?? $"{side} hung up");
+        return Result.Ok;
+    }
+
+    public async Task<Result> FailAsync(string reason)
+    {
+        if (S.Info is null)
+        {
+            return Result.Fail(AcdError.NotFound, $"Call '{CallId}' does not exist.");
+        }
+
+        if (S.Status != CallStatus.Ended)
+        {
+            await ReleaseEverythingAsync(failed: true);
+            await EndAsync(CallDisposition.Failed, reason);
+        }
+
+        return Result.Ok;
+    }
+
+    public Task SubscribeAsync(IAcdObserver observer)
+    {
+        _events.Subscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    public Task UnsubscribeAsync(IAcdObserver observer)
+    {
+        _events.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    private static bool IsDtmf(char c) => char.IsAsciiDigit(c) || c is '*' or '#' || (char.ToUpperInvariant(c) is >= 'A' and <= 'D');
+
+    private IAgentGrain Agent(string agentId) => GrainFactory.GetGrain<IAgentGrain>(agentId);
+
+    private IQueueGrain Queue(string queueId) => GrainFactory.GetGrain<IQueueGrain>(queueId);
+}

@@ -1,0 +1,237 @@
+using Acd.Agents;
+using Acd.Common;
+using Acd.Events;
+using Acd.Grains.Agents;
+using Acd.Queues;
+using Microsoft.Extensions.Logging;
+
+namespace Acd.Grains.Queues;
+
+public sealed partial class QueueGrain
+{
+    /// <summary>Reminders cannot tick faster than this; it only bounds how soon calls wake after a failover.</summary>
+    private static readonly TimeSpan RecoveryPeriod = TimeSpan.FromMinutes(1);
+
+    /// <summary>Tries Ready, qualified members in strategy order; the agent grain's reservation decides.</summary>
+    private async Task<string?> ReserveBestAgentAsync(QueuedCall call, QueueConfig config)
+    {
+        var lease = config.RingTimeout + AgentGrain.LeaseGrace;
+        foreach (var member in RankMembers(call, config).Take(MaxOfferAttempts).ToList())
+        {
+            var reserved = await GrainFactory.GetGrain<IAgentGrain>(member.AgentId).TryReserveAsync(call.CallId, lease);
+            MarkBusy(member.AgentId);
+            if (reserved.IsSuccess)
+            {
+                S.LastRoundRobinAgentId = member.AgentId;
+                return member.AgentId;
+            }
+        }
+
+        return null;
+    }
+
+    private IEnumerable<QueueMember> RankMembers(QueuedCall call, QueueConfig config)
+    {
+        var eligible = S.Members.Values.Where(m => m.IsReady && m.IsLoggedIn && config.IsQualified(m.Skills)
+            && (!call.RequiresDevice || m.HasDevice));
+        switch (config.Strategy)
+        {
+            case RoutingStrategy.FewestCalls:
+                return eligible.OrderBy(m => m.CallsHandled).ThenBy(m => m.IdleSince).ThenBy(m => m.AgentId, StringComparer.Ordinal);
+            case RoutingStrategy.RoundRobin:
+                var ring = eligible.OrderBy(m => m.AgentId, StringComparer.Ordinal).ToList();
+                var last = S.LastRoundRobinAgentId;
+                var start = last is null ? 0 : ring.FindIndex(m => string.CompareOrdinal(m.AgentId, last) > 0);
+                return start <= 0 ? ring : ring.Skip(start).Concat(ring.Take(start));
+            default:
+                return eligible.OrderBy(m => m.IdleSince).ThenBy(m => m.AgentId, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>The queue's view of a member is only a hint; after an offer it waits for the agent's own update.</summary>
+    private void MarkBusy(string agentId)
+    {
+        if (S.Members.TryGetValue(agentId, out var member) && member.IsReady)
+        {
+            S.Members[agentId] = member with { IsReady = false };
+        }
+    }
+
+    private void Insert(QueuedCall call)
+    {
+        var index = S.Waiting.BinarySearch(call, QueuedCall.Order);
+        S.Waiting.Insert(index < 0 ? ~index : index, call);
+    }
+
+    private async Task ContentsChangedAsync()
+    {
+        TrimWindow();
+        PublishChange();
+        UpdateSweepTimer();
+        await Task.WhenAll(_writer.WriteAsync(), UpdateRecoveryReminderAsync());
+    }
+
+    private void PublishChange() => _events.Publish(new QueueChanged(Now, Snapshot()));
+
+    private QueueSnapshot Snapshot() => new(QueueId, S.Config, [.. S.Waiting], Stats());
+
+    /// <summary>
+    /// Service level = answered within the SLA threshold / (answered + abandoned after the threshold);
+    /// callers who hang up before the threshold do not count against it.
+    /// </summary>
+    private QueueStats Stats()
+    {
+        var now = Now;
+        var window = TimeSpan.FromMinutes(S.Config?.StatsWindowMinutes ?? QueueConfig.DefaultStatsWindowMinutes);
+        var since = now - window;
+        var sla = TimeSpan.FromSeconds(S.Config?.SlaSeconds ?? QueueConfig.DefaultSlaSeconds);
+        var outcomes = S.Outcomes.Where(o => o.At >= since).ToList();
+        var answered = outcomes.Where(o => o.Kind == CallOutcomeKind.Answered).ToList();
+        var abandoned = outcomes.Where(o => o.Kind == CallOutcomeKind.Abandoned).ToList();
+        var slaBase = answered.Count + abandoned.Count(o => o.Wait > sla);
+        double? serviceLevel = slaBase == 0 ? null : 100.0 * answered.Count(o => o.Wait <= sla) / slaBase;
+        var asa = answered.Count == 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)answered.Average(o => o.Wait.Ticks));
+        var longest = S.Waiting.Count == 0 ? TimeSpan.Zero : now - S.Waiting.Min(c => c.JoinedAt);
+        return new QueueStats(
+            S.Waiting.Count,
+            longest < TimeSpan.Zero ? TimeSpan.Zero : longest,
+            S.Entries.Count(e => e.At >= since),
+            answered.Count,
+            abandoned.Count,
+            outcomes.Count(o => o.Kind == CallOutcomeKind.Overflowed),
+            serviceLevel,
+            asa,
+            S.Members.Values.Count(m => m.IsReady),
+            S.Members.Values.Count(m => m.IsLoggedIn),
+            window,
+            now);
+    }
+
+    private void TrimWindow()
+    {
+        var since = Now - TimeSpan.FromMinutes(S.Config?.StatsWindowMinutes ?? QueueConfig.DefaultStatsWindowMinutes);
+        S.Outcomes.RemoveAll(o => o.At < since);
+        S.Entries.RemoveAll(e => e.At < since);
+    }
+
+    // ---- safety nets --------------------------------------------------------------------------
+
+    private void UpdateSweepTimer()
+    {
+        var needed = S.Waiting.Count > 0 && S.Members.Values.Any(m => m.IsReady);
+        if (needed && _sweepTimer is null)
+        {
+            _sweepTimer = this.RegisterGrainTimer(_ =>
+            {
+                Sweep();
+                return Task.CompletedTask;
+            }, new GrainTimerCreationOptions { DueTime = SweepPeriod, Period = SweepPeriod });
+        }
+        else if (!needed && _sweepTimer is not null)
+        {
+            _sweepTimer.Dispose();
+            _sweepTimer = null;
+        }
+    }
+
+    /// <summary>Nudges Ready members while calls wait, in case an agent's own matching was lost (e.g. a failed call).</summary>
+    private void Sweep()
+    {
+        if (S.Config is not { } config || S.Waiting.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var member in S.Members.Values.Where(m => m.IsReady && config.IsQualified(m.Skills)).Take(S.Waiting.Count))
+        {
+            GrainFactory.GetGrain<IAgentGrain>(member.AgentId).FindWorkAsync().Ignore();
+        }
+    }
+
+    /// <summary>A reminder exists exactly while the queue holds calls, so a failover re-activates it and them.</summary>
+    private async Task UpdateRecoveryReminderAsync()
+    {
+        var needed = S.Waiting.Count > 0 || S.Offered.Count > 0;
+        if (needed == _reminderRegistered)
+        {
+            return;
+        }
+
+        _reminderRegistered = needed;
+        try
+        {
+            if (needed)
+            {
+                await this.RegisterOrUpdateReminder(RecoveryReminder, RecoveryPeriod, RecoveryPeriod);
+            }
+            else if (await this.GetReminder(RecoveryReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Routing does not depend on the reminder; only recovery after a silo loss does.
+            _reminderRegistered = !needed;
+            LogReminderFailed(ex);
+        }
+    }
+
+    private Result? Validate(QueueConfig config)
+    {
+        if (string.IsNullOrWhiteSpace(config.Name))
+        {
+            return Fail("A queue needs a name.");
+        }
+
+        if (config.Numbers.IsDefault || config.RequiredSkills is null)
+        {
+            return Fail("Numbers and required skills must be given (may be empty).");
+        }
+
+        if (config.SlaSeconds is < 1 or > 3600)
+        {
+            return Fail("slaSeconds must be 1-3600.");
+        }
+
+        if (config.MaxWaitSeconds is < 0 or > 86400)
+        {
+            return Fail("maxWaitSeconds must be 0 (no limit) to 86400.");
+        }
+
+        if (config.WrapUpSeconds is < 0 or > 3600)
+        {
+            return Fail("wrapUpSeconds must be 0-3600.");
+        }
+
+        if (config.RingTimeoutSeconds is < 1 or > 600)
+        {
+            return Fail("ringTimeoutSeconds must be 1-600.");
+        }
+
+        if (config.StatsWindowMinutes is < 1 or > 1440)
+        {
+            return Fail("statsWindowMinutes must be 1-1440.");
+        }
+
+        if (config.OverflowQueueId == QueueId)
+        {
+            return Fail("A queue cannot overflow to itself.");
+        }
+
+        foreach (var (skill, level) in config.RequiredSkills)
+        {
+            if (string.IsNullOrWhiteSpace(skill) || level is < AgentProfile.MinProficiency or > AgentProfile.MaxProficiency)
+            {
+                return Fail($"Required skill '{skill}' has level {level}; it must be {AgentProfile.MinProficiency}-{AgentProfile.MaxProficiency}.");
+            }
+        }
+
+        return null;
+
+        static Result Fail(string message) => Result.Fail(AcdError.InvalidArgument, message);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not update the recovery reminder; calls will not be woken after a silo loss")]
+    private partial void LogReminderFailed(Exception exception);
+}

@@ -1,0 +1,247 @@
+using System.Collections.Immutable;
+using Acd.Agents;
+using Acd.Calls;
+using Acd.Catalog;
+using Acd.Common;
+using Acd.Events;
+using Acd.Grains.Agents;
+using Acd.Grains.Hosting;
+using Acd.Grains.Infrastructure;
+using Acd.Grains.Reporting;
+using Acd.Queues;
+using Microsoft.Extensions.Logging;
+
+namespace Acd.Grains.Queues;
+
+public sealed partial class QueueGrain : Grain, IQueueGrain, IRemindable
+{
+    /// <summary>How many Ready agents a new call tries before it waits; bounds the latency of one enqueue.</summary>
+    private const int MaxOfferAttempts = 10;
+
+    private const string RecoveryReminder = "recover";
+
+    /// <summary>Safety net: while calls wait, Ready members are nudged to look for work this often.</summary>
+    public static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(5);
+
+    private readonly IPersistentState<QueueState> _state;
+    private readonly SerialStateWriter<QueueState> _writer;
+    private readonly TimeProvider _time;
+    private readonly EventChannel _events;
+    private readonly ILogger<QueueGrain> _logger;
+    private IGrainTimer? _sweepTimer;
+    private bool _reminderRegistered;
+
+    public QueueGrain(
+        [PersistentState("queue", AcdStorage.GrainState)] IPersistentState<QueueState> state,
+        TimeProvider time,
+        IReportingSink reporting,
+        ILogger<QueueGrain> logger)
+    {
+        _state = state;
+        _writer = new SerialStateWriter<QueueState>(state);
+        _time = time;
+        _logger = logger;
+        _events = new EventChannel(logger, reporting);
+    }
+
+    private string QueueId => this.GetPrimaryKeyString();
+
+    private QueueState S => _state.State;
+
+    private DateTimeOffset Now => _time.GetUtcNow();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _reminderRegistered = S.Waiting.Count > 0 || S.Offered.Count > 0;
+        UpdateSweepTimer();
+        return Task.CompletedTask;
+    }
+
+    public async Task<Result> ConfigureAsync(QueueConfig config)
+    {
+        if (Validate(config) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var numbers = config.Numbers.Select(n => n.Trim()).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).ToImmutableArray();
+        var routed = await GrainFactory.GetGrain<ICatalogGrain>(CatalogKeys.Default).SetQueueAsync(QueueId, numbers);
+        if (!routed.IsSuccess)
+        {
+            return routed;
+        }
+
+        S.Config = config with { Numbers = numbers };
+        PublishChange();
+        await _writer.WriteAsync();
+        return Result.Ok;
+    }
+
+    public async Task<Result> DeleteAsync()
+    {
+        if (S.Config is null)
+        {
+            return Result.Fail(AcdError.NotFound, $"Queue '{QueueId}' does not exist.");
+        }
+
+        if (S.Waiting.Count > 0 || S.Offered.Count > 0)
+        {
+            return Result.Fail(AcdError.Conflict, $"Queue '{QueueId}' still has {S.Waiting.Count + S.Offered.Count} call(s).");
+        }
+
+        await GrainFactory.GetGrain<ICatalogGrain>(CatalogKeys.Default).RemoveQueueAsync(QueueId);
+        S.Config = null;
+        PublishChange();
+        await _writer.ClearAsync();
+        DeactivateOnIdle();
+        return Result.Ok;
+    }
+
+    public Task<QueueSnapshot> GetAsync() => Task.FromResult(Snapshot());
+
+    public Task<QueueStats> GetStatsAsync() => Task.FromResult(Stats());
+
+    // ---- calls --------------------------------------------------------------------------------
+
+    public async Task<Result<EnqueueOutcome>> EnqueueAsync(QueuedCall call)
+    {
+        if (S.Config is not { } config)
+        {
+            return Result.Fail(AcdError.NotFound, $"Queue '{QueueId}' does not exist.");
+        }
+
+        S.Waiting.RemoveAll(c => c.CallId == call.CallId);
+        S.Offered.Remove(call.CallId);
+        if (!S.Entries.Any(e => e.CallId == call.CallId))
+        {
+            S.Entries.Add(new QueueEntry(call.CallId, Now));
+        }
+
+        // While agents are tried the call is in neither list, so no agent can claim it concurrently.
+        var agentId = await ReserveBestAgentAsync(call, config);
+        if (agentId is not null)
+        {
+            S.Offered[call.CallId] = call;
+        }
+        else
+        {
+            Insert(call);
+        }
+
+        await ContentsChangedAsync();
+        var position = agentId is null ? S.Waiting.FindIndex(c => c.CallId == call.CallId) + 1 : 0;
+        return Result<EnqueueOutcome>.Ok(new EnqueueOutcome(agentId, config, position));
+    }
+
+    public async Task<bool> RemoveAsync(string callId)
+    {
+        var waiting = S.Waiting.RemoveAll(c => c.CallId == callId) > 0;
+        var offered = S.Offered.Remove(callId);
+        if (waiting || offered)
+        {
+            await ContentsChangedAsync();
+        }
+
+        return waiting;
+    }
+
+    public Task<CallCandidate?> PeekBestCallAsync(string agentId, ImmutableDictionary<string, int> skills)
+    {
+        if (S.Config is not { } config || S.Waiting.Count == 0 || !config.IsQualified(skills))
+        {
+            return Task.FromResult<CallCandidate?>(null);
+        }
+
+        var hasDevice = S.Members.TryGetValue(agentId, out var member) && member.HasDevice;
+        var call = S.Waiting.FirstOrDefault(c => !c.RequiresDevice || hasDevice);
+        return Task.FromResult(call is null ? null : new CallCandidate(QueueId, call, config.RingTimeout));
+    }
+
+    public async Task<bool> ClaimCallAsync(string callId, string agentId)
+    {
+        var index = S.Waiting.FindIndex(c => c.CallId == callId);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        var call = S.Waiting[index];
+        S.Waiting.RemoveAt(index);
+        S.Offered[callId] = call;
+        MarkBusy(agentId);
+        await ContentsChangedAsync();
+        return true;
+    }
+
+    public async Task ReturnCallAsync(QueuedCall call)
+    {
+        S.Offered.Remove(call.CallId);
+        if (!S.Waiting.Any(c => c.CallId == call.CallId))
+        {
+            Insert(call);
+        }
+
+        await ContentsChangedAsync();
+    }
+
+    public async Task RecordOutcomeAsync(CallOutcome outcome)
+    {
+        S.Offered.Remove(outcome.CallId);
+        S.Outcomes.Add(outcome);
+        TrimWindow();
+        await ContentsChangedAsync();
+    }
+
+    // ---- members ------------------------------------------------------------------------------
+
+    public Task UpdateMemberAsync(QueueMember member)
+    {
+        var changed = !S.Members.TryGetValue(member.AgentId, out var previous)
+            || previous.IsReady != member.IsReady || previous.IsLoggedIn != member.IsLoggedIn;
+        S.Members[member.AgentId] = member;
+        if (changed)
+        {
+            PublishChange();
+            UpdateSweepTimer();
+        }
+
+        return _writer.WriteAsync();
+    }
+
+    public Task RemoveMemberAsync(string agentId)
+    {
+        if (!S.Members.Remove(agentId))
+        {
+            return Task.CompletedTask;
+        }
+
+        PublishChange();
+        return _writer.WriteAsync();
+    }
+
+    public Task SubscribeAsync(IAcdObserver observer)
+    {
+        _events.Subscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    public Task UnsubscribeAsync(IAcdObserver observer)
+    {
+        _events.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>After a failover, wakes the calls this queue holds so their own timers run again.</summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != RecoveryReminder)
+        {
+            return;
+        }
+
+        var calls = S.Waiting.Select(c => c.CallId).Concat(S.Offered.Keys).ToList();
+        await Task.WhenAll(calls.Select(id => GrainFactory.GetGrain<ICallGrain>(id).GetAsync()));
+        Sweep();
+        await UpdateRecoveryReminderAsync();
+    }
+}

@@ -1,0 +1,39 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Acd.Grains.Reporting;
+
+/// <summary>Reporting store in a SQLite file (embedded mode). Creates its tables itself, WAL so queries never wait on the writer.</summary>
+public sealed class SqliteReportingStore(string connectionString, ILogger<SqliteReportingStore> logger) : ReportingStore(logger)
+{
+    private readonly string _connectionString = new SqliteConnectionStringBuilder(connectionString)
+    {
+        Pooling = true,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    /// <summary>A connection string for the reporting file at <paramref name="path"/>.</summary>
+    public static string ConnectionStringFor(string path) => new SqliteConnectionStringBuilder { DataSource = path }.ToString();
+
+    public override string Description => $"SQLite {new SqliteConnectionStringBuilder(_connectionString).DataSource}";
+
+    protected override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
+
+    public override async Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
+    {
+        var path = new SqliteConnectionStringBuilder(_connectionString).DataSource;
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // WAL is a property of the file: set once, it lets readers run while the batch writer holds its transaction.
+        command.CommandText = "PRAGMA journal_mode=WAL;\n" + ReportingSchema.Sqlite;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        Logger.LogInformation("Reporting store ready: {Store}", Description);
+    }
+}
