@@ -71,7 +71,8 @@ public sealed partial class CallGrain
         StopTimer(ref _ringTimer);
         var agentId = S.AgentId!;
         S.OfferExpiresAt = null;
-        await Agent(agentId).ReleaseReservationAsync(CallId, why);
+        // An unanswered outbound call is the far end's doing, not the agent's: no Not Ready for it.
+        await Agent(agentId).ReleaseReservationAsync(CallId, IsOutbound ? ReservationRelease.CallGone : why);
         Command(CallCommandKind.CancelAgent, agentId, why.ToString());
         if (IsOutbound || S.QueueId is null)
         {

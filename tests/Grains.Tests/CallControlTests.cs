@@ -1,0 +1,245 @@
+using Acd.Agents;
+using Acd.Calls;
+using Acd.Common;
+using Acd.Events;
+using Acd.Grains.Tests.Infrastructure;
+
+namespace Acd.Grains.Tests;
+
+[Collection(AcdCollection.Name)]
+public sealed class CallControlTests(AcdCluster fixture) : AcdTestBase(fixture)
+{
+    private async Task<(string Queue, string Agent, string Call)> ConnectedCallAsync(int wrapUpSeconds = 0)
+    {
+        var queue = await NewQueueAsync(c => c with { WrapUpSeconds = wrapUpSeconds });
+        var agent = await NewAgentAsync([queue]);
+        var call = await NewCallAsync(queue);
+        Ok(await Call(call).AnswerAsync(agent));
+        return (queue, agent, call);
+    }
+
+    [Fact]
+    public async Task Answer_connects_call_and_agent_and_counts_speed_of_answer()
+    {
+        var queue = await NewQueueAsync();
+        var call = await NewCallAsync(queue);
+        await AdvanceAsync(TimeSpan.FromSeconds(12));
+        var agent = await NewAgentAsync([queue]);
+        await AdvanceAsync(TimeSpan.FromSeconds(3));
+
+        Ok(await Call(call).AnswerAsync(agent));
+
+        var snapshot = await Call(call).GetAsync();
+        Assert.Equal(CallStatus.Connected, snapshot.Status);
+        Assert.Equal(TimeSpan.FromSeconds(15), snapshot.ConnectedAt - snapshot.ArrivedAt);
+        Assert.Equal(AgentStatus.OnCall, await StatusOf(agent));
+        var stats = await Queue(queue).GetStatsAsync();
+        Assert.Equal(1, stats.Answered);
+        Assert.Equal(TimeSpan.FromSeconds(15), stats.AverageSpeedOfAnswer);
+    }
+
+    [Fact]
+    public async Task Answer_by_an_agent_the_call_was_not_offered_to_is_refused()
+    {
+        var queue = await NewQueueAsync();
+        var agent = await NewAgentAsync([queue]);
+        var call = await NewCallAsync(queue);
+        Fails(await Call(call).AnswerAsync("someone-else"), AcdError.IllegalTransition);
+        Assert.Equal(CallStatus.Offered, await StatusOfCall(call));
+        Assert.Equal(AgentStatus.Reserved, await StatusOf(agent));
+    }
+
+    [Fact]
+    public async Task Hold_and_unhold_track_hold_time_on_call_and_agent()
+    {
+        var (_, agent, call) = await ConnectedCallAsync();
+        Ok(await Call(call).HoldAsync());
+        Assert.True((await Agent(agent).GetAsync()).OnHold);
+        Assert.Equal(CallStatus.Held, await StatusOfCall(call));
+        await AdvanceAsync(TimeSpan.FromSeconds(40));
+        Ok(await Call(call).UnholdAsync());
+
+        var snapshot = await Call(call).GetAsync();
+        Assert.Equal(CallStatus.Connected, snapshot.Status);
+        Assert.Equal(TimeSpan.FromSeconds(40), snapshot.TotalHold);
+        Assert.False((await Agent(agent).GetAsync()).OnHold);
+    }
+
+    [Fact]
+    public async Task Hold_is_refused_unless_connected()
+    {
+        var queue = await NewQueueAsync();
+        var call = await NewCallAsync(queue);
+        Fails(await Call(call).HoldAsync(), AcdError.IllegalTransition);
+        Fails(await Call(call).UnholdAsync(), AcdError.IllegalTransition);
+        Assert.Equal(CallStatus.Queued, await StatusOfCall(call));
+    }
+
+    [Fact]
+    public async Task Hangup_of_a_connected_call_records_answered_and_starts_wrap_up()
+    {
+        var (_, agent, call) = await ConnectedCallAsync(wrapUpSeconds: 10);
+        await AdvanceAsync(TimeSpan.FromSeconds(90));
+        Ok(await Call(call).HangupAsync(HangupSide.Agent));
+
+        var snapshot = await Call(call).GetAsync();
+        Assert.Equal(CallDisposition.Answered, snapshot.Disposition);
+        Assert.Equal(AgentStatus.WrapUp, await StatusOf(agent));
+        Assert.Equal(1, (await Agent(agent).GetAsync()).CallsHandled);
+        Ok(await Call(call).HangupAsync(HangupSide.Caller));
+    }
+
+    [Fact]
+    public async Task Agent_reject_sends_the_call_back_to_the_head_of_the_line()
+    {
+        var queue = await NewQueueAsync();
+        var agent = await NewAgentAsync([queue]);
+        var call = await NewCallAsync(queue);
+        await AdvanceAsync(TimeSpan.FromSeconds(1));
+        await NewCallAsync(queue);
+
+        Ok(await Call(call).RejectAsync(agent));
+
+        var snapshot = await Agent(agent).GetAsync();
+        Assert.Equal(AgentStatus.NotReady, snapshot.Status);
+        Assert.Equal(ReasonCodes.Rejected, snapshot.ReasonCode);
+        Assert.Equal(call, (await Queue(queue).GetAsync()).Waiting[0].CallId);
+    }
+
+    [Fact]
+    public async Task Blind_transfer_to_an_agent_rings_the_target_and_wraps_up_the_first()
+    {
+        var (queue, first, call) = await ConnectedCallAsync(wrapUpSeconds: 5);
+        var target = await NewAgentAsync([], ready: true);
+
+        Ok(await Call(call).TransferAsync(new TransferTarget(TransferTargetKind.Agent, target), TransferMode.Blind));
+
+        Assert.Equal(AgentStatus.WrapUp, await StatusOf(first));
+        Assert.Equal(AgentStatus.Reserved, await StatusOf(target));
+        Ok(await Call(call).AnswerAsync(target));
+        var snapshot = await Call(call).GetAsync();
+        Assert.Equal(target, snapshot.AgentId);
+        Assert.Equal(CallStatus.Connected, snapshot.Status);
+        Assert.Equal(queue, snapshot.QueueId);
+    }
+
+    [Fact]
+    public async Task Transfer_to_a_busy_agent_is_refused_and_changes_nothing()
+    {
+        var (_, first, call) = await ConnectedCallAsync();
+        var busy = await NewAgentAsync([], ready: false);
+
+        Fails(await Call(call).TransferAsync(new TransferTarget(TransferTargetKind.Agent, busy), TransferMode.Blind), AcdError.Busy);
+
+        Assert.Equal(CallStatus.Connected, await StatusOfCall(call));
+        Assert.Equal(AgentStatus.OnCall, await StatusOf(first));
+    }
+
+    [Fact]
+    public async Task Blind_transfer_to_a_queue_puts_the_call_in_that_queue()
+    {
+        var (_, first, call) = await ConnectedCallAsync();
+        var other = await NewQueueAsync();
+
+        Ok(await Call(call).TransferAsync(new TransferTarget(TransferTargetKind.Queue, other), TransferMode.Blind));
+
+        var snapshot = await Call(call).GetAsync();
+        Assert.Equal(CallStatus.Queued, snapshot.Status);
+        Assert.Equal(other, snapshot.QueueId);
+        await UntilAgent(first, AgentStatus.Ready);
+        var taker = await NewAgentAsync([other]);
+        Assert.Equal(call, (await Agent(taker).GetAsync()).CallId);
+    }
+
+    [Fact]
+    public async Task Blind_transfer_to_an_external_number_ends_the_call_as_transferred()
+    {
+        var (_, _, call) = await ConnectedCallAsync();
+        var observer = new RecordingObserver();
+        var reference = Client.CreateObjectReference<IAcdObserver>(observer);
+        await Call(call).SubscribeAsync(reference);
+
+        Ok(await Call(call).TransferAsync(new TransferTarget(TransferTargetKind.External, "+15559999"), TransferMode.Blind));
+
+        Assert.Equal(CallDisposition.Transferred, (await Call(call).GetAsync()).Disposition);
+        await Eventually(() => Task.FromResult(observer.Events.OfType<CallCommand>()
+            .Any(c => c.Kind == CallCommandKind.TransferOut && c.Argument == "+15559999")), "the edge was told to transfer out");
+    }
+
+    [Fact]
+    public async Task Attended_transfer_consults_then_completes_to_the_second_agent()
+    {
+        var (_, first, call) = await ConnectedCallAsync();
+        var second = await NewAgentAsync([], ready: true);
+        Ok(await Call(call).HoldAsync());
+
+        Ok(await Call(call).TransferAsync(new TransferTarget(TransferTargetKind.Agent, second), TransferMode.Attended));
+        Assert.Equal(CallStatus.Transferring, await StatusOfCall(call));
+        Ok(await Call(call).AnswerAsync(second));
+        Assert.Equal(AgentStatus.OnCall, await StatusOf(second));
+        Ok(await Call(call).CompleteTransferAsync());
+
+        var snapshot = await Call(call).GetAsync();
+        Assert.Equal(CallStatus.Connected, snapshot.Status);
+        Assert.Equal(second, snapshot.AgentId);
+        Assert.Equal(AgentStatus.Ready, await StatusOf(first));
+    }
+
+    [Fact]
+    public async Task Attended_transfer_cancelled_returns_to_the_first_agent()
+    {
+        var (_, first, call) = await ConnectedCallAsync();
+        var second = await NewAgentAsync([], ready: true);
+
+        Ok(await Call(call).TransferAsync(new TransferTarget(TransferTargetKind.Agent, second), TransferMode.Attended));
+        Ok(await Call(call).CancelTransferAsync());
+
+        Assert.Equal(CallStatus.Connected, await StatusOfCall(call));
+        Assert.Equal(first, (await Call(call).GetAsync()).AgentId);
+        Assert.Equal(AgentStatus.Ready, await StatusOf(second));
+        Fails(await Call(call).CompleteTransferAsync(), AcdError.IllegalTransition);
+    }
+
+    [Fact]
+    public async Task Dtmf_is_validated_and_passed_to_the_edge()
+    {
+        var (_, _, call) = await ConnectedCallAsync();
+        Fails(await Call(call).SendDtmfAsync("12x"), AcdError.InvalidArgument);
+        Ok(await Call(call).SendDtmfAsync("1#*a"));
+        await Eventually(() => Task.FromResult(Fixture.Reporting.Events.OfType<CallCommand>()
+            .Any(c => c.CallId == call && c.Kind == CallCommandKind.SendDtmf && c.Argument == "1#*A")), "the DTMF command was published");
+    }
+
+    [Fact]
+    public async Task Outbound_call_reserves_the_agent_and_returns_it_to_its_not_ready_reason()
+    {
+        var agent = await NewAgentAsync([], ready: false);
+        Ok(await Agent(agent).SetNotReadyAsync(ReasonCodes.Break));
+        var id = Unique("out");
+
+        var started = await Call(id).StartOutboundAsync(agent, new CallInfo("100", "+15550199", null, CallDirection.Outbound, 0, null, null, null));
+        Assert.True(started.IsSuccess, started.ToString());
+        Assert.Equal(AgentStatus.Reserved, await StatusOf(agent));
+        Ok(await Call(id).AnswerAsync(agent));
+        Ok(await Call(id).HangupAsync(HangupSide.Agent));
+
+        var snapshot = await Agent(agent).GetAsync();
+        Assert.Equal(AgentStatus.NotReady, snapshot.Status);
+        Assert.Equal(ReasonCodes.Break, snapshot.ReasonCode);
+        Assert.Equal(CallDisposition.Answered, (await Call(id).GetAsync()).Disposition);
+    }
+
+    [Fact]
+    public async Task Outbound_call_not_answered_ends_not_answered()
+    {
+        var agent = await NewAgentAsync([], ready: true);
+        var id = Unique("out");
+        Assert.True((await Call(id).StartOutboundAsync(agent, new CallInfo("100", "+1555", null, CallDirection.Outbound, 0, null, null, null))).IsSuccess);
+
+        await AdvanceAsync(Grains.Calls.CallGrain.OutboundRingTimeout);
+
+        await UntilCall(id, CallStatus.Ended);
+        Assert.Equal(CallDisposition.NotAnswered, (await Call(id).GetAsync()).Disposition);
+        await UntilAgent(agent, AgentStatus.Ready);
+    }
+}

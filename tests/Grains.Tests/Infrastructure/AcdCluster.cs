@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using Acd.Events;
+using Acd.Grains.Hosting;
+using Acd.Grains.Reporting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+
+namespace Acd.Grains.Tests.Infrastructure;
+
+/// <summary>An in-process Orleans cluster whose grains read a fake clock and report into memory.</summary>
+public sealed class AcdCluster : IAsyncLifetime
+{
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
+
+    public RecordingReportingSink Reporting { get; } = new();
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(AcdStorage.GrainState);
+            silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton<TimeProvider>(Time);
+            silo.Services.AddSingleton<IReportingSink>(Reporting);
+            silo.Services.AddAcdGrainServices();
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+}
+
+public sealed class RecordingReportingSink : IReportingSink
+{
+    public ConcurrentQueue<AcdEvent> Events { get; } = new();
+
+    public void Append(AcdEvent @event) => Events.Enqueue(@event);
+}
+
+/// <summary>A client-side observer that records what grains push.</summary>
+public sealed class RecordingObserver : IAcdObserver
+{
+    public ConcurrentQueue<AcdEvent> Events { get; } = new();
+
+    public Task OnEventAsync(AcdEvent @event)
+    {
+        Events.Enqueue(@event);
+        return Task.CompletedTask;
+    }
+}
