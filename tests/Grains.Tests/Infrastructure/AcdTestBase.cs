@@ -77,7 +77,7 @@ public abstract class AcdTestBase(AcdCluster fixture)
                 Assert.Fail($"Timed out waiting until {because}.");
             }
 
-            await Task.Delay(5);
+            await Task.Delay(20);
         }
     }
 
