@@ -205,7 +205,9 @@ public sealed partial class QueueGrain : Grain, IQueueGrain, IRemindable
             UpdateSweepTimer();
         }
 
-        return _writer.WriteAsync();
+        // Members are soft state that agents re-send on every transition; they are saved with the next change
+        // to the calls rather than on each update, which would rewrite the whole queue per agent transition.
+        return Task.CompletedTask;
     }
 
     public Task RemoveMemberAsync(string agentId)
@@ -216,7 +218,7 @@ public sealed partial class QueueGrain : Grain, IQueueGrain, IRemindable
         }
 
         PublishChange();
-        return _writer.WriteAsync();
+        return Task.CompletedTask;
     }
 
     public Task SubscribeAsync(IAcdObserver observer)
