@@ -62,8 +62,10 @@ public sealed class ConcurrencyTests(AcdCluster fixture) : AcdTestBase(fixture)
 
     private async Task AssertConsistentAsync(IReadOnlyList<string> agents, IReadOnlyList<string> calls)
     {
-        var agentStates = await Task.WhenAll(agents.Select(a => Agent(a).GetAsync()));
+        // Calls first: an agent reserves itself before it offers, so a call seen as offered is still held by
+        // its agent when the agents are read afterwards (nothing answers or hangs up during the check).
         var callStates = (await Task.WhenAll(calls.Select(c => Call(c).GetAsync()))).ToDictionary(c => c.CallId);
+        var agentStates = await Task.WhenAll(agents.Select(a => Agent(a).GetAsync()));
         var held = agentStates.Where(a => a.Status is AgentStatus.Reserved or AgentStatus.OnCall).ToList();
 
         // No call is held by two agents.
