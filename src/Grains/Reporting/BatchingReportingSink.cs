@@ -177,7 +177,7 @@ public sealed partial class BatchingReportingSink : BackgroundService, IReportin
 
     private async Task FillBatchAsync(List<AcdEvent> batch, CancellationToken stoppingToken)
     {
-        var deadline = _time.GetTimestamp();
+        var started = _time.GetTimestamp();
         while (batch.Count < _options.BatchSize)
         {
             Drain(batch);
@@ -186,7 +186,7 @@ public sealed partial class BatchingReportingSink : BackgroundService, IReportin
                 return;
             }
 
-            var remaining = _options.FlushInterval - _time.GetElapsedTime(deadline);
+            var remaining = _options.FlushInterval - _time.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
             {
                 return;

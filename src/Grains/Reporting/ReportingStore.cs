@@ -39,8 +39,12 @@ public abstract class ReportingStore : IReportingQueries
     /// <summary>Makes sure the tables exist (SQLite creates them; PostgreSQL checks the setup step ran).</summary>
     public abstract Task EnsureSchemaAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Runs before every connection is handed out; the SQLite store creates its file and tables here.</summary>
+    protected virtual Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     protected async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        await PrepareAsync(cancellationToken);
         var connection = CreateConnection();
         try
         {

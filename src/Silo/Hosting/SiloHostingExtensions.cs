@@ -1,11 +1,14 @@
 using System.Net;
 using Acd.Grains.Hosting;
+using Acd.Grains.Reporting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Hosting;
+using Orleans.Serialization;
 
 namespace Acd.Silo.Hosting;
 
@@ -27,9 +30,77 @@ public static class SiloHostingExtensions
 
         var dataPath = ResolveDataPath(storage, builder.Environment);
         var connectionString = builder.Configuration.GetConnectionString(storage.ConnectionStringName);
+
+        // Reporting before UseOrleans: hosted services stop in reverse order, so the batching writer stops after the
+        // silo and still flushes the events grains raise while they deactivate.
+        builder.Services.AddAcdReporting(cluster, dataPath, connectionString, withWriter: true, builder.Configuration);
         builder.UseOrleans(silo => silo.UseAcdCluster(cluster, dataPath, connectionString));
         return builder;
     }
+
+    /// <summary>
+    /// The web host's entry point: a co-hosted silo (<see cref="AddAcdSilo"/>) in embedded mode or when
+    /// Cluster:CoHostSilo is true, otherwise an Orleans client of the PostgreSQL cluster (ADO.NET clustering)
+    /// with read access to the reporting store.
+    /// </summary>
+    public static IHostApplicationBuilder AddAcdCluster(this IHostApplicationBuilder builder)
+    {
+        var cluster = builder.Configuration.GetSection(AcdClusterOptions.Section).Get<AcdClusterOptions>() ?? new();
+        return cluster is { Mode: ClusterMode.Postgres, CoHostSilo: false } ? builder.AddAcdClient() : builder.AddAcdSilo();
+    }
+
+    /// <summary>An Orleans client of the PostgreSQL cluster (cluster mode, Cluster:CoHostSilo=false).</summary>
+    public static IHostApplicationBuilder AddAcdClient(this IHostApplicationBuilder builder)
+    {
+        var cluster = builder.Configuration.GetSection(AcdClusterOptions.Section).Get<AcdClusterOptions>() ?? new();
+        var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new();
+        builder.Services.Configure<AcdClusterOptions>(builder.Configuration.GetSection(AcdClusterOptions.Section));
+        builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection(StorageOptions.Section));
+        if (cluster.Mode != ClusterMode.Postgres)
+        {
+            throw new InvalidOperationException("An Orleans client host needs Cluster:Mode=Postgres; embedded mode always co-hosts the silo.");
+        }
+
+        var connectionString = RequireConnectionString(builder.Configuration.GetConnectionString(storage.ConnectionStringName), storage);
+        builder.Services.AddAcdReporting(cluster, ResolveDataPath(storage, builder.Environment), connectionString, withWriter: false,
+            builder.Configuration);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = NpgsqlInvariant;
+                o.ConnectionString = connectionString;
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>Reporting store for the mode: SQLite reporting.db under the data folder, or the PostgreSQL database.</summary>
+    public static IServiceCollection AddAcdReporting(this IServiceCollection services, AcdClusterOptions cluster, string dataPath,
+        string? connectionString, bool withWriter, IConfiguration? configuration = null)
+    {
+        var section = configuration?.GetSection(ReportingOptions.Section);
+        void Configure(ReportingOptions o) => section?.Bind(o);
+        return cluster.Mode switch
+        {
+            ClusterMode.Embedded => services.AddAcdReporting(ReportingDatabase.Sqlite,
+                SqliteReportingStore.ConnectionStringFor(Path.Combine(dataPath, EmbeddedStorageExtensions.ReportingFile)), withWriter, Configure),
+            ClusterMode.Postgres => services.AddAcdReporting(ReportingDatabase.Postgres,
+                RequireConnectionString(connectionString, null), withWriter, Configure),
+            _ => throw new InvalidOperationException($"Unknown Cluster:Mode '{cluster.Mode}'."),
+        };
+    }
+
+    private static string RequireConnectionString(string? connectionString, StorageOptions? storage) =>
+        string.IsNullOrWhiteSpace(connectionString)
+            ? throw new InvalidOperationException(
+                $"Cluster:Mode is Postgres but no connection string is configured (ConnectionStrings:{storage?.ConnectionStringName ?? "Acd"}).")
+            : connectionString;
 
     /// <summary>Clustering, grain storage, reminders and the dashboard for the chosen mode.</summary>
     public static ISiloBuilder UseAcdCluster(this ISiloBuilder silo, AcdClusterOptions cluster, string dataPath, string? connectionString)
@@ -53,19 +124,28 @@ public static class SiloHostingExtensions
                         "Cluster:Mode is Postgres but no connection string is configured (ConnectionStrings:Acd).");
                 }
 
-                silo.ConfigureEndpoints(
-                    cluster.AdvertisedAddress is { } address ? IPAddress.Parse(address) : null!,
-                    cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: cluster.AdvertisedAddress is null);
+                if (cluster.AdvertisedAddress is { } address)
+                {
+                    silo.ConfigureEndpoints(IPAddress.Parse(address), cluster.SiloPort, cluster.GatewayPort);
+                }
+                else
+                {
+                    // Advertise the host's own address (the pod IP on Kubernetes) and listen on all interfaces.
+                    silo.ConfigureEndpoints(cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+                }
+
                 silo.UseAdoNetClustering(o =>
                 {
                     o.Invariant = NpgsqlInvariant;
                     o.ConnectionString = connectionString;
                 });
-                silo.AddAdoNetGrainStorage(AcdStorage.GrainState, o =>
-                {
-                    o.Invariant = NpgsqlInvariant;
-                    o.ConnectionString = connectionString;
-                });
+                silo.AddAdoNetGrainStorage(AcdStorage.GrainState, (OptionsBuilder<AdoNetGrainStorageOptions> options) =>
+                    options.Configure<Serializer>((o, serializer) =>
+                    {
+                        o.Invariant = NpgsqlInvariant;
+                        o.ConnectionString = connectionString;
+                        o.GrainStorageSerializer = AcdGrainStateSerializer.Create(serializer);
+                    }));
                 silo.UseAdoNetReminderService(o =>
                 {
                     o.Invariant = NpgsqlInvariant;
