@@ -169,9 +169,9 @@ public sealed partial class AgentGrain
         PublishChange(change);
     }
 
-    private void PublishChange(AgentStateChange? change) => _events.Publish(new AgentChanged(Now, Snapshot(), change));
+    private void PublishChange(AgentStateChange? change) => Publish(new AgentChanged(Now, Snapshot(), change));
 
-    private Task SaveAndNotifyAsync() => Task.WhenAll(_writer.WriteAsync(), NotifyQueuesAsync());
+    private Task SaveAndNotifyAsync() => Task.WhenAll(Writer.WriteAsync(), NotifyQueuesAsync());
 
     /// <summary>Tells each of the agent's queues what it needs for routing (Ready, idle since, calls handled, skills).</summary>
     private Task NotifyQueuesAsync()
@@ -208,8 +208,7 @@ public sealed partial class AgentGrain
 
     private void ArmLeaseTimer(DateTimeOffset expiresAt)
     {
-        StopTimer(ref _leaseTimer);
-        _leaseTimer = this.RegisterGrainTimer(OnLeaseExpiredAsync, Options(expiresAt));
+        StartTimerAt(ref _leaseTimer, OnLeaseExpiredAsync, expiresAt);
     }
 
     private async Task OnLeaseExpiredAsync(CancellationToken cancellationToken)
@@ -229,8 +228,7 @@ public sealed partial class AgentGrain
 
     private void ArmWrapUpTimer(DateTimeOffset endsAt)
     {
-        StopTimer(ref _wrapUpTimer);
-        _wrapUpTimer = this.RegisterGrainTimer(OnWrapUpEndedAsync, Options(endsAt));
+        StartTimerAt(ref _wrapUpTimer, OnWrapUpEndedAsync, endsAt);
     }
 
     private async Task OnWrapUpEndedAsync(CancellationToken cancellationToken)
@@ -247,7 +245,7 @@ public sealed partial class AgentGrain
         StopTimer(ref _deviceTimer);
         if (S.Devices.Count > 0)
         {
-            _deviceTimer = this.RegisterGrainTimer(OnDeviceExpiryAsync, Options(S.Devices.Min(d => d.ExpiresAt)));
+            StartTimerAt(ref _deviceTimer, OnDeviceExpiryAsync, S.Devices.Min(d => d.ExpiresAt));
         }
     }
 
@@ -261,22 +259,6 @@ public sealed partial class AgentGrain
         {
             ArmDeviceTimer();
         }
-    }
-
-    private GrainTimerCreationOptions Options(DateTimeOffset at)
-    {
-        var due = at - Now;
-        return new GrainTimerCreationOptions
-        {
-            DueTime = due > TimeSpan.Zero ? due : TimeSpan.Zero,
-            Period = Timeout.InfiniteTimeSpan,
-        };
-    }
-
-    private static void StopTimer(ref IGrainTimer? timer)
-    {
-        timer?.Dispose();
-        timer = null;
     }
 
     // ---- validation ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Acd.Grains.Agents;
 
-public sealed partial class AgentGrain : Grain, IAgentGrain
+public sealed partial class AgentGrain : AcdGrain<AgentState>, IAgentGrain
 {
     /// <summary>How much longer than the ring timeout a reservation lives, so the call's own RONA timer normally ends it first.</summary>
     public static readonly TimeSpan LeaseGrace = TimeSpan.FromSeconds(5);
@@ -20,10 +20,6 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     /// <summary>How long an outbound call may ring before the agent's reservation lapses.</summary>
     public static readonly TimeSpan OutboundLease = TimeSpan.FromMinutes(2);
 
-    private readonly IPersistentState<AgentState> _state;
-    private readonly SerialStateWriter<AgentState> _writer;
-    private readonly TimeProvider _time;
-    private readonly EventChannel _events;
     private readonly ILogger<AgentGrain> _logger;
     private IGrainTimer? _leaseTimer;
     private IGrainTimer? _wrapUpTimer;
@@ -37,19 +33,12 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         TimeProvider time,
         IReportingSink reporting,
         ILogger<AgentGrain> logger)
+        : base(state, time, reporting, logger)
     {
-        _state = state;
-        _writer = new SerialStateWriter<AgentState>(state);
-        _time = time;
         _logger = logger;
-        _events = new EventChannel(logger, reporting);
     }
 
     private string AgentId => this.GetPrimaryKeyString();
-
-    private AgentState S => _state.State;
-
-    private DateTimeOffset Now => _time.GetUtcNow();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -87,7 +76,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
 
         var dropped = previousQueues.Except(S.Profile.Queues, StringComparer.Ordinal).ToList();
         await Task.WhenAll(
-            _writer.WriteAsync(),
+            Writer.WriteAsync(),
             GrainFactory.GetGrain<ICatalogGrain>(CatalogKeys.Default).AddAgentAsync(AgentId),
             Task.WhenAll(dropped.Select(q => GrainFactory.GetGrain<IQueueGrain>(q).RemoveMemberAsync(AgentId))),
             NotifyQueuesAsync());
@@ -114,7 +103,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         S.Profile = null;
         S.Devices.Clear();
         PublishChange(null);
-        await _writer.ClearAsync();
+        await Writer.ClearAsync();
         DeactivateOnIdle();
         return Result.Ok;
     }
@@ -193,7 +182,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
                 S.PendingReasonCode = null;
                 S.PendingLogout = false;
                 PublishChange(null);
-                await _writer.WriteAsync();
+                await Writer.WriteAsync();
                 return Result.Ok;
             default:
                 return Illegal("go Ready", S.Status == AgentStatus.LoggedOut ? "not logged in" : "on a call");
@@ -349,7 +338,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         {
             S.OnHold = held;
             PublishChange(null);
-            await _writer.WriteAsync();
+            await Writer.WriteAsync();
         }
 
         return Result.Ok;
@@ -426,15 +415,4 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         return Result.Ok;
     }
 
-    public Task SubscribeAsync(IAcdObserver observer)
-    {
-        _events.Subscribe(observer);
-        return Task.CompletedTask;
-    }
-
-    public Task UnsubscribeAsync(IAcdObserver observer)
-    {
-        _events.Unsubscribe(observer);
-        return Task.CompletedTask;
-    }
 }

@@ -48,7 +48,7 @@ public sealed partial class CallGrain
             ArmMaxWaitTimer();
         }
 
-        await _writer.WriteAsync();
+        await Writer.WriteAsync();
         return Result.Ok;
     }
 
@@ -143,7 +143,7 @@ public sealed partial class CallGrain
         S.PendingTransfer = null;
         SetStatus(CallStatus.Ended);
         Command(CallCommandKind.Hangup, S.AgentId, disposition.ToString());
-        await _writer.WriteAsync();
+        await Writer.WriteAsync();
     }
 
     private Task RecordQueueOutcomeAsync(CallOutcomeKind kind) =>
@@ -157,8 +157,7 @@ public sealed partial class CallGrain
 
     private void ArmRingTimer(DateTimeOffset at)
     {
-        StopTimer(ref _ringTimer);
-        _ringTimer = this.RegisterGrainTimer(OnRingTimeoutAsync, Options(at));
+        StartTimerAt(ref _ringTimer, OnRingTimeoutAsync, at);
     }
 
     private async Task OnRingTimeoutAsync(CancellationToken cancellationToken)
@@ -175,7 +174,7 @@ public sealed partial class CallGrain
         StopTimer(ref _maxWaitTimer);
         if (S.MaxWaitSeconds > 0 && S.EnteredQueueAt is { } entered)
         {
-            _maxWaitTimer = this.RegisterGrainTimer(OnMaxWaitAsync, Options(entered + TimeSpan.FromSeconds(S.MaxWaitSeconds)));
+            StartTimerAt(ref _maxWaitTimer, OnMaxWaitAsync, entered + TimeSpan.FromSeconds(S.MaxWaitSeconds));
         }
     }
 
@@ -212,22 +211,6 @@ public sealed partial class CallGrain
         await EndAsync(CallDisposition.Overflowed, "max wait reached");
     }
 
-    private GrainTimerCreationOptions Options(DateTimeOffset at)
-    {
-        var due = at - Now;
-        return new GrainTimerCreationOptions
-        {
-            DueTime = due > TimeSpan.Zero ? due : TimeSpan.Zero,
-            Period = Timeout.InfiniteTimeSpan,
-        };
-    }
-
-    private static void StopTimer(ref IGrainTimer? timer)
-    {
-        timer?.Dispose();
-        timer = null;
-    }
-
     // ---- state and events ---------------------------------------------------------------------
 
     private void CloseHold()
@@ -246,10 +229,10 @@ public sealed partial class CallGrain
         Publish(previous);
     }
 
-    private void Publish(CallStatus previous) => _events.Publish(new CallChanged(Now, Snapshot(), previous));
+    private void Publish(CallStatus previous) => Publish(new CallChanged(Now, Snapshot(), previous));
 
     private void Command(CallCommandKind kind, string? agentId, string? argument) =>
-        _events.Publish(new CallCommand(Now, CallId, kind, agentId, argument));
+        Publish(new CallCommand(Now, CallId, kind, agentId, argument));
 
     private CallSnapshot Snapshot() => new(
         CallId, S.Info, S.Status, S.Disposition, S.QueueId, S.AgentId, S.ArrivedAt, S.QueuedAt, S.JoinedAt,

@@ -50,7 +50,7 @@ public sealed partial class CallGrain
             Command(CallCommandKind.RingAgent, consult, ((int)RingTimeout().TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        await _writer.WriteAsync();
+        await Writer.WriteAsync();
         return Result.Ok;
     }
 
@@ -77,7 +77,7 @@ public sealed partial class CallGrain
             S.ConsultAgentId = null;
             S.PendingTransfer = null;
             SetStatus(CallStatus.Connected);
-            await _writer.WriteAsync();
+            await Writer.WriteAsync();
             return Result.Ok;
         }
 
@@ -102,7 +102,7 @@ public sealed partial class CallGrain
         S.ConsultAgentId = null;
         S.PendingTransfer = null;
         SetStatus(S.StatusBeforeTransfer == CallStatus.Held ? CallStatus.Held : CallStatus.Connected);
-        await _writer.WriteAsync();
+        await Writer.WriteAsync();
         return Result.Ok;
     }
 
@@ -118,7 +118,7 @@ public sealed partial class CallGrain
             case TransferTargetKind.Agent:
                 S.AgentId = null;
                 ApplyOffer(target.Value, RingTimeout());
-                await _writer.WriteAsync();
+                await Writer.WriteAsync();
                 break;
             case TransferTargetKind.Queue:
                 var entered = await EnterQueueAsync(target.Value, Now, newQueue: true);

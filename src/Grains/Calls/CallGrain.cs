@@ -11,15 +11,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Acd.Grains.Calls;
 
-public sealed partial class CallGrain : Grain, ICallGrain
+public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
 {
     /// <summary>How long an outbound call may ring at the far end before it counts as not answered.</summary>
     public static readonly TimeSpan OutboundRingTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly IPersistentState<CallState> _state;
-    private readonly SerialStateWriter<CallState> _writer;
-    private readonly TimeProvider _time;
-    private readonly EventChannel _events;
     private readonly ILogger<CallGrain> _logger;
     private IGrainTimer? _ringTimer;
     private IGrainTimer? _maxWaitTimer;
@@ -29,19 +25,12 @@ public sealed partial class CallGrain : Grain, ICallGrain
         TimeProvider time,
         IReportingSink reporting,
         ILogger<CallGrain> logger)
+        : base(state, time, reporting, logger)
     {
-        _state = state;
-        _writer = new SerialStateWriter<CallState>(state);
-        _time = time;
         _logger = logger;
-        _events = new EventChannel(logger, reporting);
     }
 
     private string CallId => this.GetPrimaryKeyString();
-
-    private CallState S => _state.State;
-
-    private DateTimeOffset Now => _time.GetUtcNow();
 
     private bool IsOutbound => S.Info?.Direction == CallDirection.Outbound;
 
@@ -122,7 +111,7 @@ public sealed partial class CallGrain : Grain, ICallGrain
         Publish(previous);
         Command(CallCommandKind.PlaceOutbound, agentId, info.Dnis);
         ArmRingTimer(S.OfferExpiresAt.Value);
-        await _writer.WriteAsync();
+        await Writer.WriteAsync();
         return Result<CallSnapshot>.Ok(Snapshot());
     }
 
@@ -138,7 +127,7 @@ public sealed partial class CallGrain : Grain, ICallGrain
         }
 
         ApplyOffer(agentId, ringTimeout);
-        await _writer.WriteAsync();
+        await Writer.WriteAsync();
         return Result.Ok;
     }
 
@@ -177,7 +166,7 @@ public sealed partial class CallGrain : Grain, ICallGrain
             await Queue(queueId).RecordOutcomeAsync(new CallOutcome(CallId, CallOutcomeKind.Answered, WaitInQueue(), Now));
         }
 
-        await _writer.WriteAsync();
+        await Writer.WriteAsync();
         return Result.Ok;
     }
 
@@ -215,7 +204,7 @@ public sealed partial class CallGrain : Grain, ICallGrain
         S.HeldSince = Now;
         SetStatus(CallStatus.Held);
         Command(CallCommandKind.Hold, agentId, null);
-        await _writer.WriteAsync();
+        await Writer.WriteAsync();
         return Result.Ok;
     }
 
@@ -240,7 +229,7 @@ public sealed partial class CallGrain : Grain, ICallGrain
         CloseHold();
         SetStatus(CallStatus.Connected);
         Command(CallCommandKind.Unhold, agentId, null);
-        await _writer.WriteAsync();
+        await Writer.WriteAsync();
         return Result.Ok;
     }
 
@@ -270,7 +259,7 @@ public sealed partial class CallGrain : Grain, ICallGrain
 
         S.Info = S.Info with { Customer = customer };
         Publish(S.Status);
-        await _writer.WriteAsync();
+        await Writer.WriteAsync();
         return Result.Ok;
     }
 
@@ -315,18 +304,6 @@ public sealed partial class CallGrain : Grain, ICallGrain
         }
 
         return Result.Ok;
-    }
-
-    public Task SubscribeAsync(IAcdObserver observer)
-    {
-        _events.Subscribe(observer);
-        return Task.CompletedTask;
-    }
-
-    public Task UnsubscribeAsync(IAcdObserver observer)
-    {
-        _events.Unsubscribe(observer);
-        return Task.CompletedTask;
     }
 
     private static bool IsDtmf(char c) => char.IsAsciiDigit(c) || c is '*' or '#' || (char.ToUpperInvariant(c) is >= 'A' and <= 'D');

@@ -68,10 +68,10 @@ public sealed partial class QueueGrain
         TrimWindow();
         PublishChange();
         UpdateSweepTimer();
-        await Task.WhenAll(_writer.WriteAsync(), UpdateRecoveryReminderAsync());
+        await Task.WhenAll(Writer.WriteAsync(), UpdateRecoveryReminderAsync());
     }
 
-    private void PublishChange() => _events.Publish(new QueueChanged(Now, Snapshot()));
+    private void PublishChange() => Publish(new QueueChanged(Now, Snapshot()));
 
     private QueueSnapshot Snapshot() => new(QueueId, S.Config, [.. S.Waiting], Stats());
 

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Acd.Grains.Queues;
 
-public sealed partial class QueueGrain : Grain, IQueueGrain, IRemindable
+public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRemindable
 {
     /// <summary>How many Ready agents a new call tries before it waits; bounds the latency of one enqueue.</summary>
     private const int MaxOfferAttempts = 10;
@@ -23,10 +23,6 @@ public sealed partial class QueueGrain : Grain, IQueueGrain, IRemindable
     /// <summary>Safety net: while calls wait, Ready members are nudged to look for work this often.</summary>
     public static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(5);
 
-    private readonly IPersistentState<QueueState> _state;
-    private readonly SerialStateWriter<QueueState> _writer;
-    private readonly TimeProvider _time;
-    private readonly EventChannel _events;
     private readonly ILogger<QueueGrain> _logger;
     private IGrainTimer? _sweepTimer;
     private bool _reminderRegistered;
@@ -36,19 +32,12 @@ public sealed partial class QueueGrain : Grain, IQueueGrain, IRemindable
         TimeProvider time,
         IReportingSink reporting,
         ILogger<QueueGrain> logger)
+        : base(state, time, reporting, logger)
     {
-        _state = state;
-        _writer = new SerialStateWriter<QueueState>(state);
-        _time = time;
         _logger = logger;
-        _events = new EventChannel(logger, reporting);
     }
 
     private string QueueId => this.GetPrimaryKeyString();
-
-    private QueueState S => _state.State;
-
-    private DateTimeOffset Now => _time.GetUtcNow();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -73,7 +62,7 @@ public sealed partial class QueueGrain : Grain, IQueueGrain, IRemindable
 
         S.Config = config with { Numbers = numbers };
         PublishChange();
-        await _writer.WriteAsync();
+        await Writer.WriteAsync();
         return Result.Ok;
     }
 
@@ -92,7 +81,7 @@ public sealed partial class QueueGrain : Grain, IQueueGrain, IRemindable
         await GrainFactory.GetGrain<ICatalogGrain>(CatalogKeys.Default).RemoveQueueAsync(QueueId);
         S.Config = null;
         PublishChange();
-        await _writer.ClearAsync();
+        await Writer.ClearAsync();
         DeactivateOnIdle();
         return Result.Ok;
     }
@@ -218,18 +207,6 @@ public sealed partial class QueueGrain : Grain, IQueueGrain, IRemindable
         }
 
         PublishChange();
-        return Task.CompletedTask;
-    }
-
-    public Task SubscribeAsync(IAcdObserver observer)
-    {
-        _events.Subscribe(observer);
-        return Task.CompletedTask;
-    }
-
-    public Task UnsubscribeAsync(IAcdObserver observer)
-    {
-        _events.Unsubscribe(observer);
         return Task.CompletedTask;
     }
 
