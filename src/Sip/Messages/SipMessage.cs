@@ -1,0 +1,375 @@
+using System.Globalization;
+using System.Text;
+using Acd.Sip.Headers;
+using Acd.Sip.Parsing;
+using Acd.Sip.Uris;
+
+namespace Acd.Sip.Messages;
+
+/// <summary>
+/// A SIP message independent of any transport. Headers are stored as text; the typed accessors
+/// parse on first use and are cached until the headers change.
+/// </summary>
+public abstract class SipMessage
+{
+    private int _cacheVersion = -1;
+    private List<SipVia>? _vias;
+    private SipNameAddress? _from, _to;
+    private SipCSeq? _cseq;
+    private List<SipNameAddress>? _contacts, _routes, _recordRoutes;
+    private bool _fromParsed, _toParsed, _cseqParsed;
+
+    // Shared by messages without such headers; cached lists are never mutated once assigned.
+    private static readonly List<SipNameAddress> Empty = [];
+
+    private protected SipMessage(SipHeaders headers) => Headers = headers;
+
+    public SipHeaders Headers { get; }
+
+    /// <summary>Body bytes; Content-Length is computed from it when serializing.</summary>
+    public ReadOnlyMemory<byte> Body { get; set; }
+
+    public abstract bool IsRequest { get; }
+
+    /// <summary>Method of the request, or the CSeq method of a response.</summary>
+    public abstract string? TransactionMethod { get; }
+
+    private void CheckCache()
+    {
+        if (_cacheVersion == Headers.Version) return;
+        _cacheVersion = Headers.Version;
+        _vias = null;
+        _contacts = _routes = _recordRoutes = null;
+        _fromParsed = _toParsed = _cseqParsed = false;
+    }
+
+    /// <summary>All Via entries top-first; unparsable entries make the list empty.</summary>
+    public IReadOnlyList<SipVia> Vias
+    {
+        get
+        {
+            CheckCache();
+            if (_vias is null)
+            {
+                var list = new List<SipVia>(2);
+                foreach (var v in Headers.GetAll(SipHeaderNames.Via))
+                {
+                    if (!SipVia.TryParseList(v, list, out _))
+                    {
+                        list.Clear();
+                        break;
+                    }
+                }
+                _vias = list;
+            }
+            return _vias;
+        }
+    }
+
+    public SipVia? TopVia => Vias.Count > 0 ? Vias[0] : null;
+
+    public SipNameAddress? From
+    {
+        get
+        {
+            CheckCache();
+            if (!_fromParsed)
+            {
+                SipNameAddress.TryParse(Headers[SipHeaderNames.From], out _from);
+                _fromParsed = true;
+            }
+            return _from;
+        }
+        set => SetOrRemove(SipHeaderNames.From, value?.ToString());
+    }
+
+    public SipNameAddress? To
+    {
+        get
+        {
+            CheckCache();
+            if (!_toParsed)
+            {
+                SipNameAddress.TryParse(Headers[SipHeaderNames.To], out _to);
+                _toParsed = true;
+            }
+            return _to;
+        }
+        set => SetOrRemove(SipHeaderNames.To, value?.ToString());
+    }
+
+    public string? CallId
+    {
+        get => Headers[SipHeaderNames.CallId];
+        set => SetOrRemove(SipHeaderNames.CallId, value);
+    }
+
+    public SipCSeq? CSeq
+    {
+        get
+        {
+            CheckCache();
+            if (!_cseqParsed)
+            {
+                SipCSeq.TryParse(Headers[SipHeaderNames.CSeq], out _cseq);
+                _cseqParsed = true;
+            }
+            return _cseq;
+        }
+        set => SetOrRemove(SipHeaderNames.CSeq, value?.ToString());
+    }
+
+    public int? MaxForwards
+    {
+        get => Headers[SipHeaderNames.MaxForwards] is { } v && SipHeaderParsing.TryParseUInt(v, 65535, out var n) ? (int)n : null;
+        set => SetOrRemove(SipHeaderNames.MaxForwards, value?.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public IReadOnlyList<SipNameAddress> Contacts
+    {
+        get
+        {
+            CheckCache();
+            return _contacts ??= ParseAddressList(SipHeaderNames.Contact, true);
+        }
+    }
+
+    public IReadOnlyList<SipNameAddress> Routes
+    {
+        get
+        {
+            CheckCache();
+            return _routes ??= ParseAddressList(SipHeaderNames.Route, false);
+        }
+    }
+
+    public IReadOnlyList<SipNameAddress> RecordRoutes
+    {
+        get
+        {
+            CheckCache();
+            return _recordRoutes ??= ParseAddressList(SipHeaderNames.RecordRoute, false);
+        }
+    }
+
+    public string? ContentType
+    {
+        get => Headers[SipHeaderNames.ContentType];
+        set => SetOrRemove(SipHeaderNames.ContentType, value);
+    }
+
+    public IReadOnlyList<string> Require => SipHeaderParsing.SplitTokens(Headers.GetAll(SipHeaderNames.Require));
+
+    public IReadOnlyList<string> Supported => SipHeaderParsing.SplitTokens(Headers.GetAll(SipHeaderNames.Supported));
+
+    public bool Supports(string optionTag) =>
+        Supported.Contains(optionTag, StringComparer.OrdinalIgnoreCase) || Require.Contains(optionTag, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Body as text (UTF-8); empty string if there is none.</summary>
+    public string BodyText
+    {
+        get => Body.IsEmpty ? string.Empty : Encoding.UTF8.GetString(Body.Span);
+        set => Body = Encoding.UTF8.GetBytes(value);
+    }
+
+    /// <summary>Sets the body and its Content-Type in one call (empty/null clears both).</summary>
+    public void SetBody(string? contentType, string? body)
+    {
+        if (string.IsNullOrEmpty(body))
+        {
+            Body = ReadOnlyMemory<byte>.Empty;
+            Headers.Remove(SipHeaderNames.ContentType);
+            return;
+        }
+        BodyText = body;
+        ContentType = contentType;
+    }
+
+    /// <summary>
+    /// Parses the headers every layer relies on, filling the typed caches, and reports the first
+    /// syntax error. Missing headers are not errors here: the validator answers those with 400.
+    /// </summary>
+    internal SipHeaderError? ValidateCoreHeaders()
+    {
+        CheckCache();
+        var vias = new List<SipVia>(2);
+        List<SipNameAddress>? contacts = null, routes = null, recordRoutes = null;
+        foreach (var h in Headers)
+        {
+            string? err = null;
+            var name = h.Name;
+            if (ReferenceEquals(name, SipHeaderNames.Via))
+            {
+                if (!SipVia.TryParseList(h.Value, vias, out err)) return Bad("Via", err);
+            }
+            else if (ReferenceEquals(name, SipHeaderNames.Contact))
+            {
+                if (!SipNameAddress.TryParseList(h.Value, contacts ??= new List<SipNameAddress>(1), true, out err)) return Bad("Contact", err);
+            }
+            else if (ReferenceEquals(name, SipHeaderNames.Route))
+            {
+                if (!SipNameAddress.TryParseList(h.Value, routes ??= [], false, out err)) return Bad("Route", err);
+            }
+            else if (ReferenceEquals(name, SipHeaderNames.RecordRoute))
+            {
+                if (!SipNameAddress.TryParseList(h.Value, recordRoutes ??= [], false, out err)) return Bad("Record-Route", err);
+            }
+            else if (ReferenceEquals(name, SipHeaderNames.From) || ReferenceEquals(name, SipHeaderNames.To))
+            {
+                if (!SipNameAddress.TryParse(h.Value, out var addr, out err)) return Bad(name, err);
+                if (ReferenceEquals(name, SipHeaderNames.From)) { _from ??= addr; _fromParsed = true; }
+                else { _to ??= addr; _toParsed = true; }
+            }
+            else if (ReferenceEquals(name, SipHeaderNames.CSeq))
+            {
+                if (!SipCSeq.TryParse(h.Value, out var cseq)) return Bad("CSeq", "invalid value");
+                _cseq ??= cseq;
+                _cseqParsed = true;
+            }
+            else if (ReferenceEquals(name, SipHeaderNames.MaxForwards))
+            {
+                if (!SipHeaderParsing.TryParseUInt(h.Value, 255, out _)) return Bad("Max-Forwards", "invalid value");
+            }
+        }
+        _vias = vias;
+        _contacts = contacts ?? Empty;
+        _routes = routes ?? Empty;
+        _recordRoutes = recordRoutes ?? Empty;
+        if (IsRequest && _cseq is not null && !string.Equals(_cseq.Method, TransactionMethod, StringComparison.Ordinal))
+            return new SipHeaderError(SipParseError.CSeqMethodMismatch, "CSeq method does not match request method");
+        return null;
+
+        static SipHeaderError Bad(string header, string? why) => new(SipParseError.InvalidHeaderValue, $"invalid {header} header: {why}");
+    }
+
+    private List<SipNameAddress> ParseAddressList(string name, bool wildcard)
+    {
+        var list = new List<SipNameAddress>();
+        foreach (var v in Headers.GetAll(name))
+        {
+            if (!SipNameAddress.TryParseList(v, list, wildcard, out _))
+            {
+                list.Clear();
+                break;
+            }
+        }
+        return list;
+    }
+
+    private void SetOrRemove(string name, string? value)
+    {
+        if (value is null) Headers.Remove(name);
+        else Headers.Set(name, value);
+    }
+
+    public byte[] ToBytes() => SipSerializer.ToBytes(this);
+
+    public override string ToString() => Encoding.UTF8.GetString(ToBytes());
+}
+
+internal readonly record struct SipHeaderError(SipParseError Error, string Detail);
+
+/// <summary>A SIP request.</summary>
+public sealed class SipRequest : SipMessage
+{
+    public SipRequest(string method, SipUri requestUri)
+        : this(method, requestUri, new SipHeaders())
+    {
+    }
+
+    internal SipRequest(string method, SipUri requestUri, SipHeaders headers)
+        : base(headers)
+    {
+        Method = method;
+        RequestUri = requestUri;
+    }
+
+    public string Method { get; }
+
+    public SipUri RequestUri { get; set; }
+
+    public override bool IsRequest => true;
+
+    public override string? TransactionMethod => Method;
+
+    /// <summary>Copies the request (headers and body shared by value): proxies and retries mutate the copy.</summary>
+    public SipRequest Clone() => new(Method, RequestUri, Headers.Clone()) { Body = Body };
+}
+
+/// <summary>A SIP response.</summary>
+public sealed class SipResponse : SipMessage
+{
+    public SipResponse(int statusCode, string? reasonPhrase = null)
+        : this(statusCode, reasonPhrase ?? SipReasonPhrases.For(statusCode), new SipHeaders())
+    {
+    }
+
+    internal SipResponse(int statusCode, string reasonPhrase, SipHeaders headers)
+        : base(headers)
+    {
+        StatusCode = statusCode;
+        ReasonPhrase = reasonPhrase;
+    }
+
+    public int StatusCode { get; }
+
+    public string ReasonPhrase { get; }
+
+    public override bool IsRequest => false;
+
+    public override string? TransactionMethod => CSeq?.Method;
+
+    public bool IsProvisional => StatusCode < 200;
+
+    public bool IsSuccess => StatusCode is >= 200 and < 300;
+
+    public bool IsFinal => StatusCode >= 200;
+
+    public SipResponse Clone() => new(StatusCode, ReasonPhrase, Headers.Clone()) { Body = Body };
+
+    /// <summary>
+    /// Builds a response to <paramref name="request"/> per RFC 3261 8.2.6: Via, From, To, Call-ID and
+    /// CSeq copied as text (so even a request whose From did not parse can be answered 400), and a To
+    /// tag added for non-100 responses when the request had none.
+    /// </summary>
+    public static SipResponse Create(SipRequest request, int statusCode, string? reasonPhrase = null, string? toTag = null)
+    {
+        var r = new SipResponse(statusCode, reasonPhrase ?? SipReasonPhrases.For(statusCode));
+        foreach (var h in request.Headers)
+        {
+            if (ReferenceEquals(h.Name, SipHeaderNames.Via) || ReferenceEquals(h.Name, SipHeaderNames.From) ||
+                ReferenceEquals(h.Name, SipHeaderNames.CallId) || ReferenceEquals(h.Name, SipHeaderNames.CSeq) ||
+                (statusCode == 100 && ReferenceEquals(h.Name, SipHeaderNames.Timestamp)))
+            {
+                r.Headers.AddCanonical(h.Name, h.Value);
+            }
+            else if (ReferenceEquals(h.Name, SipHeaderNames.To))
+            {
+                var value = h.Value;
+                if (statusCode != 100 && request.To is { } to && to.Tag is null)
+                {
+                    value = to.WithTag(toTag ?? SipIds.NewTag()).ToString();
+                }
+                r.Headers.AddCanonical(h.Name, value);
+            }
+        }
+        return r;
+    }
+}
+
+/// <summary>Random identifiers for tags, branches and Call-IDs.</summary>
+public static class SipIds
+{
+    public static string NewTag() => Random(8);
+
+    public static string NewBranch() => SipVia.MagicCookie + Random(10);
+
+    public static string NewCallId(string? host = null) => host is null ? Random(16) : Random(16) + "@" + host;
+
+    private static string Random(int bytes)
+    {
+        Span<byte> b = stackalloc byte[bytes];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(b);
+        return Convert.ToHexStringLower(b);
+    }
+}

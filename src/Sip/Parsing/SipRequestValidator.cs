@@ -1,0 +1,132 @@
+using Acd.Sip.Headers;
+using Acd.Sip.Messages;
+
+namespace Acd.Sip.Parsing;
+
+/// <summary>Which RFC 3261 role judges the request: the answers differ (483 is a proxy's, 416 a UAS's).</summary>
+public enum SipRole
+{
+    UserAgentServer,
+    Proxy,
+}
+
+public sealed class SipValidationOptions
+{
+    public static SipValidationOptions UserAgent { get; } = new();
+
+    public static SipValidationOptions Proxy { get; } = new() { Role = SipRole.Proxy };
+
+    public SipRole Role { get; init; } = SipRole.UserAgentServer;
+
+    /// <summary>
+    /// Option tags this element supports; any other tag in Require gets 420 (RFC 3261 8.2.2.3).
+    /// Only what the stack really implements is listed: 100rel is not (no reliable provisionals yet).
+    /// </summary>
+    public IReadOnlySet<string> SupportedExtensions { get; init; } =
+        new HashSet<string>(["replaces", "timer"], StringComparer.OrdinalIgnoreCase);
+
+    public IReadOnlySet<string> SupportedSchemes { get; init; } = new HashSet<string>(["sip", "sips", "tel"], StringComparer.Ordinal);
+}
+
+/// <summary>A rejection decided by validation; turn it into a response with <see cref="CreateResponse"/>.</summary>
+public sealed record SipRejection(int StatusCode, string ReasonPhrase, IReadOnlyList<SipHeader> ExtraHeaders)
+{
+    public SipResponse CreateResponse(SipRequest request)
+    {
+        var r = SipResponse.Create(request, StatusCode, ReasonPhrase);
+        foreach (var h in ExtraHeaders) r.Headers.Add(h.Name, h.Value);
+        return r;
+    }
+}
+
+public enum SipInboundAction
+{
+    /// <summary>Hand the message to the transaction layer.</summary>
+    Accept,
+    /// <summary>Send <see cref="SipInboundDecision.Response"/> statelessly and stop.</summary>
+    Respond,
+    /// <summary>Discard silently (bad responses, ACKs, garbage).</summary>
+    Drop,
+}
+
+public readonly record struct SipInboundDecision(SipInboundAction Action, SipMessage? Message, SipResponse? Response, string? Reason);
+
+/// <summary>Semantic checks of RFC 3261 8.2 / 16.3 applied after a successful parse.</summary>
+public static class SipRequestValidator
+{
+    public static SipRejection? Validate(SipRequest request, SipValidationOptions? options = null)
+    {
+        options ??= SipValidationOptions.UserAgent;
+        var missing = new List<string>(4);
+        if (request.Vias.Count == 0) missing.Add("Via");
+        if (request.To is null) missing.Add("To");
+        if (request.From is null) missing.Add("From");
+        if (string.IsNullOrWhiteSpace(request.CallId)) missing.Add("Call-ID");
+        if (request.CSeq is null) missing.Add("CSeq");
+        if (request.MaxForwards is null) missing.Add("Max-Forwards");
+        if (missing.Count > 0) return Reject(400, $"Missing {string.Join(", ", missing)} header{(missing.Count > 1 ? "s" : "")}");
+
+        var lengths = request.Headers.GetAll(SipHeaderNames.ContentLength).Select(v => v.Trim()).Distinct().Count();
+        if (lengths > 1) return Reject(400, "Conflicting Content-Length headers");
+        if (request.CSeq!.Method != request.Method) return Reject(400, "CSeq method does not match request method");
+        if (!request.RequestUri.IsValid) return Reject(400, "Invalid Request-URI");
+        if (request.RequestUri.Headers.Count > 0) return Reject(400, "Request-URI must not contain headers");
+
+        if (options.Role == SipRole.Proxy && request.MaxForwards == 0 && request.Method != SipMethods.Ack)
+            return Reject(483, "Too Many Hops");
+
+        if (options.Role == SipRole.UserAgentServer && !options.SupportedSchemes.Contains(request.RequestUri.Scheme))
+            return Reject(416, "Unsupported URI Scheme");
+
+        // RFC 3261 8.2.2.3: Require is not checked for CANCEL nor for ACK.
+        if (request.Method is not SipMethods.Ack and not SipMethods.Cancel)
+        {
+            var unsupported = request.Require.Where(t => !options.SupportedExtensions.Contains(t)).ToList();
+            if (options.Role == SipRole.Proxy)
+            {
+                unsupported = SipHeaderParsingPublic.Tokens(request, SipHeaderNames.ProxyRequire).Where(t => !options.SupportedExtensions.Contains(t)).ToList();
+            }
+            if (unsupported.Count > 0)
+                return new SipRejection(420, "Bad Extension", [new SipHeader(SipHeaderNames.Unsupported, string.Join(", ", unsupported))]);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Turns a parse result into what a server must do: accept it, answer it statelessly (400 naming the
+    /// problem, 505, 416, 420, 483...), or drop it when no response can be built (responses, ACKs, garbage).
+    /// </summary>
+    public static SipInboundDecision Evaluate(in SipParseResult result, SipValidationOptions? options = null)
+    {
+        if (result.Success)
+        {
+            if (result.Message is SipRequest req)
+            {
+                var rejection = Validate(req, options);
+                if (rejection is not null)
+                {
+                    return req.Method == SipMethods.Ack
+                        ? new SipInboundDecision(SipInboundAction.Drop, req, null, rejection.ReasonPhrase)
+                        : new SipInboundDecision(SipInboundAction.Respond, req, rejection.CreateResponse(req), rejection.ReasonPhrase);
+                }
+            }
+            return new SipInboundDecision(SipInboundAction.Accept, result.Message, null, null);
+        }
+        if (result.Message is SipRequest bad && bad.Method != SipMethods.Ack && bad.Headers.Contains(SipHeaderNames.Via))
+        {
+            var code = result.Error == SipParseError.UnsupportedVersion ? 505 : result.Error == SipParseError.BodyTooLarge ? 413 : 400;
+            var reason = code == 400 ? "Bad Request - " + Sanitize(result.Detail) : SipReasonPhrases.For(code);
+            return new SipInboundDecision(SipInboundAction.Respond, bad, SipResponse.Create(bad, code, reason), result.Detail);
+        }
+        return new SipInboundDecision(SipInboundAction.Drop, result.Message, null, result.Detail);
+    }
+
+    private static string Sanitize(string? s) => string.IsNullOrEmpty(s) ? "malformed message" : s.Replace('\r', ' ').Replace('\n', ' ');
+
+    private static SipRejection Reject(int code, string reason) => new(code, reason, []);
+}
+
+internal static class SipHeaderParsingPublic
+{
+    public static List<string> Tokens(SipMessage m, string name) => SipHeaderParsing.SplitTokens(m.Headers.GetAll(name));
+}

@@ -1,0 +1,353 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.WebSockets;
+using System.Security.Cryptography.X509Certificates;
+using Acd.Sip.Headers;
+using Acd.Sip.Messages;
+using Acd.Sip.Parsing;
+using Acd.Sip.Transactions;
+using Acd.Sip.Transports;
+using Microsoft.AspNetCore.Http;
+
+namespace Acd.Sip;
+
+/// <summary>A listener declared in configuration (e.g. appsettings "Sip:Listeners").</summary>
+public sealed class SipListenerOptions
+{
+    /// <summary>"udp", "tcp" or "tls" (WebSocket is mounted with MapSipWebSocket).</summary>
+    public string Transport { get; set; } = "udp";
+
+    public string Address { get; set; } = "0.0.0.0";
+
+    public int Port { get; set; } = 5060;
+
+    /// <summary>PKCS#12 file with the server certificate and key, required for "tls".</summary>
+    public string? CertificatePath { get; set; }
+
+    public string? CertificatePassword { get; set; }
+}
+
+public sealed class SipStackOptions
+{
+    /// <summary>Listeners opened by <see cref="SipStack.StartAsync"/> in addition to those added in code.</summary>
+    public IList<SipListenerOptions> Listeners { get; init; } = [];
+
+    /// <summary>Host written in Via/Contact; defaults to the listening address.</summary>
+    public string? PublicHost { get; init; }
+
+    public SipParserOptions Parser { get; init; } = SipParserOptions.Default;
+
+    public SipValidationOptions Validation { get; init; } = SipValidationOptions.UserAgent;
+
+    public SipTimerSettings Timers { get; init; } = new();
+
+    public int UdpReceiveBufferBytes { get; init; } = 4 * 1024 * 1024;
+
+    public int MaxWebSocketMessageBytes { get; init; } = 64 * 1024;
+}
+
+/// <summary>
+/// The SIP endpoint: owns the transports (UDP, TCP/TLS, WebSocket), validates and answers bad
+/// input statelessly, stamps received/rport on inbound Via (RFC 3581), routes responses per Via,
+/// keeps stream connections as flows, and runs the transaction layer.
+/// </summary>
+public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposable
+{
+    private readonly List<ISipTransport> _transports = [];
+    private readonly ConcurrentDictionary<long, SipConnection> _flows = new();
+    private long _nextFlow;
+
+    public SipStack(SipStackOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        Options = options ?? new SipStackOptions();
+        Transactions = new SipTransactionLayer(this, timeProvider ?? TimeProvider.System, Options.Timers);
+    }
+
+    public SipStackOptions Options { get; }
+
+    public SipTransactionLayer Transactions { get; }
+
+    public IReadOnlyList<ISipTransport> Transports => _transports;
+
+    /// <summary>Raised for each message dropped or answered statelessly (diagnostics).</summary>
+    public Action<SipInboundDecision, SipInboundContext>? Rejected { get; set; }
+
+    /// <summary>Raised when an outbound send failed (connection refused, flow gone).</summary>
+    public Action<SipTarget, Exception>? SendFailed { get; set; }
+
+    public UdpSipTransport AddUdp(IPEndPoint bind)
+    {
+        var t = new UdpSipTransport(bind, this, Options.UdpReceiveBufferBytes);
+        _transports.Add(t);
+        return t;
+    }
+
+    /// <summary>TCP listener; with a certificate it becomes TLS (sips / transport=tls).</summary>
+    public TcpSipTransport AddTcp(IPEndPoint bind, X509Certificate2? tlsCertificate = null)
+    {
+        var t = new TcpSipTransport(bind, this, tlsCertificate, Options.Parser);
+        _transports.Add(t);
+        return t;
+    }
+
+    /// <summary>Adds a custom transport (e.g. an in-memory one for tests).</summary>
+    public void AddTransport(ISipTransport transport) => _transports.Add(transport);
+
+    private bool _configuredAdded;
+
+    private void AddConfiguredListeners()
+    {
+        if (_configuredAdded) return;
+        _configuredAdded = true;
+        foreach (var l in Options.Listeners)
+        {
+            var ep = new IPEndPoint(IPAddress.Parse(l.Address), l.Port);
+            switch (l.Transport.ToLowerInvariant())
+            {
+                case "udp":
+                    AddUdp(ep);
+                    break;
+                case "tcp":
+                    AddTcp(ep);
+                    break;
+                case "tls":
+                    if (l.CertificatePath is null) throw new InvalidOperationException("a tls listener needs CertificatePath");
+                    AddTcp(ep, X509CertificateLoader.LoadPkcs12FromFile(l.CertificatePath, l.CertificatePassword));
+                    break;
+                default:
+                    throw new InvalidOperationException($"unknown SIP listener transport '{l.Transport}'");
+            }
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        AddConfiguredListeners();
+        foreach (var t in _transports) await t.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public ISipTransport? GetTransport(SipTransportKind kind) => _transports.FirstOrDefault(t => t.Kind == kind);
+
+    /// <summary>True while the TCP/TLS/WS connection with this flow id is open.</summary>
+    public bool IsFlowAlive(long flowId) => _flows.ContainsKey(flowId);
+
+    public SipConnection? GetFlow(long flowId) => _flows.TryGetValue(flowId, out var c) ? c : null;
+
+    /// <summary>
+    /// Sends a request in a new client transaction, adding the top Via (fresh branch, rport) and,
+    /// if absent, Max-Forwards. Without a target it is derived from the first Route or the Request-URI.
+    /// </summary>
+    public SipClientTransaction SendRequest(SipRequest request, SipTarget? target = null)
+    {
+        var t = target ?? ResolveTarget(request);
+        request.Headers.AddFirst(SipHeaderNames.Via, CreateVia(t).ToString());
+        if (!request.Headers.Contains(SipHeaderNames.MaxForwards)) request.MaxForwards = 70;
+        return Transactions.SendRequest(request, t);
+    }
+
+    /// <summary>Sends an ACK for a 2xx (its own transaction-less request), adding a Via.</summary>
+    public void SendAck(SipRequest ack, SipTarget? target = null)
+    {
+        var t = target ?? ResolveTarget(ack);
+        if (ack.TopVia is null) ack.Headers.AddFirst(SipHeaderNames.Via, CreateVia(t).ToString());
+        Send(ack, t);
+    }
+
+    public SipVia CreateVia(SipTarget target)
+    {
+        var local = LocalEndPointFor(target.Transport);
+        var host = Options.PublicHost ?? HostFor(local);
+        return new SipVia(target.Transport.ViaToken(), host, local?.Port, SipIds.NewBranch());
+    }
+
+    /// <summary>Address for Contact headers on a given transport.</summary>
+    public Uris.SipUri CreateContactUri(SipTransportKind transport, string? user = null)
+    {
+        var local = LocalEndPointFor(transport);
+        var uri = new Uris.SipUri(transport == SipTransportKind.Tls || transport == SipTransportKind.Wss ? "sips" : "sip", user,
+            Options.PublicHost ?? HostFor(local), local?.Port);
+        return transport == SipTransportKind.Udp ? uri : uri.WithParameter("transport", transport.ViaToken().ToLowerInvariant());
+    }
+
+    /// <summary>
+    /// Address to advertise for a listener: a wildcard bind (0.0.0.0/::) is not routable, so the
+    /// first non-loopback IPv4 address of an up interface is used unless PublicHost is set.
+    /// </summary>
+    private static string HostFor(IPEndPoint? local)
+    {
+        if (local is null) return "invalid";
+        if (!local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any))
+            return local.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{local.Address}]" : local.Address.ToString();
+        return WildcardHost.Value;
+    }
+
+    private static readonly Lazy<string> WildcardHost = new(() =>
+    {
+        foreach (var nic in System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces())
+        {
+            if (nic.OperationalStatus != System.Net.NetworkInformation.OperationalStatus.Up ||
+                nic.NetworkInterfaceType == System.Net.NetworkInformation.NetworkInterfaceType.Loopback) continue;
+            foreach (var a in nic.GetIPProperties().UnicastAddresses)
+            {
+                if (a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) return a.Address.ToString();
+            }
+        }
+        return "127.0.0.1";
+    });
+
+    private IPEndPoint? LocalEndPointFor(SipTransportKind kind) =>
+        GetTransport(kind)?.LocalEndPoint ?? _flows.Values.FirstOrDefault(f => f.Kind == kind)?.Local ?? _transports.FirstOrDefault()?.LocalEndPoint;
+
+    /// <summary>Next hop from the first Route (loose routing) or the Request-URI: host must be an IP literal or resolvable name.</summary>
+    public SipTarget ResolveTarget(SipRequest request)
+    {
+        var uri = request.Routes.Count > 0 ? request.Routes[0].Uri : request.RequestUri;
+        var kind = SipTransportKinds.FromToken(uri.Transport) ?? (uri.IsSecure ? SipTransportKind.Tls : SipTransportKind.Udp);
+        var host = uri.Parameters["maddr"] ?? uri.Host;
+        var address = IPAddress.TryParse(host.Trim('[', ']'), out var ip) ? ip : Dns.GetHostAddresses(host).First();
+        var port = uri.Port ?? (kind == SipTransportKind.Tls ? 5061 : 5060);
+        var ep = new IPEndPoint(address, port);
+        var flow = _flows.Values.FirstOrDefault(f => f.Kind == kind && f.Remote.Equals(ep));
+        return new SipTarget(kind, ep, flow?.FlowId ?? 0);
+    }
+
+    /// <summary>Sends any message (stateless). Uses the flow when given and alive, else the transport of the target kind.</summary>
+    public void Send(SipMessage message, SipTarget target)
+    {
+        var bytes = SipSerializer.ToBytes(message);
+        _ = SendBytesAsync(bytes, target, message);
+    }
+
+    private async Task SendBytesAsync(byte[] bytes, SipTarget target, SipMessage message)
+    {
+        try
+        {
+            if (target.FlowId != 0 && _flows.TryGetValue(target.FlowId, out var flow))
+            {
+                await flow.SendAsync(bytes, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            var transport = GetTransport(target.Transport) ?? throw new InvalidOperationException($"no {target.Transport} transport");
+            await transport.SendAsync(bytes, target).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            SendFailed?.Invoke(target, ex);
+            if (message is SipRequest) Transactions.OnTransportError(message, target);
+        }
+    }
+
+    void ISipInboundSink.OnReceived(ReadOnlySpan<byte> data, bool isStream, SipInboundContext context) => Receive(data, isStream, context);
+
+    /// <summary>Entry point for raw bytes from a transport (public so custom transports and tests can inject).</summary>
+    public void Receive(ReadOnlySpan<byte> data, bool isStream, SipInboundContext context)
+    {
+        var result = SipParser.Parse(data, isStream ? SipParseMode.Stream : SipParseMode.Datagram, Options.Parser);
+        if (result.Error == SipParseError.Empty) return;
+        var decision = SipRequestValidator.Evaluate(result, Options.Validation);
+        switch (decision.Action)
+        {
+            case SipInboundAction.Drop:
+                Rejected?.Invoke(decision, context);
+                return;
+            case SipInboundAction.Respond:
+                Rejected?.Invoke(decision, context);
+                Send(decision.Response!, decision.Message is SipRequest r ? SipServerTransaction.ComputeResponseTarget(r, context) : context.SourceTarget);
+                return;
+        }
+        var message = decision.Message!;
+        if (message is SipRequest request) StampVia(request, context);
+        else if (message is SipResponse && message.Vias.Count == 0) return;
+        Transactions.Receive(message, context);
+    }
+
+    /// <summary>RFC 3261 18.2.1 / RFC 3581: record the source address and port in the top Via.</summary>
+    private static void StampVia(SipRequest request, SipInboundContext context)
+    {
+        var top = request.TopVia;
+        if (top is null) return;
+        var ip = context.Remote.Address.ToString();
+        var needReceived = !string.Equals(top.Host.Trim('[', ']'), ip, StringComparison.OrdinalIgnoreCase);
+        if (!needReceived && !top.HasRport) return;
+        var index = request.Headers.IndexOf(SipHeaderNames.Via);
+        var list = new List<SipVia>();
+        SipVia.TryParseList(request.Headers[index].Value, list, out _);
+        if (list.Count == 0) return;
+        var stamped = list[0].Clone();
+        stamped.MarkReceived(needReceived ? ip : null, top.HasRport ? context.Remote.Port : null);
+        list[0] = stamped;
+        request.Headers.ReplaceAt(index, string.Join(", ", list));
+    }
+
+    long ISipInboundSink.NewFlowId() => Interlocked.Increment(ref _nextFlow);
+
+    void ISipInboundSink.RegisterConnection(SipConnection connection) => _flows[connection.FlowId] = connection;
+
+    void ISipInboundSink.UnregisterConnection(SipConnection connection) => _flows.TryRemove(connection.FlowId, out _);
+
+    /// <summary>Accepts a WebSocket upgrade with subprotocol "sip" and pumps its messages (RFC 7118).</summary>
+    public async Task AcceptWebSocketAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest || !context.WebSockets.WebSocketRequestedProtocols.Contains("sip"))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+        using var ws = await context.WebSockets.AcceptWebSocketAsync("sip").ConfigureAwait(false);
+        var kind = context.Request.IsHttps ? SipTransportKind.Wss : SipTransportKind.Ws;
+        var local = new IPEndPoint(context.Connection.LocalIpAddress ?? IPAddress.Loopback, context.Connection.LocalPort);
+        var remote = new IPEndPoint(context.Connection.RemoteIpAddress ?? IPAddress.Loopback, context.Connection.RemotePort);
+        var sink = (ISipInboundSink)this;
+        var conn = new WebSocketConnection(sink.NewFlowId(), kind, local, remote, ws);
+        sink.RegisterConnection(conn);
+        var ctx = new SipInboundContext(kind, local, remote, conn.FlowId);
+        var buffer = new byte[Options.MaxWebSocketMessageBytes];
+        try
+        {
+            while (ws.State == WebSocketState.Open)
+            {
+                var count = 0;
+                ValueWebSocketReceiveResult r;
+                do
+                {
+                    if (count == buffer.Length)
+                    {
+                        await ws.CloseAsync(WebSocketCloseStatus.MessageTooBig, "SIP message too large", context.RequestAborted).ConfigureAwait(false);
+                        return;
+                    }
+                    r = await ws.ReceiveAsync(buffer.AsMemory(count), context.RequestAborted).ConfigureAwait(false);
+                    count += r.Count;
+                }
+                while (!r.EndOfMessage && r.MessageType != WebSocketMessageType.Close);
+                if (r.MessageType == WebSocketMessageType.Close)
+                {
+                    // Complete the close handshake so browsers see a clean close (RFC 6455 5.5.1).
+                    await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).ConfigureAwait(false);
+                    break;
+                }
+                try
+                {
+                    Receive(buffer.AsSpan(0, count), false, ctx);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // one bad message must not kill the browser's connection
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // client went away
+        }
+        finally
+        {
+            sink.UnregisterConnection(conn);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var t in _transports) await t.DisposeAsync().ConfigureAwait(false);
+        foreach (var f in _flows.Values) f.Close();
+    }
+}
