@@ -1,10 +1,11 @@
+using Acd.Frontend.Hosting;
 using Acd.Silo.Hosting;
-using Orleans.Dashboard;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddAcdSilo();
+builder.AddAcdCluster();
+builder.AddAcdFrontend();
 
 var app = builder.Build();
-app.MapOrleansDashboard("/dashboard");
-app.MapGet("/", () => "ACD frontend");
+app.UseAcdFrontend();
+app.MapAcdFrontend();
 app.Run();

@@ -1,0 +1,165 @@
+using System.Collections.Immutable;
+using System.Security.Claims;
+using Acd.Accounts;
+using Acd.Frontend.Auth;
+using Acd.Frontend.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Acd.Frontend.Apis;
+
+public sealed record TokenRequest(string? Username, string? Password);
+
+public sealed record RefreshRequest(string? RefreshToken);
+
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+
+public sealed record MeView(string Username, string? AgentId, IReadOnlyList<string> Roles);
+
+public sealed record UserRequest(string? Username, string? Password, List<string>? Roles, string? AgentId);
+
+public sealed record UserView(string Username, string? AgentId, IReadOnlyList<string> Roles, bool Disabled, DateTimeOffset CreatedAt);
+
+public static class AuthApi
+{
+    public const int MinPasswordLength = 8;
+
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder api)
+    {
+        var auth = api.MapGroup("/auth").WithTags("Auth").RequireRateLimiting(RateLimits.AuthPolicy);
+        auth.MapPost("/token", TokenAsync).AllowAnonymous().WithSummary("Sign in: exchange username and password for tokens.");
+        auth.MapPost("/refresh", RefreshAsync).AllowAnonymous().WithSummary("Rotate a refresh token: the old one stops working.");
+        auth.MapPost("/logout", LogoutAsync).AllowAnonymous().WithSummary("Revoke the session of a refresh token (and of the bearer token, if any).");
+        auth.MapGet("/me", Me).RequireAuthorization(Policies.Agent);
+        auth.MapPost("/password", ChangePasswordAsync).RequireAuthorization(Policies.Agent);
+        auth.MapPost("/dashboard-session", DashboardSession).RequireAuthorization(Policies.Supervisor)
+            .WithSummary("Sets an HttpOnly cookie that lets the caller's browser open the Orleans dashboard at /dashboard.");
+
+        var users = api.MapGroup("/users").WithTags("Users").RequireAuthorization(Policies.Admin);
+        users.MapPost("/", CreateUserAsync).WithSummary("Create a login without an agent (supervisor, admin, CRM/PBX integration).");
+        users.MapGet("/{username}", GetUserAsync);
+        users.MapDelete("/{username}", DeleteUserAsync);
+        return api;
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> TokenAsync(TokenRequest request, TokenService tokens)
+    {
+        var v = new Validator().Text(request.Username, "username", 64).Text(request.Password, "password", 256);
+        if (!v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        return await tokens.LoginAsync(request.Username!, request.Password!) is { } response
+            ? TypedResults.Ok(response)
+            : Unauthorized("Unknown user or wrong password.");
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> RefreshAsync(RefreshRequest request, TokenService tokens)
+    {
+        if (string.IsNullOrWhiteSpace(request.RefreshToken))
+        {
+            return ApiResults.Invalid("refreshToken", "Required.");
+        }
+
+        return await tokens.RefreshAsync(request.RefreshToken) is { } response
+            ? TypedResults.Ok(response)
+            : Unauthorized("The refresh token is invalid, expired or revoked.");
+    }
+
+    private static async Task<NoContent> LogoutAsync(RefreshRequest? request, ClaimsPrincipal user, IGrainFactory grains, TokenService tokens)
+    {
+        if (!string.IsNullOrWhiteSpace(request?.RefreshToken))
+        {
+            await tokens.RevokeAsync(request.RefreshToken);
+        }
+
+        if (user.Username() is { } username && user.SessionId() is { } sessionId)
+        {
+            await TokenService.Account(grains, username).RevokeSessionAsync(sessionId);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static Ok<MeView> Me(ClaimsPrincipal user) =>
+        TypedResults.Ok(new MeView(user.Username() ?? string.Empty, user.AgentId(),
+            user.FindAll(AcdClaims.Role).Select(c => c.Value).ToList()));
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePasswordAsync(
+        ChangePasswordRequest request, ClaimsPrincipal user, IGrainFactory grains, PasswordHasher hasher, TimeProvider time)
+    {
+        var v = new Validator().Text(request.CurrentPassword, "currentPassword", 256)
+            .Require(request.NewPassword is { Length: >= MinPasswordLength and <= 256 }, "newPassword", $"At least {MinPasswordLength} characters.");
+        if (!v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        var grain = TokenService.Account(grains, user.Username()!);
+        if (await grain.GetAsync() is not { } account || !PasswordHasher.Verify(request.CurrentPassword!, account.PasswordHash))
+        {
+            return ApiResults.Forbidden("The current password is wrong.");
+        }
+
+        var updated = await grain.UpdateAsync(account with { PasswordHash = hasher.Hash(request.NewPassword!), UpdatedAt = time.GetUtcNow() });
+        return updated.IsSuccess ? TypedResults.NoContent() : ApiResults.Problem(updated);
+    }
+
+    private static NoContent DashboardSession(HttpContext context, TimeProvider time)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : string.Empty;
+        context.Response.Cookies.Append(AuthServiceExtensions.DashboardCookie, token, new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Strict,
+            Secure = context.Request.IsHttps,
+            Path = "/dashboard",
+            Expires = time.GetUtcNow().AddMinutes(15),
+        });
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Created<UserView>, ValidationProblem, ProblemHttpResult>> CreateUserAsync(
+        UserRequest request, IGrainFactory grains, PasswordHasher hasher, TimeProvider time)
+    {
+        var v = new Validator().Id(request.Username, "username")
+            .Require(request.Password is { Length: >= MinPasswordLength and <= 256 }, "password", $"At least {MinPasswordLength} characters.")
+            .Require(request.Roles is { Count: > 0 } && request.Roles.All(r => Roles.All.Contains(r)), "roles",
+                "One or more of: agent, supervisor, admin.");
+        if (!v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        var now = time.GetUtcNow();
+        var account = new UserAccount(request.Username!.ToLowerInvariant(), hasher.Hash(request.Password!),
+            [.. request.Roles!.Distinct()], request.AgentId, null, false, now, now);
+        var created = await TokenService.Account(grains, account.Username).CreateAsync(account);
+        return created.IsSuccess
+            ? TypedResults.Created($"/api/v1/users/{account.Username}", ToView(account))
+            : ApiResults.Problem(created);
+    }
+
+    private static async Task<Results<Ok<UserView>, ProblemHttpResult>> GetUserAsync(string username, IGrainFactory grains) =>
+        await TokenService.Account(grains, username).GetAsync() is { } account
+            ? TypedResults.Ok(ToView(account))
+            : ApiResults.NotFound($"User '{username}' does not exist.");
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteUserAsync(string username, IGrainFactory grains, ClaimsPrincipal user)
+    {
+        if (string.Equals(username, user.Username(), StringComparison.OrdinalIgnoreCase))
+        {
+            return ApiResults.Conflict("You cannot delete your own account.");
+        }
+
+        var deleted = await TokenService.Account(grains, username).DeleteAsync();
+        return deleted.IsSuccess ? TypedResults.NoContent() : ApiResults.Problem(deleted);
+    }
+
+    internal static UserView ToView(UserAccount a) =>
+        new(a.Username, a.AgentId, a.Roles.IsDefault ? ImmutableArray<string>.Empty : a.Roles, a.Disabled, a.CreatedAt);
+
+    private static ProblemHttpResult Unauthorized(string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
+}

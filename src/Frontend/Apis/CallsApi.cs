@@ -1,0 +1,181 @@
+using System.Security.Claims;
+using Acd.Calls;
+using Acd.Common;
+using Acd.Frontend.Auth;
+using Acd.Grains.Reporting;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Acd.Frontend.Apis;
+
+public sealed record InboundCallRequest(string? From, string? To, string? CallerName, int? Priority);
+
+public sealed record DialRequest(string? AgentId, string? Destination);
+
+public sealed record HangupRequest(HangupSide? Side, string? Reason);
+
+public sealed record DtmfRequest(string? Digits);
+
+public sealed record TransferRequest(string? Target, TransferMode? Mode, TransferTargetKind? Kind);
+
+public sealed record CallRecordView(
+    string Id,
+    CallDirection Direction,
+    CallStatus Status,
+    CallDisposition Disposition,
+    string? From,
+    string? To,
+    string? CallerName,
+    string? QueueId,
+    string? AgentId,
+    DateTimeOffset? ArrivedAt,
+    DateTimeOffset? ConnectedAt,
+    DateTimeOffset? EndedAt,
+    double? WaitSeconds,
+    double? TalkSeconds,
+    double HoldSeconds,
+    string? CustomerId,
+    string? CustomerName,
+    string? EndReason)
+{
+    public static CallRecordView Of(CallRecord r) => new(r.CallId, r.Direction, r.Status, r.Disposition, r.Ani, r.Dnis, r.CallerName,
+        r.QueueId, r.AgentId, r.ArrivedAt, r.ConnectedAt, r.EndedAt, r.WaitSeconds, r.TalkSeconds, r.HoldSeconds, r.CustomerId,
+        r.CustomerName, r.EndReason);
+}
+
+public static class CallsApi
+{
+    public const int MaxPageSize = 500;
+
+    public static IEndpointRouteBuilder MapCallsApi(this IEndpointRouteBuilder api)
+    {
+        var calls = api.MapGroup("/calls").WithTags("Calls").RequireAuthorization(Policies.Agent);
+        calls.MapPost("/inbound", InboundAsync).RequireAuthorization(Policies.Supervisor)
+            .WithSummary("A PBX or CTI integration reports a new inbound call; the ACD queues and routes it.");
+        calls.MapPost("/", DialAsync).WithSummary("Click-to-dial: an outbound call for an agent.");
+        calls.MapGet("/", HistoryAsync).WithSummary("Call history (paged); agents see their own calls.");
+        calls.MapGet("/{id}", GetAsync);
+        calls.MapPost("/{id}/answer", (string id, ClaimsPrincipal user, CallCommands cmd) => Run(cmd.RunAsync(id, user, CallAction.Answer)));
+        calls.MapPost("/{id}/reject", (string id, ClaimsPrincipal user, CallCommands cmd) => Run(cmd.RunAsync(id, user, CallAction.Reject)));
+        calls.MapPost("/{id}/hold", (string id, ClaimsPrincipal user, CallCommands cmd) => Run(cmd.RunAsync(id, user, CallAction.Hold)));
+        calls.MapPost("/{id}/unhold", (string id, ClaimsPrincipal user, CallCommands cmd) => Run(cmd.RunAsync(id, user, CallAction.Unhold)));
+        calls.MapPost("/{id}/hangup", HangupAsync);
+        calls.MapPost("/{id}/dtmf", DtmfAsync);
+        calls.MapPost("/{id}/transfer", TransferAsync);
+        calls.MapPost("/{id}/transfer/complete", (string id, ClaimsPrincipal user, CallCommands cmd) => Run(cmd.RunAsync(id, user, CallAction.CompleteTransfer)));
+        calls.MapPost("/{id}/transfer/cancel", (string id, ClaimsPrincipal user, CallCommands cmd) => Run(cmd.RunAsync(id, user, CallAction.CancelTransfer)));
+        return api;
+    }
+
+    private static async Task<Results<Created<CallView>, ValidationProblem, ProblemHttpResult>> InboundAsync(
+        InboundCallRequest request, CallCommands cmd, CancellationToken cancellationToken)
+    {
+        var v = new Validator().Number(request.From, "from").Number(request.To, "to").Text(request.CallerName, "callerName", 100, required: false)
+            .Range(request.Priority, "priority", 0, 100);
+        if (!v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        var result = await cmd.StartInboundAsync(request.From!, request.To!, request.CallerName, request.Priority ?? 0, cancellationToken);
+        return result.IsSuccess
+            ? TypedResults.Created($"/api/v1/calls/{result.Value!.CallId}", CallView.Of(result.Value))
+            : ApiResults.Problem(result);
+    }
+
+    private static async Task<Results<Created<CallView>, ValidationProblem, ProblemHttpResult>> DialAsync(
+        DialRequest request, ClaimsPrincipal user, CallCommands cmd, CancellationToken cancellationToken)
+    {
+        var agentId = request.AgentId ?? user.AgentId();
+        var v = new Validator().Id(agentId, "agentId").Number(request.Destination, "destination");
+        if (!v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        if (!user.MayActForAgent(agentId!))
+        {
+            return ApiResults.Forbidden();
+        }
+
+        var result = await cmd.DialAsync(agentId!, request.Destination!, cancellationToken);
+        return result.IsSuccess
+            ? TypedResults.Created($"/api/v1/calls/{result.Value!.CallId}", CallView.Of(result.Value))
+            : ApiResults.Problem(result);
+    }
+
+    private static async Task<Results<Ok<CallView>, ProblemHttpResult>> GetAsync(string id, ClaimsPrincipal user, CallCommands cmd) =>
+        await Run(cmd.GetForAsync(id, user));
+
+    private static async Task<Results<Ok<CallView>, ProblemHttpResult>> HangupAsync(string id, HangupRequest? request, ClaimsPrincipal user,
+        CallCommands cmd)
+    {
+        var side = request?.Side ?? HangupSide.Agent;
+        if (side != HangupSide.Agent && !user.IsSupervisor())
+        {
+            return ApiResults.Forbidden("Only integrations (supervisor role) may report a caller or system hang-up.");
+        }
+
+        return await Run(cmd.RunAsync(id, user, CallAction.Hangup, side, request?.Reason));
+    }
+
+    private static async Task<Results<Ok<CallView>, ValidationProblem, ProblemHttpResult>> DtmfAsync(string id, DtmfRequest request,
+        ClaimsPrincipal user, CallCommands cmd)
+    {
+        if (request.Digits is null || !ApiResults.DtmfPattern().IsMatch(request.Digits))
+        {
+            return ApiResults.Invalid("digits", "1-64 of 0-9, *, #, A-D.");
+        }
+
+        var result = await cmd.SendDtmfAsync(id, user, request.Digits);
+        return result.IsSuccess ? TypedResults.Ok(CallView.Of(result.Value!)) : ApiResults.Problem(result);
+    }
+
+    private static async Task<Results<Ok<CallView>, ValidationProblem, ProblemHttpResult>> TransferAsync(string id, TransferRequest request,
+        ClaimsPrincipal user, CallCommands cmd)
+    {
+        if (string.IsNullOrWhiteSpace(request.Target) || request.Target.Length > 64)
+        {
+            return ApiResults.Invalid("target", "Required: an agent id, a queue id or a phone number.");
+        }
+
+        var result = await cmd.TransferAsync(id, user, request.Target.Trim(), request.Mode ?? TransferMode.Blind, request.Kind);
+        return result.IsSuccess ? TypedResults.Ok(CallView.Of(result.Value!)) : ApiResults.Problem(result);
+    }
+
+    private static async Task<Results<Ok<PagedResult<CallRecordView>>, ValidationProblem, ProblemHttpResult>> HistoryAsync(
+        ClaimsPrincipal user, IServiceProvider services, DateTimeOffset? from, DateTimeOffset? to, string? agentId, string? queueId,
+        int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        var v = new Validator().Range(page, "page", 1, int.MaxValue).Range(pageSize, "pageSize", 1, MaxPageSize)
+            .Require(from is null || to is null || from <= to, "from", "Must not be after 'to'.");
+        if (!v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        if (!user.IsSupervisor())
+        {
+            if (agentId is not null && agentId != user.AgentId())
+            {
+                return ApiResults.Forbidden("Agents see only their own calls.");
+            }
+
+            agentId = user.AgentId() ?? "\0";
+        }
+
+        if (services.GetService<IReportingQueries>() is not { } reporting)
+        {
+            return ApiResults.Unavailable("No reporting store is configured.");
+        }
+
+        var result = await reporting.GetCallsAsync(new CallHistoryQuery(from, to, agentId, queueId, page ?? 1, pageSize ?? 50), cancellationToken);
+        return TypedResults.Ok(new PagedResult<CallRecordView>(result.Items.Select(CallRecordView.Of).ToList(), result.Page, result.PageSize,
+            result.Total));
+    }
+
+    private static async Task<Results<Ok<CallView>, ProblemHttpResult>> Run(Task<Result<CallSnapshot>> command)
+    {
+        var result = await command;
+        return result.IsSuccess ? TypedResults.Ok(CallView.Of(result.Value!)) : ApiResults.Problem(result);
+    }
+}

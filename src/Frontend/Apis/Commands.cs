@@ -1,0 +1,190 @@
+using System.Security.Claims;
+using Acd.Agents;
+using Acd.Calls;
+using Acd.Catalog;
+using Acd.Common;
+using Acd.Frontend.Auth;
+using Acd.Frontend.Customers;
+using Acd.Frontend.Observability;
+
+namespace Acd.Frontend.Apis;
+
+/// <summary>Agent commands shared by the REST API and the SignalR hubs.</summary>
+public sealed class AgentCommands(IGrainFactory grains, TimeProvider time)
+{
+    public async Task<Result<AgentView>> RunAsync(string agentId, Func<IAgentGrain, Task<Result>> action)
+    {
+        var agent = grains.GetGrain<IAgentGrain>(agentId);
+        if (!(await agent.GetAsync()).IsConfigured)
+        {
+            return Result.Fail(AcdError.NotFound, $"Agent '{agentId}' does not exist.");
+        }
+
+        var result = await action(agent);
+        return result.IsSuccess
+            ? Result<AgentView>.Ok(AgentView.From(await agent.GetAsync(), time.GetUtcNow()))
+            : result;
+    }
+
+    /// <summary>Operator reason codes, plus the system codes for supervisors ("supervisor", ...).</summary>
+    public async Task<bool> IsKnownReasonAsync(string reason, ClaimsPrincipal user)
+    {
+        var codes = await grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).GetReasonCodesAsync();
+        return codes.Contains(reason, StringComparer.OrdinalIgnoreCase)
+            || (user.IsSupervisor() && ReasonCodes.System.Contains(reason, StringComparer.OrdinalIgnoreCase));
+    }
+}
+
+public enum CallAction
+{
+    Answer,
+    Reject,
+    Hangup,
+    Hold,
+    Unhold,
+    CompleteTransfer,
+    CancelTransfer,
+}
+
+/// <summary>Call commands shared by the REST API and the SignalR hubs.</summary>
+public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers, FrontendMetrics metrics)
+{
+    /// <summary>A PBX/CTI integration reports a new inbound call: resolve the queue, look the caller up, start the call.</summary>
+    public async Task<Result<CallSnapshot>> StartInboundAsync(string from, string to, string? callerName, int priority,
+        CancellationToken cancellationToken)
+    {
+        var queueId = await grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).ResolveNumberAsync(to);
+        if (queueId is null)
+        {
+            return Result.Fail(AcdError.NotFound, $"No queue is configured for the number '{to}'.");
+        }
+
+        var customer = await customers.LookupAsync(from, cancellationToken);
+        var info = new CallInfo(from, to, callerName ?? customer.Name, CallDirection.Inbound, priority, queueId, customer, null);
+        var result = await grains.GetGrain<ICallGrain>(NewCallId()).StartInboundAsync(info);
+        metrics.CallReported(CallDirection.Inbound, result.IsSuccess);
+        return result;
+    }
+
+    /// <summary>Click-to-dial: an outbound call for an agent.</summary>
+    public async Task<Result<CallSnapshot>> DialAsync(string agentId, string destination, CancellationToken cancellationToken)
+    {
+        var agent = await grains.GetGrain<IAgentGrain>(agentId).GetAsync();
+        if (!agent.IsConfigured)
+        {
+            return Result.Fail(AcdError.NotFound, $"Agent '{agentId}' does not exist.");
+        }
+
+        var customer = await customers.LookupAsync(destination, cancellationToken);
+        var info = new CallInfo(agent.Profile!.Extension is { Length: > 0 } ext ? ext : agentId, destination, customer.Name,
+            CallDirection.Outbound, 0, null, customer, null);
+        var result = await grains.GetGrain<ICallGrain>(NewCallId()).StartOutboundAsync(agentId, info);
+        metrics.CallReported(CallDirection.Outbound, result.IsSuccess);
+        return result;
+    }
+
+    /// <summary>The call, if it exists and the user may see/act on it.</summary>
+    public async Task<Result<CallSnapshot>> GetForAsync(string callId, ClaimsPrincipal user)
+    {
+        var snapshot = await grains.GetGrain<ICallGrain>(callId).GetAsync();
+        if (snapshot.Info is null)
+        {
+            return Result.Fail(AcdError.NotFound, $"Call '{callId}' does not exist.");
+        }
+
+        if (!user.IsSupervisor() && !IsAgentOf(snapshot, user.AgentId()))
+        {
+            return Result.Fail(AcdError.NotFound, $"Call '{callId}' does not exist.");
+        }
+
+        return Result<CallSnapshot>.Ok(snapshot);
+    }
+
+    public async Task<Result<CallSnapshot>> RunAsync(string callId, ClaimsPrincipal user, CallAction action, HangupSide side = HangupSide.Agent,
+        string? reason = null)
+    {
+        var found = await GetForAsync(callId, user);
+        if (!found.IsSuccess)
+        {
+            return found;
+        }
+
+        var snapshot = found.Value!;
+        var call = grains.GetGrain<ICallGrain>(callId);
+        var agentId = snapshot.AgentId ?? user.AgentId();
+        var result = action switch
+        {
+            CallAction.Answer or CallAction.Reject when agentId is null =>
+                Result.Fail(AcdError.IllegalTransition, "The call is not offered to an agent."),
+            CallAction.Answer => await call.AnswerAsync(agentId!),
+            CallAction.Reject => await call.RejectAsync(agentId!),
+            CallAction.Hangup => await call.HangupAsync(side, reason),
+            CallAction.Hold => await call.HoldAsync(),
+            CallAction.Unhold => await call.UnholdAsync(),
+            CallAction.CompleteTransfer => await call.CompleteTransferAsync(),
+            CallAction.CancelTransfer => await call.CancelTransferAsync(),
+            _ => Result.Fail(AcdError.InvalidArgument, "Unknown action."),
+        };
+        return result.IsSuccess ? Result<CallSnapshot>.Ok(await call.GetAsync()) : result;
+    }
+
+    public async Task<Result<CallSnapshot>> SendDtmfAsync(string callId, ClaimsPrincipal user, string digits)
+    {
+        var found = await GetForAsync(callId, user);
+        if (!found.IsSuccess)
+        {
+            return found;
+        }
+
+        var call = grains.GetGrain<ICallGrain>(callId);
+        var result = await call.SendDtmfAsync(digits);
+        return result.IsSuccess ? Result<CallSnapshot>.Ok(await call.GetAsync()) : result;
+    }
+
+    /// <summary>Transfers to an agent, a queue or an external number; the kind is inferred when not given.</summary>
+    public async Task<Result<CallSnapshot>> TransferAsync(string callId, ClaimsPrincipal user, string target, TransferMode mode,
+        TransferTargetKind? kind)
+    {
+        var found = await GetForAsync(callId, user);
+        if (!found.IsSuccess)
+        {
+            return found;
+        }
+
+        var catalog = grains.GetGrain<ICatalogGrain>(CatalogKeys.Default);
+        if (kind is null)
+        {
+            if ((await catalog.ListAgentsAsync()).Contains(target))
+            {
+                kind = TransferTargetKind.Agent;
+            }
+            else if ((await catalog.ListQueuesAsync()).Contains(target))
+            {
+                kind = TransferTargetKind.Queue;
+            }
+            else if (await catalog.ResolveNumberAsync(target) is { } queueId)
+            {
+                kind = TransferTargetKind.Queue;
+                target = queueId;
+            }
+            else if (ApiResults.NumberPattern().IsMatch(target))
+            {
+                kind = TransferTargetKind.External;
+            }
+            else
+            {
+                return Result.Fail(AcdError.InvalidArgument, $"'{target}' is neither an agent, a queue nor a phone number.");
+            }
+        }
+
+        var call = grains.GetGrain<ICallGrain>(callId);
+        var result = await call.TransferAsync(new TransferTarget(kind.Value, target), mode);
+        return result.IsSuccess ? Result<CallSnapshot>.Ok(await call.GetAsync()) : result;
+    }
+
+    public static string NewCallId() => Guid.CreateVersion7().ToString("N");
+
+    private static bool IsAgentOf(CallSnapshot call, string? agentId) =>
+        agentId is not null && (string.Equals(call.AgentId, agentId, StringComparison.Ordinal)
+            || string.Equals(call.FirstAgentId, agentId, StringComparison.Ordinal));
+}

@@ -1,0 +1,199 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using Acd.Accounts;
+using Acd.Common;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Acd.Frontend.Auth;
+
+public sealed record TokenResponse(
+    string AccessToken,
+    string RefreshToken,
+    int ExpiresIn,
+    string TokenType,
+    string Username,
+    string? AgentId,
+    IReadOnlyList<string> Roles);
+
+/// <summary>
+/// Issues short-lived JWT access tokens and rotating refresh tokens. A refresh token is
+/// "base64url(username).sessionId.secret"; only its SHA-256 is stored, in the user's account grain.
+/// </summary>
+public sealed class TokenService
+{
+    private readonly IGrainFactory _grains;
+    private readonly AuthOptions _options;
+    private readonly TimeProvider _time;
+
+    public TokenService(IGrainFactory grains, IOptions<AuthOptions> options, TimeProvider time, SigningKeyProvider keys)
+    {
+        _grains = grains;
+        _options = options.Value;
+        _time = time;
+        SigningKey = keys.Key;
+    }
+
+    public SymmetricSecurityKey SigningKey { get; }
+
+    public static IUserAccountGrain Account(IGrainFactory grains, string username) =>
+        grains.GetGrain<IUserAccountGrain>(username.Trim().ToLowerInvariant());
+
+    public async Task<TokenResponse?> LoginAsync(string username, string password)
+    {
+        var account = await Account(_grains, username).GetAsync();
+        if (account is null || account.Disabled || !PasswordHasher.Verify(password, account.PasswordHash))
+        {
+            return null;
+        }
+
+        var sessionId = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16));
+        var refreshToken = NewRefreshToken(account.Username, sessionId);
+        var now = _time.GetUtcNow();
+        var started = await Account(_grains, account.Username).StartSessionAsync(
+            new RefreshSession(sessionId, HashToken(refreshToken), now, now.AddDays(_options.RefreshTokenDays), now));
+        return started.IsSuccess ? Issue(account, sessionId, refreshToken) : null;
+    }
+
+    /// <summary>Rotates a refresh token; null when it is unknown, revoked, expired or replayed.</summary>
+    public async Task<TokenResponse?> RefreshAsync(string refreshToken)
+    {
+        if (!TryParse(refreshToken, out var username, out var sessionId))
+        {
+            return null;
+        }
+
+        var grain = Account(_grains, username);
+        var next = NewRefreshToken(username, sessionId);
+        var rotated = await grain.RotateSessionAsync(sessionId, HashToken(refreshToken), HashToken(next),
+            _time.GetUtcNow().AddDays(_options.RefreshTokenDays));
+        if (!rotated.IsSuccess || await grain.GetAsync() is not { Disabled: false } account)
+        {
+            return null;
+        }
+
+        return Issue(account, sessionId, next);
+    }
+
+    /// <summary>Revokes the session of a refresh token (its hash must match the current one).</summary>
+    public async Task<bool> RevokeAsync(string refreshToken)
+    {
+        if (!TryParse(refreshToken, out var username, out var sessionId))
+        {
+            return false;
+        }
+
+        // Rotating to a throw-away hash proves possession of the current token, then the session is dropped.
+        var grain = Account(_grains, username);
+        var proof = await grain.RotateSessionAsync(sessionId, HashToken(refreshToken), HashToken(Guid.NewGuid().ToString("N")),
+            _time.GetUtcNow().AddMinutes(1));
+        await grain.RevokeSessionAsync(sessionId);
+        return proof.IsSuccess || proof.Error == AcdError.Conflict;
+    }
+
+    public string CreateAccessToken(UserAccount account, string sessionId, DateTimeOffset expires)
+    {
+        var claims = new List<Claim>
+        {
+            new(AcdClaims.Subject, account.Username),
+            new(AcdClaims.Name, account.Username),
+            new(AcdClaims.SessionIdType, sessionId),
+            new("jti", Guid.NewGuid().ToString("N")),
+        };
+        claims.AddRange(account.Roles.Select(r => new Claim(AcdClaims.Role, r)));
+        if (account.AgentId is { } agentId)
+        {
+            claims.Add(new Claim(AcdClaims.AgentIdType, agentId));
+        }
+
+        var now = _time.GetUtcNow();
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = _options.Issuer,
+            Audience = _options.Audience,
+            Subject = new ClaimsIdentity(claims),
+            IssuedAt = (expires < now ? expires.AddMinutes(-1) : now).UtcDateTime,
+            NotBefore = (expires < now ? expires.AddMinutes(-1) : now).UtcDateTime,
+            Expires = expires.UtcDateTime,
+            SigningCredentials = new SigningCredentials(SigningKey, SecurityAlgorithms.HmacSha256),
+        };
+        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
+    }
+
+    public static string HashToken(string token) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    private TokenResponse Issue(UserAccount account, string sessionId, string refreshToken)
+    {
+        var lifetime = TimeSpan.FromMinutes(Math.Max(1, _options.AccessTokenMinutes));
+        var access = CreateAccessToken(account, sessionId, _time.GetUtcNow() + lifetime);
+        return new TokenResponse(access, refreshToken, (int)lifetime.TotalSeconds, "Bearer", account.Username, account.AgentId,
+            account.Roles);
+    }
+
+    private static string NewRefreshToken(string username, string sessionId) =>
+        $"{Base64UrlEncoder.Encode(username.ToLowerInvariant())}.{sessionId}.{Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32))}";
+
+    private static bool TryParse(string? token, out string username, out string sessionId)
+    {
+        username = sessionId = string.Empty;
+        var parts = (token ?? string.Empty).Split('.');
+        if (parts.Length != 3 || parts.Any(string.IsNullOrEmpty) || token!.Length > 512)
+        {
+            return false;
+        }
+
+        try
+        {
+            username = Base64UrlEncoder.Decode(parts[0]);
+            sessionId = parts[1];
+            return username.Length > 0;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>The access-token signing key: configured, or random per process.</summary>
+public sealed class SigningKeyProvider
+{
+    public SigningKeyProvider(IOptions<AuthOptions> options, ILogger<SigningKeyProvider> logger)
+    {
+        var configured = options.Value.SigningKey;
+        byte[] bytes;
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            bytes = RandomNumberGenerator.GetBytes(32);
+            logger.LogWarning(
+                "Auth:SigningKey is not set; using a random access-token key. Set it (base64, 32+ bytes) when running several frontends.");
+        }
+        else
+        {
+            try
+            {
+                bytes = Convert.FromBase64String(configured);
+            }
+            catch (FormatException)
+            {
+                bytes = Encoding.UTF8.GetBytes(configured);
+            }
+
+            if (bytes.Length < 32)
+            {
+                throw new InvalidOperationException("Auth:SigningKey must be at least 32 bytes.");
+            }
+        }
+
+        Key = new SymmetricSecurityKey(bytes) { KeyId = "acd" };
+    }
+
+    public SymmetricSecurityKey Key { get; }
+}

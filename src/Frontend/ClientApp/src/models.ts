@@ -1,0 +1,94 @@
+export interface Customer {
+  id: string | null;
+  name: string | null;
+  phoneNumber: string | null;
+  email: string | null;
+  company: string | null;
+  notes: string | null;
+  source: string;
+  attributes: Record<string, string>;
+}
+
+export interface Agent {
+  id: string;
+  configured: boolean;
+  name: string | null;
+  extension: string | null;
+  status: string;
+  reasonCode: string | null;
+  stateSince: string;
+  timeInStateSeconds: number;
+  callId: string | null;
+  onHold: boolean;
+  pendingReasonCode: string | null;
+  pendingLogout: boolean;
+  wrapUpEndsAt: string | null;
+  callsHandled: number;
+  queues: string[];
+  roles: string[];
+  phoneRegistered: boolean;
+}
+
+export interface Call {
+  id: string;
+  status: string;
+  direction: string | null;
+  from: string | null;
+  to: string | null;
+  callerName: string | null;
+  queueId: string | null;
+  agentId: string | null;
+  disposition: string;
+  arrivedAt: string | null;
+  offeredAt: string | null;
+  connectedAt: string | null;
+  endedAt: string | null;
+  heldSince: string | null;
+  totalHoldSeconds: number;
+  endReason: string | null;
+  customer: Customer | null;
+}
+
+export interface QueueStats {
+  queueId: string;
+  waiting: number;
+  longestWaitSeconds: number;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  overflowed: number;
+  serviceLevelPercent: number | null;
+  averageSpeedOfAnswerSeconds: number;
+  readyAgents: number;
+  loggedInAgents: number;
+  at: string;
+}
+
+export interface Queue {
+  id: string;
+  name: string | null;
+  numbers: string[];
+  slaSeconds: number;
+  stats: QueueStats;
+  waitingCalls: Array<{ callId: string; priority: number; joinedAt: string; from: string | null }>;
+}
+
+export interface CommandResult {
+  ok: boolean;
+  error: string | null;
+  message: string | null;
+}
+
+export interface CallRecord {
+  id: string;
+  direction: string;
+  disposition: string;
+  from: string | null;
+  to: string | null;
+  callerName: string | null;
+  customerName: string | null;
+  arrivedAt: string | null;
+  connectedAt: string | null;
+  endedAt: string | null;
+  talkSeconds: number | null;
+}

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Acd.Frontend.Apis;
+using Acd.Frontend.Auth;
+using Acd.Frontend.Customers;
+using Acd.Frontend.Hubs;
+using Acd.Frontend.Observability;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using Orleans.Dashboard;
+
+namespace Acd.Frontend.Hosting;
+
+/// <summary>Configuration section "Frontend".</summary>
+public sealed class FrontendOptions
+{
+    public const string Section = "Frontend";
+
+    /// <summary>Largest request body accepted (bytes).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Whether /dashboard needs a supervisor (the wallboard's "Cluster" link signs the browser in). Default true.</summary>
+    public bool ProtectDashboard { get; set; } = true;
+}
+
+public static class FrontendExtensions
+{
+    /// <summary>Services of the frontend: API, auth, SignalR relay, customer lookup, limits, health and metrics.</summary>
+    public static WebApplicationBuilder AddAcdFrontend(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        var frontend = configuration.GetSection(FrontendOptions.Section).Get<FrontendOptions>() ?? new FrontendOptions();
+        services.Configure<FrontendOptions>(configuration.GetSection(FrontendOptions.Section));
+        services.Configure<CrmOptions>(configuration.GetSection(CrmOptions.Section));
+        services.Configure<RelayOptions>(configuration.GetSection(RelayOptions.Section));
+        services.TryAddTimeProvider();
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = frontend.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+
+        services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
+        services.AddProblemDetails();
+        services.AddAcdAuth(configuration);
+        services.AddAcdRateLimits(configuration);
+        services.AddOpenApi();
+        services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024)
+            .AddJsonProtocol(o => Configure(o.PayloadSerializerOptions));
+
+        services.AddSingleton<FrontendMetrics>();
+        services.AddSingleton<EventRelay>();
+        services.AddHostedService<SubscriptionRefresher>();
+        services.AddSingleton<AgentCommands>();
+        services.AddSingleton<CallCommands>();
+        services.AddSingleton<ICustomerLookup, CustomerLookup>();
+        services.AddHttpClient(CustomerLookup.HttpClientName);
+
+        services.AddHealthChecks().AddCheck<OrleansHealthCheck>("orleans", tags: ["ready"]);
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("acd-frontend"))
+            .WithMetrics(m => m
+                .AddMeter("Microsoft.Orleans", FrontendMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
+                    "Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.RateLimiting", "System.Runtime")
+                .AddPrometheusExporter());
+        return builder;
+    }
+
+    /// <summary>The request pipeline: errors as problem+json, security headers, static UI, auth, rate limits.</summary>
+    public static WebApplication UseAcdFrontend(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAcdSecurityHeaders();
+        app.UseDefaultFiles();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            OnPrepareResponse = ctx => ctx.Context.Response.Headers.CacheControl = "no-cache",
+        });
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        return app;
+    }
+
+    /// <summary>Endpoints: /api/v1, SignalR hubs, health, metrics, OpenAPI and the Orleans dashboard.</summary>
+    public static WebApplication MapAcdFrontend(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/v1").RequireRateLimiting(RateLimits.ApiPolicy);
+        api.MapAuthApi()
+            .MapAgentsApi()
+            .MapQueuesApi()
+            .MapCallsApi()
+            .MapCustomersApi()
+            .MapReasonCodesApi()
+            .MapReportsApi();
+
+        app.MapHub<AgentHub>("/hubs/agent");
+        app.MapHub<SupervisorHub>("/hubs/supervisor");
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapOpenApi("/openapi/{documentName}.json");
+
+        var dashboard = app.MapOrleansDashboard("/dashboard");
+        if (app.Services.GetRequiredService<IOptions<FrontendOptions>>().Value.ProtectDashboard)
+        {
+            dashboard.RequireAuthorization(Policies.Supervisor);
+        }
+
+        return app;
+    }
+
+    public static void Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services) =>
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton(services, TimeProvider.System);
+}

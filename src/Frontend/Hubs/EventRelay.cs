@@ -1,0 +1,468 @@
+using System.Threading.Channels;
+using Acd.Agents;
+using Acd.Calls;
+using Acd.Catalog;
+using Acd.Events;
+using Acd.Frontend.Apis;
+using Acd.Frontend.Observability;
+using Acd.Queues;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Acd.Frontend.Hubs;
+
+public enum WatchKind
+{
+    Agent,
+    Call,
+    Queue,
+}
+
+public readonly record struct WatchKey(WatchKind Kind, string Id);
+
+/// <summary>
+/// The frontend's single Orleans observer. Keeps one subscription per grain that any connection needs (ref-counted),
+/// renews them periodically, and fans events out to SignalR groups in order.
+/// </summary>
+public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
+{
+    public const string SupervisorsGroup = "supervisors";
+
+    private readonly IGrainFactory _grains;
+    private readonly IHubContext<AgentHub, IAcdClient> _agentHub;
+    private readonly IHubContext<SupervisorHub, IAcdClient> _supervisorHub;
+    private readonly TimeProvider _time;
+    private readonly FrontendMetrics _metrics;
+    private readonly ILogger<EventRelay> _logger;
+    private readonly Lock _gate = new();
+    private readonly Lock _referenceGate = new();
+    private readonly Dictionary<WatchKey, Watch> _watches = [];
+    private readonly Dictionary<string, string> _agentCalls = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _callAgents = new(StringComparer.Ordinal);
+    private readonly HashSet<WatchKey> _supervisorHeld = [];
+    private readonly HashSet<string> _callsToRelease = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _supervisorSync = new(1, 1);
+    private readonly Channel<AcdEvent> _events = Channel.CreateUnbounded<AcdEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _pump;
+    private IAcdObserver? _reference;
+    private int _supervisorScopes;
+
+    public EventRelay(IGrainFactory grains, IHubContext<AgentHub, IAcdClient> agentHub, IHubContext<SupervisorHub, IAcdClient> supervisorHub,
+        TimeProvider time, FrontendMetrics metrics, ILogger<EventRelay> logger)
+    {
+        _grains = grains;
+        _agentHub = agentHub;
+        _supervisorHub = supervisorHub;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _pump = Task.Run(PumpAsync);
+        metrics.ObserveSubscriptions(() => { lock (_gate) { return _watches.Count; } });
+    }
+
+    public static string AgentGroup(string agentId) => $"agent:{agentId}";
+
+    public static string QueueGroup(string queueId) => $"queue:{queueId}";
+
+    public int SubscriptionCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _watches.Count;
+            }
+        }
+    }
+
+    Task IAcdObserver.OnEventAsync(AcdEvent @event)
+    {
+        _events.Writer.TryWrite(@event);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Takes a reference on a grain's events; the first reference subscribes.</summary>
+    public Task AcquireAsync(WatchKey key)
+    {
+        lock (_gate)
+        {
+            if (_watches.TryGetValue(key, out var watch))
+            {
+                watch.Count++;
+                return watch.Subscribed;
+            }
+
+            watch = new Watch { Count = 1 };
+            _watches[key] = watch;
+            watch.Subscribed = SubscribeAsync(key);
+            return watch.Subscribed;
+        }
+    }
+
+    /// <summary>Drops a reference; the last one unsubscribes.</summary>
+    public async Task ReleaseAsync(WatchKey key)
+    {
+        string? heldCall = null;
+        lock (_gate)
+        {
+            if (!_watches.TryGetValue(key, out var watch) || --watch.Count > 0)
+            {
+                return;
+            }
+
+            _watches.Remove(key);
+            if (key.Kind == WatchKind.Agent && _agentCalls.Remove(key.Id, out var callId))
+            {
+                heldCall = callId;
+            }
+        }
+
+        try
+        {
+            await (key.Kind switch
+            {
+                WatchKind.Agent => _grains.GetGrain<IAgentGrain>(key.Id).UnsubscribeAsync(Reference),
+                WatchKind.Call => _grains.GetGrain<ICallGrain>(key.Id).UnsubscribeAsync(Reference),
+                _ => _grains.GetGrain<IQueueGrain>(key.Id).UnsubscribeAsync(Reference),
+            });
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSubscriptionFailed(_logger, key.Kind, key.Id, ex.Message);
+        }
+
+        if (heldCall is not null)
+        {
+            await ReleaseAsync(new WatchKey(WatchKind.Call, heldCall));
+        }
+    }
+
+    /// <summary>A supervisor connection wants every agent and queue.</summary>
+    public async Task AcquireSupervisorScopeAsync()
+    {
+        Interlocked.Increment(ref _supervisorScopes);
+        await SyncSupervisorScopeAsync();
+    }
+
+    public async Task ReleaseSupervisorScopeAsync()
+    {
+        if (Interlocked.Decrement(ref _supervisorScopes) == 0)
+        {
+            await SyncSupervisorScopeAsync();
+        }
+    }
+
+    /// <summary>Agents or queues were added or removed.</summary>
+    public Task CatalogChangedAsync() => Volatile.Read(ref _supervisorScopes) > 0 ? SyncSupervisorScopeAsync() : Task.CompletedTask;
+
+    /// <summary>Renews every subscription; grain-side subscriptions expire, and a reactivated grain forgets them.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await SyncSupervisorScopeAsync();
+        List<WatchKey> keys;
+        lock (_gate)
+        {
+            keys = [.. _watches.Keys];
+        }
+
+        foreach (var key in keys)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await SubscribeAsync(key);
+        }
+
+        List<string> pending;
+        lock (_gate)
+        {
+            pending = [.. _callsToRelease];
+        }
+
+        foreach (var callId in pending)
+        {
+            var call = await _grains.GetGrain<ICallGrain>(callId).GetAsync();
+            bool release;
+            lock (_gate)
+            {
+                release = call.IsEnded && _callsToRelease.Remove(callId);
+            }
+
+            if (release)
+            {
+                await ReleaseAsync(new WatchKey(WatchKind.Call, callId));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _events.Writer.TryComplete();
+        await _stopping.CancelAsync();
+        try
+        {
+            await _pump.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+            // shutting down
+        }
+
+        _stopping.Dispose();
+        _supervisorSync.Dispose();
+        if (_reference is not null)
+        {
+            _grains.DeleteObjectReference<IAcdObserver>(_reference);
+        }
+    }
+
+    private IAcdObserver Reference
+    {
+        get
+        {
+            lock (_referenceGate)
+            {
+                return _reference ??= _grains.CreateObjectReference<IAcdObserver>(this);
+            }
+        }
+    }
+
+    private async Task SubscribeAsync(WatchKey key)
+    {
+        try
+        {
+            await (key.Kind switch
+            {
+                WatchKind.Agent => _grains.GetGrain<IAgentGrain>(key.Id).SubscribeAsync(Reference),
+                WatchKind.Call => _grains.GetGrain<ICallGrain>(key.Id).SubscribeAsync(Reference),
+                _ => _grains.GetGrain<IQueueGrain>(key.Id).SubscribeAsync(Reference),
+            });
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSubscriptionFailed(_logger, key.Kind, key.Id, ex.Message);
+        }
+    }
+
+    private async Task SyncSupervisorScopeAsync()
+    {
+        await _supervisorSync.WaitAsync();
+        try
+        {
+            HashSet<WatchKey> wanted = [];
+            if (Volatile.Read(ref _supervisorScopes) > 0)
+            {
+                var catalog = _grains.GetGrain<ICatalogGrain>(CatalogKeys.Default);
+                wanted.UnionWith((await catalog.ListAgentsAsync()).Select(id => new WatchKey(WatchKind.Agent, id)));
+                wanted.UnionWith((await catalog.ListQueuesAsync()).Select(id => new WatchKey(WatchKind.Queue, id)));
+            }
+
+            foreach (var key in wanted.Where(k => !_supervisorHeld.Contains(k)).ToList())
+            {
+                _supervisorHeld.Add(key);
+                await AcquireAsync(key);
+            }
+
+            foreach (var key in _supervisorHeld.Where(k => !wanted.Contains(k)).ToList())
+            {
+                _supervisorHeld.Remove(key);
+                await ReleaseAsync(key);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSubscriptionFailed(_logger, WatchKind.Agent, "*", ex.Message);
+        }
+        finally
+        {
+            _supervisorSync.Release();
+        }
+    }
+
+    private async Task PumpAsync()
+    {
+        var reader = _events.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_stopping.Token))
+            {
+                while (reader.TryRead(out var @event))
+                {
+                    try
+                    {
+                        await DispatchAsync(@event);
+                        _metrics.EventRelayed(@event, _time.GetUtcNow());
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        LogDispatchFailed(_logger, @event.GetType().Name, ex);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+
+    private async Task DispatchAsync(AcdEvent @event)
+    {
+        switch (@event)
+        {
+            case AgentChanged changed:
+                await OnAgentChangedAsync(changed.Agent);
+                break;
+            case CallChanged changed:
+                await OnCallChangedAsync(changed.Call, changed.Previous);
+                break;
+            case QueueChanged changed:
+                var queue = QueueView.From(changed.Queue);
+                await _agentHub.Clients.Group(QueueGroup(queue.Id)).QueueState(queue);
+                await _supervisorHub.Clients.Group(SupervisorsGroup).QueueState(queue);
+                break;
+        }
+    }
+
+    private async Task OnAgentChangedAsync(AgentSnapshot agent)
+    {
+        var view = AgentView.From(agent, _time.GetUtcNow());
+        await _agentHub.Clients.Group(AgentGroup(agent.AgentId)).AgentState(view);
+        await _supervisorHub.Clients.Group(SupervisorsGroup).AgentState(view);
+
+        string? previous;
+        lock (_gate)
+        {
+            if (!_watches.ContainsKey(new WatchKey(WatchKind.Agent, agent.AgentId)))
+            {
+                return;
+            }
+
+            _agentCalls.TryGetValue(agent.AgentId, out previous);
+            if (previous == agent.CallId)
+            {
+                return;
+            }
+
+            if (agent.CallId is null)
+            {
+                _agentCalls.Remove(agent.AgentId);
+            }
+            else
+            {
+                _agentCalls[agent.AgentId] = agent.CallId;
+                _callAgents[agent.CallId] = agent.AgentId;
+            }
+        }
+
+        if (agent.CallId is { } callId)
+        {
+            await AcquireAsync(new WatchKey(WatchKind.Call, callId));
+            var call = CallView.Of(await _grains.GetGrain<ICallGrain>(callId).GetAsync());
+            var client = _agentHub.Clients.Group(AgentGroup(agent.AgentId));
+            await (agent.Status == AgentStatus.Reserved && call.Status is CallStatus.Offered or CallStatus.Queued or CallStatus.Arrived
+                ? client.CallOffered(call)
+                : client.CallState(call));
+            await _supervisorHub.Clients.Group(SupervisorsGroup).CallState(call);
+        }
+
+        if (previous is not null)
+        {
+            // Keep watching the call until it ends or another agent has it, so its last change still reaches everyone.
+            var last = await _grains.GetGrain<ICallGrain>(previous).GetAsync();
+            if (last.IsEnded || (last.AgentId is not null && last.AgentId != agent.AgentId))
+            {
+                await PushCallAsync(last, agent.AgentId);
+                await ReleaseAsync(new WatchKey(WatchKind.Call, previous));
+            }
+            else
+            {
+                lock (_gate)
+                {
+                    _callsToRelease.Add(previous);
+                }
+            }
+        }
+    }
+
+    private async Task PushCallAsync(CallSnapshot call, string agentId)
+    {
+        var view = CallView.Of(call);
+        await _agentHub.Clients.Group(AgentGroup(agentId)).CallState(view);
+        await _supervisorHub.Clients.Group(SupervisorsGroup).CallState(view);
+    }
+
+    private async Task OnCallChangedAsync(CallSnapshot call, CallStatus previous)
+    {
+        var view = CallView.Of(call);
+        string? lastAgent;
+        lock (_gate)
+        {
+            _callAgents.TryGetValue(call.CallId, out lastAgent);
+            if (call.IsEnded)
+            {
+                _callAgents.Remove(call.CallId);
+            }
+            else if (call.AgentId is not null)
+            {
+                _callAgents[call.CallId] = call.AgentId;
+            }
+        }
+
+        if (call.AgentId is { } agentId)
+        {
+            var client = _agentHub.Clients.Group(AgentGroup(agentId));
+            await (call.Status == CallStatus.Offered && previous != CallStatus.Offered ? client.CallOffered(view) : client.CallState(view));
+        }
+
+        if (lastAgent is not null && lastAgent != call.AgentId)
+        {
+            await _agentHub.Clients.Group(AgentGroup(lastAgent)).CallState(view);
+        }
+
+        await _supervisorHub.Clients.Group(SupervisorsGroup).CallState(view);
+
+        bool release;
+        lock (_gate)
+        {
+            release = (call.IsEnded || (call.AgentId is not null && call.AgentId != lastAgent)) && _callsToRelease.Remove(call.CallId);
+        }
+
+        if (release)
+        {
+            await ReleaseAsync(new WatchKey(WatchKind.Call, call.CallId));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not (un)subscribe to {Kind} '{Id}': {Reason}")]
+    private static partial void LogSubscriptionFailed(ILogger logger, WatchKind kind, string id, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Relaying a {Event} failed")]
+    private static partial void LogDispatchFailed(ILogger logger, string @event, Exception exception);
+
+    private sealed class Watch
+    {
+        public int Count { get; set; }
+
+        public Task Subscribed { get; set; } = Task.CompletedTask;
+    }
+}
+
+/// <summary>Renews the relay's subscriptions every <see cref="RelayOptions.RefreshSeconds"/>.</summary>
+public sealed class SubscriptionRefresher(EventRelay relay, TimeProvider time, Microsoft.Extensions.Options.IOptions<RelayOptions> options)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.RefreshSeconds)), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await relay.RefreshAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+}
