@@ -24,6 +24,13 @@ else
   echo "==> test packages already installed"
 fi
 
+# The web UI's build needs node and npm; the machine image usually has them, Debian's packages otherwise.
+if ! command -v npm >/dev/null; then
+  echo "==> installing nodejs and npm"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+
 # A distro postgres cluster may have been started by the package; tests run their own private instance.
 command -v pg_ctlcluster >/dev/null && pg_lsclusters -h 2>/dev/null | awk '{print $1, $2}' | while read -r v c; do
   pg_ctlcluster "$v" "$c" stop 2>/dev/null || true
