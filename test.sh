@@ -10,6 +10,18 @@ dotnet build Acd.slnx -c Release -warnaserror
 
 echo "==> running tests"
 mkdir -p artifacts/test-results
+log=artifacts/test-results/dotnet-test.log
+status=0
 dotnet test Acd.slnx -c Release --no-build \
   --logger "trx" --logger "console;verbosity=normal" \
-  --results-directory artifacts/test-results
+  --results-directory artifacts/test-results 2>&1 | tee "$log" || status=$?
+
+# One closing line over all test projects.
+passed=$(grep -E '^[[:space:]]+Passed: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+failed=$(grep -E '^[[:space:]]+Failed: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+skipped=$(grep -E '^[[:space:]]+Skipped: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+if [ "$status" -eq 0 ] && { [ "$failed" -ne 0 ] || [ "$skipped" -ne 0 ] || [ "$passed" -eq 0 ]; }; then
+  status=1
+fi
+exit "$status"
