@@ -1,0 +1,640 @@
+using System.Globalization;
+using Acd.Calls;
+using Acd.Events;
+using Acd.Sip.Dialogs;
+using Acd.Sip.Headers;
+using Acd.Sip.Transports;
+using Acd.Sip.Uris;
+
+namespace Acd.Frontend.SipEdge;
+
+/// <summary>
+/// One ACD call on this edge: the caller's leg (the inbound INVITE, later its dialog) and the agent legs the call grain
+/// asks for. It observes its CallGrain and turns commands into SIP (INVITE/CANCEL/BYE) and SIP outcomes into grain calls.
+/// Every entry point (grain event, SIP callback, finished agent INVITE) runs under one gate, so the legs' state needs
+/// no further locking; an agent INVITE waits outside the gate so CANCELs and hang-ups are never held up by it.
+/// </summary>
+internal sealed partial class EdgeCall : IAcdObserver
+{
+    private readonly SipEdgeService _edge;
+    private readonly SipIncomingCall _caller;
+    private readonly bool _trustedSource;
+    private readonly ILogger<EdgeCall> _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, AgentLeg> _legs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _cancelledAt = new(StringComparer.Ordinal);
+    private readonly ICallGrain _grain;
+    private IAcdObserver? _reference;
+    private SipDialog? _callerDialog;
+    private AgentLeg? _bridged;
+    private string? _agentSdp;
+    private bool _callerGone;
+    private bool _callerByeSent;
+    private bool _ended;
+
+    public EdgeCall(SipEdgeService edge, string callId, string queueId, string dialled, SipIncomingCall caller, bool trustedSource, ILogger<EdgeCall> logger)
+    {
+        _edge = edge;
+        CallId = callId;
+        QueueId = queueId;
+        Dialled = dialled;
+        _caller = caller;
+        _trustedSource = trustedSource;
+        _logger = logger;
+        _grain = edge.Grains.GetGrain<ICallGrain>(callId);
+        (CallerNumber, CallerName) = Identify(caller.Invite);
+    }
+
+    public string CallId { get; }
+
+    public string QueueId { get; }
+
+    public string Dialled { get; }
+
+    public string CallerNumber { get; }
+
+    public string? CallerName { get; }
+
+    private string Offer => _caller.Invite.BodyText;
+
+    /// <summary>The SDP this edge last gave the leg of <paramref name="dialog"/> (read without the gate: set once, before the dialog is tracked).</summary>
+    public string? CurrentSdpFor(SipDialog dialog) => dialog == _callerDialog ? _agentSdp : Offer;
+
+    // ---- start --------------------------------------------------------------------------------
+
+    public Task StartAsync() => RunAsync(async () =>
+    {
+        // A CANCEL from the caller surfaces here; the transaction layer has already answered 487.
+        var transaction = _caller.Transaction;
+        var previous = transaction.Cancelled;
+        transaction.Cancelled = tx =>
+        {
+            previous?.Invoke(tx);
+            _ = RunAsync(OnCallerCancelledAsync);
+        };
+        _caller.Ring();
+        LogCallerArrived(CallId, CallerNumber, Dialled, QueueId);
+
+        // Subscribe before starting: the grain may offer the call (RingAgent) inside StartInbound itself.
+        _reference = _edge.Grains.CreateObjectReference<IAcdObserver>(this);
+        string? refused;
+        try
+        {
+            await _grain.SubscribeAsync(_reference);
+            var info = new CallInfo(CallerNumber, Dialled, CallerName, CallDirection.Inbound, 0, QueueId, null, _edge.EdgeId);
+            var started = await _grain.StartInboundAsync(info);
+            refused = started.IsSuccess ? null : started.ToString();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            refused = ex.Message;
+        }
+
+        if (refused is not null)
+        {
+            LogStartRefused(CallId, refused);
+            _ended = true;
+            _callerGone = true;
+            _caller.Reject(503);
+            // If the start only timed out, the call may exist after all: end it rather than let it wait for nobody.
+            await Safe(() => _grain.FailAsync("the SIP edge could not start the call"));
+            await FinishAsync();
+        }
+    });
+
+    /// <summary>
+    /// Called periodically: a caller on TCP/TLS/WebSocket whose connection closed is gone, even though no CANCEL or
+    /// BYE could arrive (UDP legs need session timers or OPTIONS probes, part 2).
+    /// </summary>
+    public Task CheckCallerFlowAsync()
+    {
+        var source = _caller.Transaction.Source;
+        if (_ended || _callerGone || source.FlowId == 0 || _edge.Stack.IsFlowAlive(source.FlowId))
+        {
+            return Task.CompletedTask;
+        }
+
+        return RunAsync(async () =>
+        {
+            if (_ended || _callerGone)
+            {
+                return;
+            }
+
+            _callerGone = true;
+            LogCallerHungUp(CallId, "connection closed");
+            foreach (var leg in _legs.Values)
+            {
+                if (leg.Dialog is null)
+                {
+                    StopLeg(leg);
+                }
+                else
+                {
+                    Bye(leg);
+                }
+            }
+
+            await HangupAsync(HangupSide.Caller, "caller connection closed");
+        });
+    }
+
+    public Task RenewSubscriptionAsync() => _reference is { } reference && !_ended ? Safe(() => _grain.SubscribeAsync(reference)) : Task.CompletedTask;
+
+    /// <summary>The edge is shutting down: end the call (failed) and its legs.</summary>
+    public Task AbortAsync(string reason) => RunAsync(async () =>
+    {
+        if (_ended)
+        {
+            return;
+        }
+
+        TearDown(480);
+        await Safe(() => _grain.FailAsync(reason));
+        await FinishAsync();
+    });
+
+    // ---- grain events -------------------------------------------------------------------------
+
+    public Task OnEventAsync(AcdEvent @event)
+    {
+        // One-way from the grain: never block its delivery; the gate orders the work.
+        if (@event is CallCommand command && command.CallId == CallId)
+        {
+            _ = RunAsync(() => OnCommandAsync(command));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task OnCommandAsync(CallCommand command)
+    {
+        switch (command.Kind)
+        {
+            case CallCommandKind.RingAgent when command.AgentId is { } agentId:
+                await RingAsync(agentId, command);
+                break;
+            case CallCommandKind.CancelAgent when command.AgentId is { } agentId:
+                _cancelledAt[agentId] = command.At;
+                if (_legs.TryGetValue(agentId, out var leg))
+                {
+                    LogCancellingAgent(CallId, agentId, command.Argument ?? "cancelled");
+                    StopLeg(leg);
+                }
+
+                break;
+            case CallCommandKind.Hangup:
+                if (!_ended)
+                {
+                    LogEnded(CallId, command.Argument ?? "ended");
+                    TearDown(command.Argument == nameof(CallDisposition.Failed) ? 503 : 480);
+                    await FinishAsync();
+                }
+
+                break;
+            default:
+                // Hold, DTMF, transfers and outbound calls are carried out by part 2 of the edge.
+                LogUnsupportedCommand(CallId, command.Kind.ToString());
+                break;
+        }
+    }
+
+    // ---- agent legs ---------------------------------------------------------------------------
+
+    private async Task RingAsync(string agentId, CallCommand command)
+    {
+        if (_ended || _callerGone || _bridged is not null)
+        {
+            return;
+        }
+
+        // Events are one-way and may overtake each other: a CancelAgent already seen for a later offer wins.
+        if (_cancelledAt.TryGetValue(agentId, out var cancelledAt) && cancelledAt >= command.At)
+        {
+            return;
+        }
+
+        if (_legs.TryGetValue(agentId, out var existing) && !existing.Finished)
+        {
+            return;
+        }
+
+        var device = await _edge.FindDeviceAsync(agentId);
+        if (device is not { } found)
+        {
+            LogNoDevice(CallId, agentId);
+            await Safe(() => _grain.RejectAsync(agentId));
+            return;
+        }
+
+        var seconds = int.TryParse(command.Argument, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 20;
+        // The leg's own limit is a safety net only: normally the grain's ring timer sends CancelAgent first.
+        var leg = new AgentLeg(agentId, TimeSpan.FromSeconds(seconds + _edge.Options.RingGraceSeconds), _edge.Time);
+        _legs[agentId] = leg;
+        LogRingingAgent(CallId, agentId, found.Contact.ToString(), found.Target.ToString());
+        _ = Task.Run(() => InviteAgentAsync(leg, found.Contact, found.Target));
+    }
+
+    private async Task InviteAgentAsync(AgentLeg leg, SipUri contact, SipTarget target)
+    {
+        SipCallResult? result = null;
+        Exception? error = null;
+        try
+        {
+            var from = new SipNameAddress(new SipUri("sip", CallerNumber, _edge.Domain), CallerName);
+            var to = new SipNameAddress(new SipUri("sip", leg.AgentId, _edge.Domain));
+            result = await _edge.UserAgent.InviteAsync(contact, from, to, Offer, target, configure: invite =>
+            {
+                invite.Headers.Add("P-Asserted-Identity", from.ToString());
+                invite.Headers.Add("X-Call-Id", CallId);
+            }, cancellationToken: leg.Cancellation.Token);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            error = ex;
+        }
+
+        await RunAsync(() => OnAgentFinalAsync(leg, result, error));
+    }
+
+    private async Task OnAgentFinalAsync(AgentLeg leg, SipCallResult? result, Exception? error)
+    {
+        if (result is { Success: true, Dialog: { } dialog })
+        {
+            leg.Dialog = dialog;
+            _edge.Track(dialog, this);
+            if (leg.StopRequested || _ended || _callerGone || _bridged is not null)
+            {
+                // The phone's 200 crossed our CANCEL (or the call moved on): release it at once.
+                LogAnsweredTooLate(CallId, leg.AgentId);
+                Bye(leg);
+                return;
+            }
+
+            var answered = await Safe(() => _grain.AnswerAsync(leg.AgentId));
+            if (answered is not { IsSuccess: true })
+            {
+                LogAnswerRefused(CallId, leg.AgentId, answered?.ToString() ?? "grain unreachable");
+                Bye(leg);
+                return;
+            }
+
+            _agentSdp = result.FinalResponse.BodyText;
+            var callerDialog = _caller.Answer(_agentSdp);
+            if (callerDialog is null)
+            {
+                // The caller's CANCEL won the race against our 200: the agent answered nobody.
+                LogCallerGoneAtAnswer(CallId, leg.AgentId);
+                _callerGone = true;
+                Bye(leg);
+                await HangupAsync(HangupSide.Caller, "caller cancelled");
+                return;
+            }
+
+            _callerDialog = callerDialog;
+            _edge.Track(callerDialog, this);
+            _bridged = leg;
+            LogConnected(CallId, leg.AgentId);
+            return;
+        }
+
+        leg.Finished = true;
+        var status = result?.FinalResponse.StatusCode;
+        var reason = error?.Message ?? $"{status} {result?.FinalResponse.ReasonPhrase}";
+        if (leg.StopRequested || _ended || _callerGone)
+        {
+            LogAgentLegCancelled(CallId, leg.AgentId, reason);
+            return;
+        }
+
+        // Busy, declined, unreachable or timed out: the offer failed, so the call goes back in line (never stuck ringing).
+        if (leg.Cancellation.IsCancellationRequested)
+        {
+            LogRingLimit(CallId, leg.AgentId);
+        }
+
+        LogAgentLegFailed(CallId, leg.AgentId, reason);
+        await Safe(() => _grain.RejectAsync(leg.AgentId));
+    }
+
+    private void StopLeg(AgentLeg leg)
+    {
+        leg.StopRequested = true;
+        if (leg.Dialog is null)
+        {
+            // CANCEL now if the phone sent a provisional, or as soon as it does (RFC 3261 9.1).
+            leg.Cancellation.Cancel();
+        }
+        else if (leg != _bridged)
+        {
+            Bye(leg);
+        }
+    }
+
+    private void Bye(AgentLeg leg)
+    {
+        leg.Finished = true;
+        if (leg.Dialog is { State: not SipDialogState.Terminated } dialog && !leg.ByeSent)
+        {
+            leg.ByeSent = true;
+            LogByeAgent(CallId, leg.AgentId);
+            _ = SendByeAsync(dialog);
+        }
+    }
+
+    private async Task SendByeAsync(SipDialog dialog)
+    {
+        try
+        {
+            await _edge.UserAgent.ByeAsync(dialog);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogByeFailed(CallId, ex.Message);
+        }
+    }
+
+    // ---- caller leg ---------------------------------------------------------------------------
+
+    private async Task OnCallerCancelledAsync()
+    {
+        if (_callerGone || _callerDialog is not null)
+        {
+            return;
+        }
+
+        _callerGone = true;
+        LogCallerCancelled(CallId);
+        foreach (var leg in _legs.Values)
+        {
+            StopLeg(leg);
+        }
+
+        await HangupAsync(HangupSide.Caller, "caller cancelled");
+    }
+
+    /// <summary>A dialog of this call ended: BYE received, or the leg died (ACK timeout, 408/481 on a request).</summary>
+    public void OnDialogTerminated(SipDialog dialog, bool byRemoteBye) => _ = RunAsync(async () =>
+    {
+        if (dialog == _callerDialog)
+        {
+            if (_callerByeSent)
+            {
+                return;
+            }
+
+            _callerGone = true;
+            LogCallerHungUp(CallId, byRemoteBye ? "BYE" : "leg lost");
+            foreach (var leg in _legs.Values)
+            {
+                if (leg.Dialog is null)
+                {
+                    StopLeg(leg);
+                }
+                else
+                {
+                    Bye(leg);
+                }
+            }
+
+            await HangupAsync(HangupSide.Caller, byRemoteBye ? null : "caller leg lost");
+            return;
+        }
+
+        var ended = _legs.Values.FirstOrDefault(l => l.Dialog == dialog);
+        if (ended is null || ended.ByeSent)
+        {
+            return;
+        }
+
+        ended.Finished = true;
+        ended.ByeSent = true;
+        LogAgentHungUp(CallId, ended.AgentId, byRemoteBye ? "BYE" : "leg lost");
+        if (ended == _bridged)
+        {
+            ByeCaller();
+            await HangupAsync(HangupSide.Agent, byRemoteBye ? null : "agent leg lost");
+        }
+    });
+
+    private void ByeCaller()
+    {
+        if (_callerDialog is { State: not SipDialogState.Terminated } dialog && !_callerByeSent && !_callerGone)
+        {
+            _callerByeSent = true;
+            LogByeCaller(CallId);
+            _ = SendByeAsync(dialog);
+        }
+    }
+
+    // ---- ending -------------------------------------------------------------------------------
+
+    /// <summary>Tells the grain who hung up, then ends the legs here without waiting for the grain's Hangup command.</summary>
+    private async Task HangupAsync(HangupSide side, string? reason)
+    {
+        var result = await Safe(() => _grain.HangupAsync(side, reason));
+        if (result is not { IsSuccess: true })
+        {
+            LogHangupFailed(CallId, side.ToString(), result?.ToString() ?? "grain unreachable");
+        }
+
+        if (!_ended)
+        {
+            TearDown(480);
+            await FinishAsync();
+        }
+    }
+
+    /// <summary>Stops every leg still up: CANCEL ringing agents, BYE answered ones, and answer or BYE the caller.</summary>
+    private void TearDown(int callerStatus)
+    {
+        _ended = true;
+        foreach (var leg in _legs.Values)
+        {
+            StopLeg(leg);
+            if (leg == _bridged)
+            {
+                Bye(leg);
+            }
+        }
+
+        if (_callerGone)
+        {
+            return;
+        }
+
+        if (_callerDialog is null)
+        {
+            // Still waiting (overflowed, failed, hung up by a supervisor): a final response ends the INVITE.
+            _callerGone = true;
+            LogRejectCaller(CallId, callerStatus);
+            _caller.Reject(callerStatus);
+        }
+        else
+        {
+            ByeCaller();
+        }
+    }
+
+    private async Task FinishAsync()
+    {
+        _ended = true;
+        _edge.Forget(this);
+        if (_reference is { } reference)
+        {
+            _reference = null;
+            await Safe(() => _grain.UnsubscribeAsync(reference));
+            // Events the grain queued before the unsubscribe (its Hangup command, the Ended change) are still in flight:
+            // deleting the reference at once would make Orleans log them as errors. Let them land first.
+            _ = Task.Delay(TimeSpan.FromSeconds(30), _edge.Time).ContinueWith(
+                _ => _edge.Grains.DeleteObjectReference<IAcdObserver>(reference), CancellationToken.None,
+                TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+    }
+
+    // ---- plumbing -----------------------------------------------------------------------------
+
+    private async Task RunAsync(Func<Task> work)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            await work();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogUnexpected(ex, CallId);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<T?> Safe<T>(Func<Task<T>> call) where T : struct
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogGrainCallFailed(ex, CallId);
+            return null;
+        }
+    }
+
+    private async Task Safe(Func<Task> call)
+    {
+        try
+        {
+            await call();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogGrainCallFailed(ex, CallId);
+        }
+    }
+
+    /// <summary>Caller number and name: P-Asserted-Identity from a trusted trunk, else From.</summary>
+    private (string Number, string? Name) Identify(Acd.Sip.Messages.SipRequest invite)
+    {
+        SipNameAddress? identity = null;
+        if (_trustedSource && invite.Headers["P-Asserted-Identity"] is { } asserted && SipNameAddress.TryParse(asserted, out var parsed))
+        {
+            identity = parsed;
+        }
+
+        identity ??= invite.From;
+        var number = identity?.Uri.UserUnescaped;
+        return (string.IsNullOrWhiteSpace(number) ? "anonymous" : number, string.IsNullOrWhiteSpace(identity?.DisplayName) ? null : identity.DisplayName);
+    }
+
+    private sealed class AgentLeg(string agentId, TimeSpan ringLimit, TimeProvider time)
+    {
+        public string AgentId { get; } = agentId;
+
+        public CancellationTokenSource Cancellation { get; } = new(ringLimit, time);
+
+        public SipDialog? Dialog { get; set; }
+
+        /// <summary>We asked this leg to stop (CancelAgent, caller gone, call ended): its failure is expected.</summary>
+        public bool StopRequested { get; set; }
+
+        public bool ByeSent { get; set; }
+
+        public bool Finished { get; set; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: caller {Caller} dialled {Dialled}, queue {QueueId}; 180 Ringing")]
+    private partial void LogCallerArrived(string callId, string caller, string dialled, string queueId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: the call grain refused to start ({Reason}); caller rejected 503")]
+    private partial void LogStartRefused(string callId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: ringing agent {AgentId} at {Contact} via {Target}")]
+    private partial void LogRingingAgent(string callId, string agentId, string contact, string target);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} has no reachable phone; offer rejected")]
+    private partial void LogNoDevice(string callId, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: cancelling agent {AgentId} leg ({Reason})")]
+    private partial void LogCancellingAgent(string callId, string agentId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} answered after the offer ended; sending BYE")]
+    private partial void LogAnsweredTooLate(string callId, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} answered but the grain refused ({Reason}); sending BYE")]
+    private partial void LogAnswerRefused(string callId, string agentId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: caller cancelled as agent {AgentId} answered; sending BYE to the agent")]
+    private partial void LogCallerGoneAtAnswer(string callId, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: connected caller with agent {AgentId} (200 OK relayed)")]
+    private partial void LogConnected(string callId, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} leg ended as asked ({Reason})")]
+    private partial void LogAgentLegCancelled(string callId, string agentId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} leg failed ({Reason}); offer rejected")]
+    private partial void LogAgentLegFailed(string callId, string agentId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: agent {AgentId} still ringing past the ring timeout and the call grain did not cancel it; the edge cancelled the leg itself")]
+    private partial void LogRingLimit(string callId, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: BYE to agent {AgentId}")]
+    private partial void LogByeAgent(string callId, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: BYE to caller")]
+    private partial void LogByeCaller(string callId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: caller rejected {Status}")]
+    private partial void LogRejectCaller(string callId, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: BYE failed: {Reason}")]
+    private partial void LogByeFailed(string callId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: caller cancelled before an answer")]
+    private partial void LogCallerCancelled(string callId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: caller hung up ({How})")]
+    private partial void LogCallerHungUp(string callId, string how);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} hung up ({How})")]
+    private partial void LogAgentHungUp(string callId, string agentId, string how);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: ended by the ACD ({Disposition}); tearing down legs")]
+    private partial void LogEnded(string callId, string disposition);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: hang-up ({Side}) not accepted by the grain: {Reason}")]
+    private partial void LogHangupFailed(string callId, string side, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Call {CallId}: command {Kind} is not carried out by this edge yet")]
+    private partial void LogUnsupportedCommand(string callId, string kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: grain call failed")]
+    private partial void LogGrainCallFailed(Exception ex, string callId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Call {CallId}: unexpected error in the SIP edge")]
+    private partial void LogUnexpected(Exception ex, string callId);
+}

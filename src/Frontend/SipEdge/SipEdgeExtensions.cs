@@ -1,0 +1,50 @@
+using Acd.Sip.Transports;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Acd.Frontend.SipEdge;
+
+public static class SipEdgeExtensions
+{
+    /// <summary>
+    /// The SIP edge (registrar + B2BUA) configured from section "Sip". Call after the Orleans silo/client is added,
+    /// so hosted services start the silo first and stop it last.
+    /// </summary>
+    public static WebApplicationBuilder AddSipEdge(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(SipEdgeOptions.Section);
+        builder.Services.Configure<SipEdgeOptions>(section);
+        if (!(section.Get<SipEdgeOptions>() ?? new SipEdgeOptions()).Enabled)
+        {
+            return builder;
+        }
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AgentCredentialStore>();
+        builder.Services.AddSingleton<SipEdgeService>();
+        builder.Services.AddHostedService<SipEdgeHostedService>();
+        return builder;
+    }
+
+    /// <summary>SIP over WebSocket (RFC 7118, subprotocol "sip") at Sip:WebSocketPath, default /sip.</summary>
+    public static WebApplication MapSipEdge(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<SipEdgeOptions>>().Value;
+        if (!options.Enabled)
+        {
+            return app;
+        }
+
+        app.UseWebSockets();
+        app.MapSipWebSocket(options.WebSocketPath, app.Services.GetRequiredService<SipEdgeService>().Stack);
+        return app;
+    }
+}
+
+/// <summary>Starts the SIP listeners with the host and ends the edge's calls when it stops.</summary>
+internal sealed class SipEdgeHostedService(SipEdgeService edge) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => edge.StartAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => edge.StopAsync(cancellationToken);
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+
+namespace Acd.Frontend.SipEdge;
+
+/// <summary>Configuration section "Sip" (environment form <c>Sip__UdpPort</c>): where the SIP edge listens and whom it trusts.</summary>
+public sealed class SipEdgeOptions
+{
+    public const string Section = "Sip";
+
+    /// <summary>Set false to run a frontend without SIP (CTI-only deployments).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Address the UDP and TCP listeners bind to.</summary>
+    public string ListenAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>UDP port; 0 disables the UDP listener.</summary>
+    public int UdpPort { get; set; } = 5060;
+
+    /// <summary>TCP port; 0 disables the TCP listener.</summary>
+    public int TcpPort { get; set; } = 5060;
+
+    /// <summary>
+    /// Host written into Via and Contact. Defaults to <see cref="ListenAddress"/> when that is a concrete address,
+    /// otherwise to the machine's first non-loopback IPv4 address (a wildcard address is useless to a peer).
+    /// </summary>
+    public string? PublicHost { get; set; }
+
+    /// <summary>SIP domain of the agents' addresses (sip:&lt;agent id&gt;@domain) and the digest realm. Defaults to the public host.</summary>
+    public string? Domain { get; set; }
+
+    /// <summary>Identifies this edge in device bindings, so a call for an agent goes out through the edge holding its flow.</summary>
+    public string? EdgeId { get; set; }
+
+    /// <summary>
+    /// IP addresses or CIDR ranges (e.g. "10.0.0.0/8", "192.0.2.10") of trunks and PBXs allowed to send calls
+    /// without digest authentication. Everybody else authenticates as an agent with its SIP password.
+    /// </summary>
+    public List<string> TrunkAllowList { get; set; } = [];
+
+    /// <summary>Digest challenge order; browsers (JsSIP, SIP.js) read only the first one and only do MD5.</summary>
+    public List<string> DigestAlgorithms { get; set; } = ["MD5", "SHA-256"];
+
+    /// <summary>Lifetime of a digest nonce before the phone is told stale=true.</summary>
+    public int NonceLifetimeSeconds { get; set; } = 300;
+
+    /// <summary>Registration expiry bounds (RFC 3261 10.3); phones asking for less get 423.</summary>
+    public int MinExpiresSeconds { get; set; } = 60;
+
+    public int MaxExpiresSeconds { get; set; } = 3600;
+
+    /// <summary>Path of SIP over WebSocket (RFC 7118) on the frontend's HTTP port.</summary>
+    public string WebSocketPath { get; set; } = "/sip";
+
+    /// <summary>
+    /// Extra time an agent leg may ring beyond the queue's ring timeout before the edge gives up on its own (CANCEL, then
+    /// the offer is rejected); normally the call grain's ring timer cancels it first. Kept below the reservation lease
+    /// grace (5 s) so the call is requeued before the agent's lease lapses.
+    /// </summary>
+    public int RingGraceSeconds { get; set; } = 2;
+
+    internal string ResolveEdgeId() =>
+        string.IsNullOrWhiteSpace(EdgeId) ? $"{Environment.MachineName}:{UdpPort.ToString(CultureInfo.InvariantCulture)}" : EdgeId;
+}

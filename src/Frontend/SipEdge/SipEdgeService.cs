@@ -1,0 +1,434 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Acd.Agents;
+using Acd.Catalog;
+using Acd.Sip;
+using Acd.Sip.Auth;
+using Acd.Sip.Dialogs;
+using Acd.Sip.Headers;
+using Acd.Sip.Messages;
+using Acd.Sip.Registrar;
+using Acd.Sip.Transactions;
+using Acd.Sip.Transports;
+using Acd.Sip.Uris;
+using Microsoft.Extensions.Options;
+
+namespace Acd.Frontend.SipEdge;
+
+/// <summary>
+/// The SIP edge of one frontend: registrar for agents' phones (bindings mirrored into their AgentGrain) and a
+/// back-to-back user agent that turns inbound INVITEs into CallGrains and executes the grains' commands on the legs.
+/// The grains decide (ring timeout, requeue, abandon); the edge only carries out and reports what happens on the wire.
+/// </summary>
+public sealed partial class SipEdgeService : IAsyncDisposable
+{
+    /// <summary>Grain observer subscriptions lapse after 5 minutes; renew well before.</summary>
+    private static readonly TimeSpan SubscriptionRenewal = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often callers on stream transports are checked for a closed connection.</summary>
+    private static readonly TimeSpan FlowCheckInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>The REGISTER being handled, so the binding callback (raised inside the registrar) can read its User-Agent.</summary>
+    private static readonly AsyncLocal<SipRequest?> CurrentRegister = new();
+
+    private readonly SipEdgeOptions _options;
+    private readonly IGrainFactory _grains;
+    private readonly AgentCredentialStore _credentials;
+    private readonly ILogger<SipEdgeService> _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly DigestServer _digest;
+    private readonly TrunkAllowList _trunks;
+    private readonly ConcurrentDictionary<string, EdgeCall> _calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, EdgeCall> _dialogs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SipTarget> _flows = new(StringComparer.Ordinal);
+    private readonly Lock _mirrorGate = new();
+    private readonly Dictionary<string, Task> _mirrorTails = new(StringComparer.OrdinalIgnoreCase);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _background;
+
+    public SipEdgeService(IOptions<SipEdgeOptions> options, IGrainFactory grains, AgentCredentialStore credentials, TimeProvider time,
+        ILoggerFactory loggerFactory)
+    {
+        _options = options.Value;
+        _grains = grains;
+        _credentials = credentials;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<SipEdgeService>();
+        EdgeId = _options.ResolveEdgeId();
+        PublicHost = ResolvePublicHost(_options);
+        Domain = string.IsNullOrWhiteSpace(_options.Domain) ? PublicHost : _options.Domain;
+        _trunks = new TrunkAllowList(_options.TrunkAllowList);
+        Time = time;
+
+        Stack = new SipStack(new SipStackOptions { PublicHost = PublicHost }, time);
+        UserAgent = new SipUserAgent(Stack)
+        {
+            IncomingCall = OnIncomingCallAsync,
+            RequestReceived = OnRequestAsync,
+            DialogTerminated = OnDialogTerminated,
+            ReInviteReceived = OnReInviteAsync,
+        };
+        _digest = new DigestServer(new DigestServerOptions
+        {
+            Realm = Domain,
+            Algorithms = [.. _options.DigestAlgorithms.Select(ParseAlgorithm)],
+            NonceLifetime = TimeSpan.FromSeconds(_options.NonceLifetimeSeconds),
+        }, credentials, time);
+        Registrar = new SipRegistrar(_digest, new SipRegistrarOptions
+        {
+            MinExpires = _options.MinExpiresSeconds,
+            MaxExpires = _options.MaxExpiresSeconds,
+            DefaultExpires = _options.MaxExpiresSeconds,
+        }, time)
+        {
+            BindingChanged = OnBindingChanged,
+        };
+    }
+
+    public SipStack Stack { get; }
+
+    public SipUserAgent UserAgent { get; }
+
+    public SipRegistrar Registrar { get; }
+
+    public string EdgeId { get; }
+
+    public string Domain { get; }
+
+    public string PublicHost { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal IGrainFactory Grains => _grains;
+
+    internal SipEdgeOptions Options => _options;
+
+    /// <summary>Calls this edge carries right now (by ACD call id).</summary>
+    public int ActiveCalls => _calls.Count;
+
+    /// <summary>Whether this edge still holds legs of the ACD call.</summary>
+    public bool IsCarrying(string callId) => _calls.ContainsKey(callId);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var address = IPAddress.Parse(_options.ListenAddress);
+        if (_options.UdpPort > 0)
+        {
+            Stack.AddUdp(new IPEndPoint(address, _options.UdpPort));
+        }
+
+        if (_options.TcpPort > 0)
+        {
+            Stack.AddTcp(new IPEndPoint(address, _options.TcpPort));
+        }
+
+        Stack.SendFailed = (target, ex) => LogSendFailed(target.ToString(), ex.Message);
+        await Stack.StartAsync(cancellationToken);
+        _background = Task.WhenAll(Task.Run(RenewSubscriptionsAsync, CancellationToken.None), Task.Run(WatchCallerFlowsAsync, CancellationToken.None));
+        LogStarted(EdgeId, _options.ListenAddress, _options.UdpPort, _options.TcpPort, Domain, PublicHost);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        // Calls cannot survive their edge (the legs' dialogs live here): end them with a call record rather than leave them stuck.
+        await Task.WhenAll(_calls.Values.Select(c => c.AbortAsync("SIP edge stopped")));
+        if (_background is not null)
+        {
+            await _background.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping.Dispose();
+        await Stack.DisposeAsync();
+    }
+
+    // ---- requests outside calls ---------------------------------------------------------------
+
+    private async Task OnRequestAsync(SipServerTransaction tx, SipDialog? dialog)
+    {
+        var request = tx.Request;
+        if (dialog is null && request.Method == SipMethods.Register)
+        {
+            CurrentRegister.Value = request;
+            await Registrar.HandleAsync(tx, _stopping.Token);
+            return;
+        }
+
+        if (request.Method is SipMethods.Options or SipMethods.Info or SipMethods.Notify or SipMethods.Update)
+        {
+            // Keep-alives and in-dialog chatter are acknowledged; relaying INFO (DTMF) between legs comes with part 2.
+            tx.Respond(tx.CreateResponse(200));
+            return;
+        }
+
+        tx.Respond(tx.CreateResponse(dialog is null ? 405 : 501));
+    }
+
+    // ---- registrar -> AgentGrain --------------------------------------------------------------
+
+    private void OnBindingChanged(SipBinding binding, bool added)
+    {
+        var contact = binding.Contact.ToString();
+        if (added)
+        {
+            _flows[contact] = binding.Flow;
+        }
+        else
+        {
+            _flows.TryRemove(contact, out _);
+        }
+
+        var userAgent = CurrentRegister.Value?.Headers[SipHeaderNames.UserAgent];
+        var username = binding.Username ?? (SipUri.TryParse(binding.AddressOfRecord, out var aor) ? aor!.UserUnescaped : null);
+        if (username is null)
+        {
+            return;
+        }
+
+        // Chained per user so a refresh and a later un-REGISTER reach the grain in the order the phone sent them.
+        lock (_mirrorGate)
+        {
+            var tail = _mirrorTails.GetValueOrDefault(username) ?? Task.CompletedTask;
+            var next = tail.ContinueWith(_ => MirrorAsync(username, contact, binding, added, userAgent), CancellationToken.None,
+                TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+            _mirrorTails[username] = next;
+            _ = next.ContinueWith(t =>
+            {
+                lock (_mirrorGate)
+                {
+                    if (_mirrorTails.TryGetValue(username, out var current) && current == t)
+                    {
+                        _mirrorTails.Remove(username);
+                    }
+                }
+            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+    }
+
+    private async Task MirrorAsync(string username, string contact, SipBinding binding, bool added, string? userAgent)
+    {
+        try
+        {
+            var agentId = await _credentials.ResolveAgentIdAsync(username) ?? username;
+            var agent = _grains.GetGrain<IAgentGrain>(agentId);
+            var result = added
+                ? await agent.RegisterDeviceAsync(new DeviceBinding(contact, EdgeId, binding.Flow.Transport.ViaToken(), binding.Expires, userAgent,
+                    binding.Flow.ToString()))
+                : await agent.UnregisterDeviceAsync(contact);
+            if (result.IsSuccess)
+            {
+                LogBinding(agentId, added ? "registered" : "unregistered", contact, binding.Flow.ToString(), binding.Expires);
+            }
+            else
+            {
+                LogBindingRefused(agentId, contact, result.ToString());
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogBindingFailed(ex, username, contact);
+        }
+    }
+
+    /// <summary>Where to reach an agent's phone: the freshest binding, preferring the flows this edge holds.</summary>
+    internal async Task<(SipUri Contact, SipTarget Target)?> FindDeviceAsync(string agentId)
+    {
+        var snapshot = await _grains.GetGrain<IAgentGrain>(agentId).GetAsync();
+        if (snapshot.Devices.IsDefaultOrEmpty)
+        {
+            return null;
+        }
+
+        var now = Time.GetUtcNow();
+        foreach (var device in snapshot.Devices.Where(d => d.ExpiresAt > now)
+                     .OrderByDescending(d => d.EdgeId == EdgeId).ThenByDescending(d => d.ExpiresAt))
+        {
+            if (!SipUri.TryParse(device.Contact, out var contact) || contact is null)
+            {
+                continue;
+            }
+
+            if (_flows.TryGetValue(device.Contact, out var flow))
+            {
+                if (flow.FlowId != 0 && !Stack.IsFlowAlive(flow.FlowId))
+                {
+                    // The phone's connection (TCP, WebSocket) is gone: it cannot be reached until it registers again.
+                    continue;
+                }
+
+                return (contact, flow);
+            }
+
+            if (device.EdgeId != EdgeId && device.Transport is "WS" or "WSS")
+            {
+                // Another edge holds that browser's socket; cross-edge legs come with part 2.
+                continue;
+            }
+
+            try
+            {
+                return (contact, Stack.ResolveTarget(new SipRequest(SipMethods.Invite, contact)));
+            }
+            catch (Exception ex) when (ex is SocketException or ArgumentException or InvalidOperationException)
+            {
+                LogUnreachableContact(agentId, device.Contact, ex.Message);
+            }
+        }
+
+        return null;
+    }
+
+    // ---- inbound calls ------------------------------------------------------------------------
+
+    private async Task OnIncomingCallAsync(SipIncomingCall incoming)
+    {
+        var invite = incoming.Invite;
+        var source = incoming.Transaction.Source.Remote;
+        var trusted = _trunks.Contains(source.Address);
+        if (!trusted)
+        {
+            var verdict = await _digest.VerifyAsync(invite, _stopping.Token);
+            if (verdict.Outcome != DigestVerifyOutcome.Authenticated)
+            {
+                incoming.Transaction.Respond(verdict.Response!);
+                return;
+            }
+        }
+
+        var dialled = invite.RequestUri.UserUnescaped;
+        var queueId = await ResolveQueueAsync(dialled);
+        if (queueId is null && invite.To?.Uri.UserUnescaped is { } toUser && toUser != dialled)
+        {
+            dialled = toUser;
+            queueId = await ResolveQueueAsync(dialled);
+        }
+
+        if (queueId is null || dialled is null)
+        {
+            LogNoRoute(invite.RequestUri.ToString(), source.ToString());
+            incoming.Reject(404);
+            return;
+        }
+
+        var callId = Guid.NewGuid().ToString("N");
+        var call = new EdgeCall(this, callId, queueId, dialled, incoming, trusted, _loggerFactory.CreateLogger<EdgeCall>());
+        _calls[callId] = call;
+        await call.StartAsync();
+    }
+
+    private async Task<string?> ResolveQueueAsync(string? number) =>
+        string.IsNullOrWhiteSpace(number) ? null : await _grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).ResolveNumberAsync(number);
+
+    private void OnDialogTerminated(SipDialog dialog, SipRequest? bye)
+    {
+        if (_dialogs.TryRemove(dialog.Id, out var call))
+        {
+            call.OnDialogTerminated(dialog, bye is not null);
+        }
+    }
+
+    private Task OnReInviteAsync(SipServerTransaction tx, SipDialog dialog)
+    {
+        var ok = tx.CreateResponse(200);
+        ok.Headers.Add(SipHeaderNames.Contact, $"<{dialog.LocalContact}>");
+        // Until hold/resume is relayed (part 2), keep the session as it is: answer with the SDP this leg already has,
+        // so a refresh or an unexpected re-offer still gets a valid answer rather than an empty 200.
+        if (_dialogs.TryGetValue(dialog.Id, out var call) && call.CurrentSdpFor(dialog) is { Length: > 0 } sdp && tx.Request.Body.Length > 0)
+        {
+            ok.SetBody("application/sdp", sdp);
+        }
+
+        tx.Respond(ok);
+        return Task.CompletedTask;
+    }
+
+    internal void Track(SipDialog dialog, EdgeCall call) => _dialogs[dialog.Id] = call;
+
+    internal void Forget(EdgeCall call) => _calls.TryRemove(call.CallId, out _);
+
+    private async Task RenewSubscriptionsAsync()
+    {
+        using var timer = new PeriodicTimer(SubscriptionRenewal, Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                foreach (var call in _calls.Values)
+                {
+                    await call.RenewSubscriptionAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task WatchCallerFlowsAsync()
+    {
+        using var timer = new PeriodicTimer(FlowCheckInterval, Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                foreach (var call in _calls.Values)
+                {
+                    await call.CheckCallerFlowAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static DigestAlgorithm ParseAlgorithm(string name) =>
+        DigestHash.FromName(name) ?? throw new InvalidOperationException($"Sip:DigestAlgorithms: unknown algorithm '{name}' (use MD5 or SHA-256).");
+
+    private static string ResolvePublicHost(SipEdgeOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.PublicHost))
+        {
+            return options.PublicHost;
+        }
+
+        if (IPAddress.TryParse(options.ListenAddress, out var listen) && !listen.Equals(IPAddress.Any) && !listen.Equals(IPAddress.IPv6Any))
+        {
+            return listen.ToString();
+        }
+
+        // Bound to every interface: advertise the first usable IPv4 address, so Via/Contact are reachable from the LAN.
+        var candidate = NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(u => u.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        return candidate?.ToString() ?? IPAddress.Loopback.ToString();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SIP edge {EdgeId} listening on {Address} (udp {UdpPort}, tcp {TcpPort}), domain {Domain}, public host {PublicHost}")]
+    private partial void LogStarted(string edgeId, string address, int udpPort, int tcpPort, string domain, string publicHost);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Phone of agent {AgentId} {Change}: {Contact} via {Flow}, expires {Expires:O}")]
+    private partial void LogBinding(string agentId, string change, string contact, string flow, DateTimeOffset expires);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId} refused the binding {Contact}: {Reason}")]
+    private partial void LogBindingRefused(string agentId, string contact, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not mirror the binding {Contact} of {Username} into the agent grain")]
+    private partial void LogBindingFailed(Exception ex, string username, string contact);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Contact {Contact} of agent {AgentId} is unreachable: {Reason}")]
+    private partial void LogUnreachableContact(string agentId, string contact, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "INVITE for {RequestUri} from {Source}: no queue has that number (404)")]
+    private partial void LogNoRoute(string requestUri, string source);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "SIP send to {Target} failed: {Reason}")]
+    private partial void LogSendFailed(string target, string reason);
+}

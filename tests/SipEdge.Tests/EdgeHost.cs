@@ -1,0 +1,219 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Acd.Accounts;
+using Acd.Agents;
+using Acd.Calls;
+using Acd.Catalog;
+using Acd.Frontend.SipEdge;
+using Acd.Grains.Reporting;
+using Acd.Queues;
+using Acd.Silo.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans;
+
+namespace Acd.SipEdge.Tests;
+
+/// <summary>
+/// A real frontend host for the SIP edge: Kestrel on 127.0.0.1 (ephemeral port), SIP UDP+TCP on a free loopback port,
+/// embedded silo with a temp data folder. Shared by the tests of the collection; each test uses its own queue and agents.
+/// </summary>
+public sealed class EdgeHost : IAsyncLifetime
+{
+    public const string SipPassword = "sip-secret-1";
+
+    private string _dataPath = "";
+
+    private WebApplication? _app;
+
+    public WebApplication App => _app ?? throw new InvalidOperationException("The host did not start.");
+
+    public int SipPort { get; private set; }
+
+    /// <summary>The host's log (kept after the run for diagnosis).</summary>
+    public string LogPath { get; private set; } = "";
+
+    public IGrainFactory Grains => App.Services.GetRequiredService<IGrainFactory>();
+
+    public SipEdgeService Edge => App.Services.GetRequiredService<SipEdgeService>();
+
+    public async Task InitializeAsync()
+    {
+        _ = Sipp.Executable; // fail fast with the install hint
+        _dataPath = Path.Combine(Path.GetTempPath(), "acd-edge-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_dataPath);
+        SipPort = FreeUdpAndTcpPort();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage:DataPath"] = _dataPath,
+            ["Cluster:SiloPort"] = FreeTcpPort().ToString(CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = FreeTcpPort().ToString(CultureInfo.InvariantCulture),
+            ["Cluster:ClusterId"] = "edge-test-" + Guid.NewGuid().ToString("N")[..8],
+            ["Sip:ListenAddress"] = "127.0.0.1",
+            ["Sip:UdpPort"] = SipPort.ToString(CultureInfo.InvariantCulture),
+            ["Sip:TcpPort"] = SipPort.ToString(CultureInfo.InvariantCulture),
+            ["Sip:Domain"] = "127.0.0.1",
+            ["Sip:EdgeId"] = "edge-test",
+            ["Sip:TrunkAllowList:0"] = "127.0.0.1/32",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Orleans"] = "Error",
+            ["Logging:LogLevel:Acd.Frontend.SipEdge"] = "Information",
+        };
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = _dataPath,
+            EnvironmentName = "Testing",
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        LogPath = Path.Combine(_dataPath, "..", $"host-{Path.GetFileName(_dataPath)}.log");
+        builder.Logging.AddProvider(new FileLoggerProvider(LogPath));
+        builder.AddAcdCluster();
+        builder.AddSipEdge();
+        _app = builder.Build();
+        _app.MapSipEdge();
+        await _app.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is null)
+        {
+            return; // never started (e.g. SIPp missing): the tests already failed with the reason
+        }
+
+        try
+        {
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await _app.StopAsync(stopping.Token);
+        }
+        finally
+        {
+            await _app.DisposeAsync();
+            try
+            {
+                Directory.Delete(_dataPath, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>A queue with one dialled number; returns (queue id, number).</summary>
+    public async Task<(string QueueId, string Number)> CreateQueueAsync(int ringTimeoutSeconds, int wrapUpSeconds = 0)
+    {
+        var id = NewId("q");
+        var number = "+49" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999).ToString(CultureInfo.InvariantCulture);
+        var routed = await Grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).SetQueueAsync(id, [number]);
+        Assert.True(routed.IsSuccess, routed.ToString());
+        var configured = await Grains.GetGrain<IQueueGrain>(id).ConfigureAsync(
+            QueueConfig.Create($"Queue {id}", [number], ringTimeoutSeconds: ringTimeoutSeconds, wrapUpSeconds: wrapUpSeconds));
+        Assert.True(configured.IsSuccess, configured.ToString());
+        return (id, number);
+    }
+
+    /// <summary>An agent of the queue with SIP credentials, logged in (Not Ready until the test says otherwise).</summary>
+    public async Task<string> CreateAgentAsync(string queueId)
+    {
+        var id = NewId("agent");
+        var now = DateTimeOffset.UtcNow;
+        var created = await Grains.GetGrain<IUserAccountGrain>(id).CreateAsync(
+            new UserAccount(id, "not-used", [Roles.Agent], id, SipPassword, false, now, now));
+        Assert.True(created.IsSuccess, created.ToString());
+        var agent = Grains.GetGrain<IAgentGrain>(id);
+        Assert.True((await agent.ConfigureAsync(AgentProfile.Create($"Agent {id}", "1" + Random.Shared.Next(100, 999).ToString(CultureInfo.InvariantCulture), queues: [queueId]))).IsSuccess);
+        await Grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).AddAgentAsync(id);
+        Assert.True((await agent.LoginAsync()).IsSuccess);
+        return id;
+    }
+
+    /// <summary>Registers a SIPp "phone" for the agent (digest REGISTER from <paramref name="phonePort"/>) and waits for the grain to see it.</summary>
+    public async Task RegisterPhoneAsync(string agentId, int phonePort, int expires = 3600)
+    {
+        await using (var register = Sipp.Start("register.xml", SipPort, phonePort, agentId, 15,
+                         ["-au", agentId, "-ap", SipPassword, "-set", "expires", expires.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await register.AssertSucceededAsync(20);
+        }
+
+        await Eventually(async () =>
+        {
+            var devices = (await Grains.GetGrain<IAgentGrain>(agentId).GetAsync()).Devices;
+            return expires > 0 ? !devices.IsDefaultOrEmpty : devices.IsDefaultOrEmpty;
+        }, $"agent {agentId} device {(expires > 0 ? "registered" : "removed")}");
+    }
+
+    public Task<AgentSnapshot> AgentAsync(string agentId) => Grains.GetGrain<IAgentGrain>(agentId).GetAsync();
+
+    /// <summary>The queue's one call record once it has ended (the reporting writer batches, so poll).</summary>
+    public async Task<CallRecord> EndedCallAsync(string queueId)
+    {
+        var queries = App.Services.GetRequiredService<IReportingQueries>();
+        CallRecord? record = null;
+        await Eventually(async () =>
+        {
+            var page = await queries.GetCallsAsync(new CallHistoryQuery(QueueId: queueId));
+            record = page.Items.FirstOrDefault(c => c.Status == CallStatus.Ended);
+            return record is not null;
+        }, $"an ended call record in queue {queueId}");
+        return record!;
+    }
+
+    public async Task WaitReleasedAsync(string callId) => await Eventually(() => Task.FromResult(!Edge.IsCarrying(callId)), $"the edge to release call {callId}");
+
+    public static async Task Eventually(Func<Task<bool>> condition, string what, int timeoutSeconds = 15)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out waiting for {what}.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static int FreeUdpAndTcpPort()
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var port = FreeTcpPort();
+            try
+            {
+                using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("No port free for both UDP and TCP.");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class EdgeCollection : ICollectionFixture<EdgeHost>
+{
+    public const string Name = "sip-edge";
+}

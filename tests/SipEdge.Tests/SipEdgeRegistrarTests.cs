@@ -1,0 +1,48 @@
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Acd.SipEdge.Tests;
+
+[Collection(EdgeCollection.Name)]
+public sealed class SipEdgeRegistrarTests(EdgeHost host)
+{
+    [Fact]
+    public async Task Sip_over_websocket_at_sip_path_challenges_a_register_with_md5_first()
+    {
+        var address = host.App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var socket = new ClientWebSocket();
+        socket.Options.AddSubProtocol("sip");
+        await socket.ConnectAsync(new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "/sip"), CancellationToken.None);
+        Assert.Equal("sip", socket.SubProtocol);
+
+        var register = string.Join("\r\n",
+            "REGISTER sip:127.0.0.1 SIP/2.0",
+            "Via: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bK-ws-1;rport",
+            "From: <sip:agent-ws@127.0.0.1>;tag=ws1",
+            "To: <sip:agent-ws@127.0.0.1>",
+            "Call-ID: ws-register-1",
+            "CSeq: 1 REGISTER",
+            "Contact: <sip:agent-ws@df7jal23ls0d.invalid;transport=ws>",
+            "Max-Forwards: 70",
+            "Expires: 600",
+            "Content-Length: 0",
+            "",
+            "");
+        await socket.SendAsync(Encoding.UTF8.GetBytes(register), WebSocketMessageType.Text, true, CancellationToken.None);
+
+        var buffer = new byte[8192];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = await socket.ReceiveAsync(buffer, timeout.Token);
+        var response = Encoding.UTF8.GetString(buffer, 0, received.Count);
+        Assert.StartsWith("SIP/2.0 401", response, StringComparison.Ordinal);
+        var challenges = response.Split("\r\n").Where(l => l.StartsWith("WWW-Authenticate:", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.Equal(2, challenges.Count);
+        Assert.Contains("algorithm=MD5", challenges[0], StringComparison.Ordinal);
+        Assert.Contains("algorithm=SHA-256", challenges[1], StringComparison.Ordinal);
+        Assert.Contains("realm=\"127.0.0.1\"", challenges[0], StringComparison.Ordinal);
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+    }
+}
