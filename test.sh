@@ -17,9 +17,9 @@ dotnet test Acd.slnx -c Release --no-build \
   --results-directory artifacts/test-results 2>&1 | tee "$log" || status=$?
 
 # One closing line over all test projects.
-passed=$(grep -E '^[[:space:]]+Passed: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
-failed=$(grep -E '^[[:space:]]+Failed: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
-skipped=$(grep -E '^[[:space:]]+Skipped: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+passed=$(awk '/^[[:space:]]+Passed: [0-9]+/ {s += $2} END {print s + 0}' "$log")
+failed=$(awk '/^[[:space:]]+Failed: [0-9]+/ {s += $2} END {print s + 0}' "$log")
+skipped=$(awk '/^[[:space:]]+Skipped: [0-9]+/ {s += $2} END {print s + 0}' "$log")
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -eq 0 ] && { [ "$failed" -ne 0 ] || [ "$skipped" -ne 0 ] || [ "$passed" -eq 0 ]; }; then
   status=1
