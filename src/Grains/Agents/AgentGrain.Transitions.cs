@@ -214,15 +214,8 @@ public sealed partial class AgentGrain
     private async Task OnLeaseExpiredAsync(CancellationToken cancellationToken)
     {
         StopTimer(ref _leaseTimer);
-        if (S.Status != AgentStatus.Reserved || S.LeaseExpiresAt is not { } lease)
+        if (S.Status != AgentStatus.Reserved || S.LeaseExpiresAt is not { } lease || lease > Now)
         {
-            return;
-        }
-
-        if (lease > Now)
-        {
-            // System timers may fire a little early: wait for the real expiry.
-            ArmLeaseTimer(lease);
             return;
         }
 

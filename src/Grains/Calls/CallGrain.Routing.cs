@@ -163,19 +163,10 @@ public sealed partial class CallGrain
     private async Task OnRingTimeoutAsync(CancellationToken cancellationToken)
     {
         StopTimer(ref _ringTimer);
-        if (S.Status != CallStatus.Offered || S.OfferExpiresAt is not { } end)
+        if (S.Status == CallStatus.Offered && S.OfferExpiresAt is { } end && end <= Now)
         {
-            return;
+            await RingEndedAsync(ReservationRelease.NoAnswer);
         }
-
-        if (end > Now)
-        {
-            // System timers may fire a little early; an offer must never outlive its ring timeout.
-            ArmRingTimer(end);
-            return;
-        }
-
-        await RingEndedAsync(ReservationRelease.NoAnswer);
     }
 
     private void ArmMaxWaitTimer()

@@ -47,7 +47,17 @@ public abstract class AcdGrain<TState> : Grain
     {
         StopTimer(ref timer);
         var due = at - Now;
-        timer = this.RegisterGrainTimer(callback, new GrainTimerCreationOptions
+        timer = this.RegisterGrainTimer(async cancellationToken =>
+        {
+            // System timers may fire a little early; every callback relies on its deadline having passed.
+            var early = at - Now;
+            if (early > TimeSpan.Zero)
+            {
+                await Task.Delay(early, _time, cancellationToken);
+            }
+
+            await callback(cancellationToken);
+        }, new GrainTimerCreationOptions
         {
             DueTime = due > TimeSpan.Zero ? due : TimeSpan.Zero,
             Period = Timeout.InfiniteTimeSpan,
