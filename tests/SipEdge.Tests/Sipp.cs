@@ -133,6 +133,19 @@ public sealed class Sipp : IAsyncDisposable
         Assert.True(_process.ExitCode == 0, $"SIPp {_name} failed with exit code {_process.ExitCode}:\n{Describe()}");
     }
 
+    /// <summary>Every message SIPp sent and received (its -trace_msg log), complete once the process has exited.</summary>
+    public string Messages
+    {
+        get
+        {
+            var path = Path.Combine(_logDir, _name + "-messages.log");
+            return File.Exists(path) ? File.ReadAllText(path) : "";
+        }
+    }
+
+    /// <summary>Kills SIPp at once, as a phone that crashes or loses its network would vanish.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
     private string Describe()
     {
         string Tail(string file)

@@ -26,8 +26,10 @@ internal sealed partial class EdgeCall : IAcdObserver
     private readonly ICallGrain _grain;
     private IAcdObserver? _reference;
     private SipDialog? _callerDialog;
+    private readonly LegSdp _callerSdp = new();
     private AgentLeg? _bridged;
-    private string? _agentSdp;
+    private AgentLeg? _consult;
+    private HoldState _hold;
     private bool _callerGone;
     private bool _callerByeSent;
     private bool _ended;
@@ -43,6 +45,7 @@ internal sealed partial class EdgeCall : IAcdObserver
         _logger = logger;
         _grain = edge.Grains.GetGrain<ICallGrain>(callId);
         (CallerNumber, CallerName) = Identify(caller.Invite);
+        _callerSdp.Remote = caller.Invite.BodyText;
     }
 
     public string CallId { get; }
@@ -54,11 +57,6 @@ internal sealed partial class EdgeCall : IAcdObserver
     public string CallerNumber { get; }
 
     public string? CallerName { get; }
-
-    private string Offer => _caller.Invite.BodyText;
-
-    /// <summary>The SDP this edge last gave the leg of <paramref name="dialog"/> (read without the gate: set once, before the dialog is tracked).</summary>
-    public string? CurrentSdpFor(SipDialog dialog) => dialog == _callerDialog ? _agentSdp : Offer;
 
     // ---- start --------------------------------------------------------------------------------
 
@@ -80,7 +78,7 @@ internal sealed partial class EdgeCall : IAcdObserver
         string? refused;
         try
         {
-            await _grain.SubscribeAsync(_reference);
+            await _grain.AttachEdgeAsync(_reference);
             var info = new CallInfo(CallerNumber, Dialled, CallerName, CallDirection.Inbound, 0, QueueId, null, _edge.EdgeId);
             var started = await _grain.StartInboundAsync(info);
             refused = started.IsSuccess ? null : started.ToString();
@@ -139,7 +137,7 @@ internal sealed partial class EdgeCall : IAcdObserver
         });
     }
 
-    public Task RenewSubscriptionAsync() => _reference is { } reference && !_ended ? Safe(() => _grain.SubscribeAsync(reference)) : Task.CompletedTask;
+    public Task RenewSubscriptionAsync() => _reference is { } reference && !_ended ? Safe(() => _grain.AttachEdgeAsync(reference)) : Task.CompletedTask;
 
     /// <summary>The edge is shutting down: end the call (failed) and its legs.</summary>
     public Task AbortAsync(string reason) => RunAsync(async () =>
@@ -179,9 +177,34 @@ internal sealed partial class EdgeCall : IAcdObserver
                 if (_legs.TryGetValue(agentId, out var leg))
                 {
                     LogCancellingAgent(CallId, agentId, command.Argument ?? "cancelled");
-                    StopLeg(leg);
+                    if (leg == _consult)
+                    {
+                        await EndConsultAsync(leg);
+                    }
+                    else
+                    {
+                        StopLeg(leg);
+                    }
                 }
 
+                break;
+            case CallCommandKind.Hold:
+                await HoldAsync(true);
+                break;
+            case CallCommandKind.Unhold:
+                await HoldAsync(false);
+                break;
+            case CallCommandKind.SendDtmf when command.Argument is { } digits:
+                await SendDtmfAsync(digits);
+                break;
+            case CallCommandKind.DropAgent when command.AgentId is { } agentId:
+                DropAgent(agentId);
+                break;
+            case CallCommandKind.ConsultAgent when command.AgentId is { } agentId:
+                await ConsultAsync(agentId, command);
+                break;
+            case CallCommandKind.CompleteConsult when command.AgentId is { } agentId:
+                await CompleteConsultAsync(agentId);
                 break;
             case CallCommandKind.Hangup:
                 if (!_ended)
@@ -193,7 +216,7 @@ internal sealed partial class EdgeCall : IAcdObserver
 
                 break;
             default:
-                // Hold, DTMF, transfers and outbound calls are carried out by part 2 of the edge.
+                // Outbound calls and transfers out of the ACD need an outbound trunk leg, which this edge does not place yet.
                 LogUnsupportedCommand(CallId, command.Kind.ToString());
                 break;
         }
@@ -219,23 +242,33 @@ internal sealed partial class EdgeCall : IAcdObserver
             return;
         }
 
+        if (await StartLegAsync(agentId, command, _callerSdp.Remote) is null)
+        {
+            await Safe(() => _grain.RejectAsync(agentId));
+        }
+    }
+
+    /// <summary>INVITEs the agent's phone with <paramref name="media"/> as the offer; null when the agent has no reachable phone.</summary>
+    private async Task<AgentLeg?> StartLegAsync(string agentId, CallCommand command, string? media, bool consult = false)
+    {
         var device = await _edge.FindDeviceAsync(agentId);
         if (device is not { } found)
         {
             LogNoDevice(CallId, agentId);
-            await Safe(() => _grain.RejectAsync(agentId));
-            return;
+            return null;
         }
 
         var seconds = int.TryParse(command.Argument, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 20;
         // The leg's own limit is a safety net only: normally the grain's ring timer sends CancelAgent first.
-        var leg = new AgentLeg(agentId, TimeSpan.FromSeconds(seconds + _edge.Options.RingGraceSeconds), _edge.Time);
+        var leg = new AgentLeg(agentId, TimeSpan.FromSeconds(seconds + _edge.Options.RingGraceSeconds), _edge.Time) { IsConsult = consult };
         _legs[agentId] = leg;
+        var offer = media is null ? null : leg.Sdp.Prepare(media, SdpShape.Active);
         LogRingingAgent(CallId, agentId, found.Contact.ToString(), found.Target.ToString());
-        _ = Task.Run(() => InviteAgentAsync(leg, found.Contact, found.Target));
+        _ = Task.Run(() => InviteAgentAsync(leg, found.Contact, found.Target, offer));
+        return leg;
     }
 
-    private async Task InviteAgentAsync(AgentLeg leg, SipUri contact, SipTarget target)
+    private async Task InviteAgentAsync(AgentLeg leg, SipUri contact, SipTarget target, string? offer)
     {
         SipCallResult? result = null;
         Exception? error = null;
@@ -243,7 +276,7 @@ internal sealed partial class EdgeCall : IAcdObserver
         {
             var from = new SipNameAddress(new SipUri("sip", CallerNumber, _edge.Domain), CallerName);
             var to = new SipNameAddress(new SipUri("sip", leg.AgentId, _edge.Domain));
-            result = await _edge.UserAgent.InviteAsync(contact, from, to, Offer, target, configure: invite =>
+            result = await _edge.UserAgent.InviteAsync(contact, from, to, offer, target, configure: invite =>
             {
                 invite.Headers.Add("P-Asserted-Identity", from.ToString());
                 invite.Headers.Add("X-Call-Id", CallId);
@@ -262,8 +295,15 @@ internal sealed partial class EdgeCall : IAcdObserver
         if (result is { Success: true, Dialog: { } dialog })
         {
             leg.Dialog = dialog;
+            leg.Sdp.Remote = result.FinalResponse.BodyText;
             _edge.Track(dialog, this);
-            if (leg.StopRequested || _ended || _callerGone || _bridged is not null)
+            if (leg.IsConsult && !leg.StopRequested && !_ended && !_callerGone)
+            {
+                await OnConsultAnsweredAsync(leg);
+                return;
+            }
+
+            if (leg.StopRequested || _ended || _callerGone || (_bridged is not null && _bridged != leg))
             {
                 // The phone's 200 crossed our CANCEL (or the call moved on): release it at once.
                 LogAnsweredTooLate(CallId, leg.AgentId);
@@ -279,11 +319,21 @@ internal sealed partial class EdgeCall : IAcdObserver
                 return;
             }
 
-            _agentSdp = result.FinalResponse.BodyText;
-            var callerDialog = _caller.Answer(_agentSdp);
+            _bridged = leg;
+            if (_callerDialog is { } answeredCaller)
+            {
+                // A transferred or requeued caller is already in a dialog: point its media at the new agent.
+                await ReofferAsync(answeredCaller, _callerSdp, leg.Sdp.Remote, SdpShape.Active);
+                _hold = HoldState.None;
+                LogConnected(CallId, leg.AgentId);
+                return;
+            }
+
+            var callerDialog = _caller.Answer(_callerSdp.Prepare(leg.Sdp.Remote ?? "", SdpShape.AsIs));
             if (callerDialog is null)
             {
                 // The caller's CANCEL won the race against our 200: the agent answered nobody.
+                _bridged = null;
                 LogCallerGoneAtAnswer(CallId, leg.AgentId);
                 _callerGone = true;
                 Bye(leg);
@@ -293,7 +343,6 @@ internal sealed partial class EdgeCall : IAcdObserver
 
             _callerDialog = callerDialog;
             _edge.Track(callerDialog, this);
-            _bridged = leg;
             LogConnected(CallId, leg.AgentId);
             return;
         }
@@ -314,6 +363,22 @@ internal sealed partial class EdgeCall : IAcdObserver
         }
 
         LogAgentLegFailed(CallId, leg.AgentId, reason);
+        if (leg == _bridged)
+        {
+            // The transfer was completed while the consulted agent still rang, and it never answered.
+            _bridged = null;
+            await HangupAsync(HangupSide.Agent, "transfer target did not answer");
+            return;
+        }
+
+        if (leg.IsConsult)
+        {
+            // The consulted agent did not take the consultation: the caller goes back to the agent who has it.
+            _consult = null;
+            await Safe(() => _grain.CancelTransferAsync());
+            return;
+        }
+
         await Safe(() => _grain.RejectAsync(leg.AgentId));
     }
 
@@ -410,6 +475,27 @@ internal sealed partial class EdgeCall : IAcdObserver
         ended.Finished = true;
         ended.ByeSent = true;
         LogAgentHungUp(CallId, ended.AgentId, byRemoteBye ? "BYE" : "leg lost");
+        if (ended == _consult)
+        {
+            // The consulted agent hung up: the transfer is off, the caller returns to the transferring agent.
+            await Safe(() => _grain.CancelTransferAsync());
+            await EndConsultAsync(ended);
+            return;
+        }
+
+        if (ended == _bridged && _consult is { Dialog: not null })
+        {
+            // The transferring agent hung up while talking to the consulted one: that completes the transfer.
+            _bridged = null;
+            var completed = await Safe(() => _grain.CompleteTransferAsync());
+            if (completed is { IsSuccess: true })
+            {
+                return;
+            }
+
+            _bridged = ended;
+        }
+
         if (ended == _bridged)
         {
             ByeCaller();
@@ -564,6 +650,23 @@ internal sealed partial class EdgeCall : IAcdObserver
         public bool ByeSent { get; set; }
 
         public bool Finished { get; set; }
+
+        /// <summary>The agent consulted in an attended transfer (talks to the transferring agent, not the caller).</summary>
+        public bool IsConsult { get; set; }
+
+        /// <summary>The phone transferred the call with REFER and is expected to send its own BYE.</summary>
+        public bool Referred { get; set; }
+
+        public LegSdp Sdp { get; } = new();
+    }
+
+    private enum HoldState
+    {
+        None,
+        /// <summary>Held from the API or desktop (or for a consultation): the edge re-INVITEd both legs.</summary>
+        ByEdge,
+        /// <summary>The agent's phone put the call on hold with its own re-INVITE, relayed to the caller.</summary>
+        ByPhone,
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: caller {Caller} dialled {Dialled}, queue {QueueId}; 180 Ringing")]

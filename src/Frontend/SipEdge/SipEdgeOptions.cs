@@ -37,6 +37,13 @@ public sealed class SipEdgeOptions
     /// </summary>
     public List<string> TrunkAllowList { get; set; } = [];
 
+    /// <summary>
+    /// Lets browsers call without credentials over SIP over WebSocket (a click-to-call web widget), but only to a
+    /// queue's number: anything else they dial still needs digest. Off by default, because such callers choose their
+    /// own caller id.
+    /// </summary>
+    public bool AllowWebCallers { get; set; }
+
     /// <summary>Digest challenge order; browsers (JsSIP, SIP.js) read only the first one and only do MD5.</summary>
     public List<string> DigestAlgorithms { get; set; } = ["MD5", "SHA-256"];
 
@@ -57,6 +64,15 @@ public sealed class SipEdgeOptions
     /// grace (5 s) so the call is requeued before the agent's lease lapses.
     /// </summary>
     public int RingGraceSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// Interval of the OPTIONS probes sent inside every established leg; a leg answering 408/481 or unreachable ends its
+    /// call (with a call record). 0 turns probing off. UDP legs that stay silent are detected after the 32 s transaction timeout.
+    /// </summary>
+    public int LegProbeSeconds { get; set; } = 120;
+
+    /// <summary>Duration announced in the application/dtmf-relay INFO sent for each digit from the API.</summary>
+    public int DtmfDurationMs { get; set; } = 160;
 
     internal string ResolveEdgeId() =>
         string.IsNullOrWhiteSpace(EdgeId) ? $"{Environment.MachineName}:{UdpPort.ToString(CultureInfo.InvariantCulture)}" : EdgeId;

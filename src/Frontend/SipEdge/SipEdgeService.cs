@@ -105,6 +105,9 @@ public sealed partial class SipEdgeService : IAsyncDisposable
 
     internal SipEdgeOptions Options => _options;
 
+    /// <summary>Whether calls can leave the ACD (transfers to external numbers, click-to-dial): an outbound trunk is configured.</summary>
+    internal bool CanCallOut => false;
+
     /// <summary>Calls this edge carries right now (by ACD call id).</summary>
     public int ActiveCalls => _calls.Count;
 
@@ -126,7 +129,8 @@ public sealed partial class SipEdgeService : IAsyncDisposable
 
         Stack.SendFailed = (target, ex) => LogSendFailed(target.ToString(), ex.Message);
         await Stack.StartAsync(cancellationToken);
-        _background = Task.WhenAll(Task.Run(RenewSubscriptionsAsync, CancellationToken.None), Task.Run(WatchCallerFlowsAsync, CancellationToken.None));
+        _background = Task.WhenAll(Task.Run(RenewSubscriptionsAsync, CancellationToken.None), Task.Run(WatchCallerFlowsAsync, CancellationToken.None),
+            Task.Run(ProbeLegsAsync, CancellationToken.None));
         LogStarted(EdgeId, _options.ListenAddress, _options.UdpPort, _options.TcpPort, Domain, PublicHost);
     }
 
@@ -159,9 +163,15 @@ public sealed partial class SipEdgeService : IAsyncDisposable
             return;
         }
 
+        if (dialog is not null && _dialogs.TryGetValue(dialog.Id, out var call))
+        {
+            await call.OnInDialogRequestAsync(tx, dialog);
+            return;
+        }
+
         if (request.Method is SipMethods.Options or SipMethods.Info or SipMethods.Notify or SipMethods.Update)
         {
-            // Keep-alives and in-dialog chatter are acknowledged; relaying INFO (DTMF) between legs comes with part 2.
+            // Keep-alives (and chatter in dialogs no call owns any more) are acknowledged.
             tx.Respond(tx.CreateResponse(200));
             return;
         }
@@ -290,7 +300,10 @@ public sealed partial class SipEdgeService : IAsyncDisposable
         var invite = incoming.Invite;
         var source = incoming.Transaction.Source.Remote;
         var trusted = _trunks.Contains(source.Address);
-        if (!trusted)
+        var webCaller = !trusted && _options.AllowWebCallers
+            && incoming.Transaction.Source.Transport is SipTransportKind.Ws or SipTransportKind.Wss
+            && await ResolveQueueAsync(invite.RequestUri.UserUnescaped) is not null;
+        if (!trusted && !webCaller)
         {
             var verdict = await _digest.VerifyAsync(invite, _stopping.Token);
             if (verdict.Outcome != DigestVerifyOutcome.Authenticated)
@@ -334,11 +347,15 @@ public sealed partial class SipEdgeService : IAsyncDisposable
 
     private Task OnReInviteAsync(SipServerTransaction tx, SipDialog dialog)
     {
+        if (_dialogs.TryGetValue(dialog.Id, out var call))
+        {
+            return call.OnReInviteAsync(tx, dialog);
+        }
+
+        // A dialog no call owns any more (its BYE is on the way): keep the session as it is.
         var ok = tx.CreateResponse(200);
         ok.Headers.Add(SipHeaderNames.Contact, $"<{dialog.LocalContact}>");
-        // Until hold/resume is relayed (part 2), keep the session as it is: answer with the SDP this leg already has,
-        // so a refresh or an unexpected re-offer still gets a valid answer rather than an empty 200.
-        if (_dialogs.TryGetValue(dialog.Id, out var call) && call.CurrentSdpFor(dialog) is { Length: > 0 } sdp && tx.Request.Body.Length > 0)
+        if (tx.Request.Body.Length > 0 && dialog.LocalSdp is { Length: > 0 } sdp)
         {
             ok.SetBody("application/sdp", sdp);
         }
@@ -380,6 +397,28 @@ public sealed partial class SipEdgeService : IAsyncDisposable
                 {
                     await call.CheckCallerFlowAsync();
                 }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>OPTIONS inside every established leg now and then, so a phone or trunk that vanished ends its call.</summary>
+    private async Task ProbeLegsAsync()
+    {
+        if (_options.LegProbeSeconds <= 0)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.LegProbeSeconds), Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                // In parallel: one unreachable UDP leg waits out a 32 s transaction timeout, which must not delay the rest.
+                await Task.WhenAll(_calls.Values.Select(c => c.ProbeLegsAsync()));
             }
         }
         catch (OperationCanceledException)

@@ -68,4 +68,12 @@ public interface ICallGrain : IGrainWithStringKey
 
     [Alias("Unsubscribe"), AlwaysInterleave]
     Task UnsubscribeAsync(IAcdObserver observer);
+
+    /// <summary>
+    /// Subscribes the SIP edge that carries the call's legs. Unlike <see cref="SubscribeAsync"/>, the reference is kept in
+    /// the call's stored state: a call re-activated on another silo after a silo failure re-subscribes it at once, so its
+    /// commands (RingAgent, Hangup) still reach the edge instead of waiting for the edge's next renewal.
+    /// </summary>
+    [Alias("AttachEdge"), AlwaysInterleave]
+    Task AttachEdgeAsync(IAcdObserver edge);
 }

@@ -49,6 +49,12 @@ public enum CallCommandKind
     Hangup,
     /// <summary>Place an outbound call: ring the agent's phone, then the destination (the call's DNIS).</summary>
     PlaceOutbound,
+    /// <summary>The agent left the call (blind transfer, park): end its leg, keep the caller's.</summary>
+    DropAgent,
+    /// <summary>Ring the agent consulted in an attended transfer (Argument: ring timeout seconds); the caller waits.</summary>
+    ConsultAgent,
+    /// <summary>Attended transfer completed: the consulted agent (AgentId) takes the caller; the previous agent's leg ends.</summary>
+    CompleteConsult,
 }
 
 [GenerateSerializer, Immutable, Alias("acd.QueueChanged")]

@@ -47,7 +47,7 @@ public sealed partial class CallGrain
         SetStatus(CallStatus.Transferring);
         if (S.ConsultAgentId is { } consult)
         {
-            Command(CallCommandKind.RingAgent, consult, ((int)RingTimeout().TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Command(CallCommandKind.ConsultAgent, consult, ((int)RingTimeout().TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         await Writer.WriteAsync();
@@ -77,6 +77,7 @@ public sealed partial class CallGrain
             S.ConsultAgentId = null;
             S.PendingTransfer = null;
             SetStatus(CallStatus.Connected);
+            Command(CallCommandKind.CompleteConsult, consult, agentId);
             await Writer.WriteAsync();
             return Result.Ok;
         }
@@ -113,6 +114,12 @@ public sealed partial class CallGrain
         await Agent(agentId).EndCallAsync(CallId, TimeSpan.FromSeconds(S.WrapUpSeconds));
         S.ConsultAgentId = null;
         S.PendingTransfer = null;
+        if (target.Kind != TransferTargetKind.External)
+        {
+            // The caller stays in the ACD: only the agent's leg ends. An external transfer hands both over instead.
+            Command(CallCommandKind.DropAgent, agentId, "transferred");
+        }
+
         switch (target.Kind)
         {
             case TransferTargetKind.Agent:

@@ -46,6 +46,12 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             ArmMaxWaitTimer();
         }
 
+        // Re-activated after its silo failed: the edge still holds the SIP legs and must receive this activation's commands.
+        if (S.Edge is { } edge && S.Status != CallStatus.Ended)
+        {
+            _ = SubscribeAsync(edge);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -116,6 +122,13 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
     }
 
     public Task<CallSnapshot> GetAsync() => Task.FromResult(Snapshot());
+
+    public Task AttachEdgeAsync(IAcdObserver edge)
+    {
+        // Stored with the call's next write (StartInbound at the latest: the edge attaches before starting the call).
+        S.Edge = edge;
+        return SubscribeAsync(edge);
+    }
 
     // ---- offer / answer -----------------------------------------------------------------------
 

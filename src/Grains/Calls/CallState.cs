@@ -1,4 +1,5 @@
 using Acd.Calls;
+using Acd.Events;
 
 namespace Acd.Grains.Calls;
 
@@ -60,4 +61,7 @@ public sealed class CallState
 
     /// <summary>Status to return to if an attended transfer is cancelled.</summary>
     [Id(25)] public CallStatus StatusBeforeTransfer { get; set; }
+
+    /// <summary>The SIP edge observing this call (see ICallGrain.AttachEdgeAsync); re-subscribed when the call re-activates.</summary>
+    [Id(26)] public IAcdObserver? Edge { get; set; }
 }

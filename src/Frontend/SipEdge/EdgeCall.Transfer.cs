@@ -1,0 +1,319 @@
+using System.Globalization;
+using Acd.Agents;
+using Acd.Calls;
+using Acd.Catalog;
+using Acd.Common;
+using Acd.Events;
+using Acd.Sip.Dialogs;
+using Acd.Sip.Headers;
+using Acd.Sip.Transactions;
+
+namespace Acd.Frontend.SipEdge;
+
+/// <summary>
+/// Transfers on the wire. Blind: the grain drops the agent (its leg ends) and offers the caller elsewhere; the next
+/// agent's answer is re-INVITEd to the caller. Attended: the consulted agent is rung with the transferring agent's
+/// media, both agents talk while the caller waits on hold, then the caller is re-pointed at the consulted agent
+/// (complete) or back (cancel). A phone's REFER becomes a blind transfer, reported back with NOTIFY sipfrag (RFC 3515).
+/// </summary>
+internal sealed partial class EdgeCall
+{
+    /// <summary>How long a phone that REFERred its call may take to send its own BYE before the edge sends one.</summary>
+    private static readonly TimeSpan TransferorByeGrace = TimeSpan.FromSeconds(4);
+
+    /// <summary>The agent left the call (blind transfer): its leg ends, the caller waits for whoever the grain offers next.</summary>
+    private void DropAgent(string agentId)
+    {
+        if (!_legs.TryGetValue(agentId, out var leg) || leg.Finished)
+        {
+            return;
+        }
+
+        if (leg == _bridged)
+        {
+            _bridged = null;
+        }
+
+        if (_consult == leg)
+        {
+            _consult = null;
+        }
+
+        LogDroppingAgent(CallId, agentId);
+        if (leg.Referred && leg.Dialog is not null)
+        {
+            // The transferring phone ends its own dialog after the final NOTIFY (RFC 5589); BYE only if it does not.
+            _ = ByeLaterAsync(leg);
+            return;
+        }
+
+        StopLeg(leg);
+    }
+
+    private async Task ByeLaterAsync(AgentLeg leg)
+    {
+        await Task.Delay(TransferorByeGrace, _edge.Time);
+        await RunAsync(() =>
+        {
+            Bye(leg);
+            return Task.CompletedTask;
+        });
+    }
+
+    /// <summary>Attended transfer: ring the consulted agent with the transferring agent's media.</summary>
+    private async Task ConsultAsync(string agentId, CallCommand command)
+    {
+        if (_ended || _callerGone || _bridged is not { Dialog: not null } transferring || _consult is not null)
+        {
+            LogConsultImpossible(CallId, agentId);
+            await Safe(() => _grain.CancelTransferAsync());
+            return;
+        }
+
+        var leg = await StartLegAsync(agentId, command, transferring.Sdp.Remote, consult: true);
+        if (leg is null)
+        {
+            await Safe(() => _grain.CancelTransferAsync());
+            return;
+        }
+
+        _consult = leg;
+    }
+
+    /// <summary>The consulted agent answered: the caller waits on hold and the two agents talk.</summary>
+    private async Task OnConsultAnsweredAsync(AgentLeg leg)
+    {
+        if (_consult != leg || _bridged is not { Dialog: { } transferringDialog } transferring)
+        {
+            LogAnsweredTooLate(CallId, leg.AgentId);
+            Bye(leg);
+            return;
+        }
+
+        var answered = await Safe(() => _grain.AnswerAsync(leg.AgentId));
+        if (answered is not { IsSuccess: true })
+        {
+            LogAnswerRefused(CallId, leg.AgentId, answered?.ToString() ?? "grain unreachable");
+            _consult = null;
+            Bye(leg);
+            return;
+        }
+
+        LogConsultConnected(CallId, transferring.AgentId, leg.AgentId);
+        var holdCaller = _callerDialog is { } callerDialog && _hold == HoldState.None
+            ? ReofferAsync(callerDialog, _callerSdp, transferring.Sdp.Remote, SdpShape.Held)
+            : Task.FromResult(true);
+        _hold = HoldState.ByEdge;
+        await Task.WhenAll(holdCaller, ReofferAsync(transferringDialog, transferring.Sdp, leg.Sdp.Remote, SdpShape.Active));
+    }
+
+    /// <summary>The grain completed the attended transfer: the consulted agent takes the caller, the transferring agent leaves.</summary>
+    private async Task CompleteConsultAsync(string agentId)
+    {
+        if (!_legs.TryGetValue(agentId, out var leg) || leg.Finished || _ended)
+        {
+            return;
+        }
+
+        var previous = _bridged;
+        _consult = null;
+        leg.IsConsult = false;
+        _bridged = leg;
+        if (previous is not null && previous != leg)
+        {
+            Bye(previous);
+        }
+
+        LogTransferCompleted(CallId, previous?.AgentId ?? "-", agentId);
+        if (leg.Dialog is not { } dialog)
+        {
+            // Completed while the consulted phone still rings: it takes the caller when it answers.
+            return;
+        }
+
+        _hold = HoldState.None;
+        var toCaller = _callerDialog is { } callerDialog
+            ? ReofferAsync(callerDialog, _callerSdp, leg.Sdp.Remote, SdpShape.Active)
+            : Task.FromResult(true);
+        await Task.WhenAll(toCaller, ReofferAsync(dialog, leg.Sdp, _callerSdp.Remote, SdpShape.Active));
+    }
+
+    /// <summary>The consultation ended without a transfer: the transferring agent and the caller talk again.</summary>
+    private async Task EndConsultAsync(AgentLeg leg)
+    {
+        if (_consult != leg)
+        {
+            StopLeg(leg);
+            return;
+        }
+
+        _consult = null;
+        var wasTalking = leg.Dialog is not null;
+        StopLeg(leg);
+        if (!wasTalking || _ended || _callerGone || _bridged is not { Dialog: { } transferringDialog } transferring)
+        {
+            return;
+        }
+
+        LogConsultEnded(CallId, leg.AgentId);
+        _hold = HoldState.None;
+        var toCaller = _callerDialog is { } callerDialog
+            ? ReofferAsync(callerDialog, _callerSdp, transferring.Sdp.Remote, SdpShape.Active)
+            : Task.FromResult(true);
+        await Task.WhenAll(toCaller, ReofferAsync(transferringDialog, transferring.Sdp, _callerSdp.Remote, SdpShape.Active));
+    }
+
+    // ---- REFER from a phone -------------------------------------------------------------------
+
+    /// <summary>
+    /// The answering agent's phone transfers the call (blind REFER): the target is an agent id, a queue number or an
+    /// external number; the outcome goes back as NOTIFY message/sipfrag and the phone then hangs up its leg.
+    /// </summary>
+    private async Task OnReferAsync(SipServerTransaction tx, SipDialog dialog)
+    {
+        var leg = _legs.Values.FirstOrDefault(l => l.Dialog == dialog);
+        if (leg is null || leg != _bridged || _consult is not null || _ended)
+        {
+            // Callers and trunks do not move calls around inside the ACD; neither does an agent who is not on the call.
+            tx.Respond(tx.CreateResponse(403, "Forbidden - only the agent on the call can transfer it"));
+            return;
+        }
+
+        var referTo = tx.Request.Headers[SipHeaderNames.ReferTo];
+        if (referTo is null || !SipNameAddress.TryParse(referTo, out var address) || address is null ||
+            string.IsNullOrWhiteSpace(address.Uri.UserUnescaped))
+        {
+            tx.Respond(tx.CreateResponse(400, "Bad Request - Refer-To needs a user part (agent id, queue number or number)"));
+            return;
+        }
+
+        if (referTo.Contains("Replaces", StringComparison.OrdinalIgnoreCase))
+        {
+            // An attended REFER names a consultation dialog the phone set up itself; consultations run through the ACD.
+            tx.Respond(tx.CreateResponse(501, "Not Implemented - use the desktop's attended transfer"));
+            return;
+        }
+
+        var user = address.Uri.UserUnescaped!;
+        tx.Respond(tx.CreateResponse(202));
+        await NotifyReferAsync(dialog, 100, "Trying");
+        var target = await ClassifyTargetAsync(user);
+        if (target.Kind == TransferTargetKind.External && !_edge.CanCallOut)
+        {
+            LogReferRefused(CallId, leg.AgentId, user, "no agent or queue has that number and no outbound trunk is configured");
+            await NotifyReferAsync(dialog, 404, null);
+            return;
+        }
+
+        var result = await Safe(() => _grain.TransferAsync(target, TransferMode.Blind));
+        if (result is { IsSuccess: true })
+        {
+            leg.Referred = true;
+            if (_bridged == leg)
+            {
+                _bridged = null;
+            }
+
+            LogReferAccepted(CallId, leg.AgentId, target.Kind.ToString(), target.Value);
+            await NotifyReferAsync(dialog, 200, "OK");
+            return;
+        }
+
+        var status = result?.Error switch
+        {
+            AcdError.NotFound => 404,
+            AcdError.Conflict or AcdError.IllegalTransition or AcdError.Busy => 486,
+            AcdError.InvalidArgument => 400,
+            _ => 503,
+        };
+        LogReferRefused(CallId, leg.AgentId, user, result?.ToString() ?? "grain unreachable");
+        await NotifyReferAsync(dialog, status, null);
+    }
+
+    /// <summary>A REFER's target: an agent's id, a number routed to a queue, else an external number.</summary>
+    private async Task<TransferTarget> ClassifyTargetAsync(string user)
+    {
+        var queueId = await Safe(async () => (await _edge.Grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).ResolveNumberAsync(user)) ?? "");
+        if (!string.IsNullOrEmpty(queueId))
+        {
+            return new TransferTarget(TransferTargetKind.Queue, queueId);
+        }
+
+        var agent = await SafeRef(() => _edge.Grains.GetGrain<IAgentGrain>(user).GetAsync());
+        return agent is { IsConfigured: true }
+            ? new TransferTarget(TransferTargetKind.Agent, user)
+            : new TransferTarget(TransferTargetKind.External, user);
+    }
+
+    private async Task NotifyReferAsync(SipDialog dialog, int status, string? reason)
+    {
+        if (dialog.State == SipDialogState.Terminated)
+        {
+            return;
+        }
+
+        try
+        {
+            var notify = dialog.CreateReferNotify(status, reason);
+            var response = await _edge.UserAgent.SendInDialogAsync(dialog, notify);
+            if (!response.IsSuccess)
+            {
+                LogNotifyFailed(CallId, response.StatusCode.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogNotifyFailed(CallId, ex.Message);
+        }
+    }
+
+    private async Task<T?> SafeRef<T>(Func<Task<T>> call) where T : class
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogGrainCallFailed(ex, CallId);
+            return null;
+        }
+    }
+
+    private async Task<string?> Safe(Func<Task<string>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogGrainCallFailed(ex, CallId);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} left the call (transfer); ending its leg")]
+    private partial void LogDroppingAgent(string callId, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: cannot consult agent {AgentId}: no agent is talking to the caller")]
+    private partial void LogConsultImpossible(string callId, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {Transferring} consults agent {Consulted}; caller on hold")]
+    private partial void LogConsultConnected(string callId, string transferring, string consulted);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: transfer completed from agent {From} to agent {To}")]
+    private partial void LogTransferCompleted(string callId, string from, string to);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: consultation with agent {AgentId} ended; caller back with the transferring agent")]
+    private partial void LogConsultEnded(string callId, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} REFERred the call to {Kind} {Target}")]
+    private partial void LogReferAccepted(string callId, string agentId, string kind, string target);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: REFER from agent {AgentId} to {Target} refused: {Reason}")]
+    private partial void LogReferRefused(string callId, string agentId, string target, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: NOTIFY for a REFER failed: {Reason}")]
+    private partial void LogNotifyFailed(string callId, string reason);
+}
