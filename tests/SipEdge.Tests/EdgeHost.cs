@@ -124,7 +124,7 @@ public sealed class EdgeHost : IAsyncLifetime
     }
 
     /// <summary>An agent of the queue with SIP credentials, logged in (Not Ready until the test says otherwise).</summary>
-    public async Task<string> CreateAgentAsync(string queueId)
+    public async Task<string> CreateAgentAsync(string queueId, params string[] moreQueues)
     {
         var id = NewId("agent");
         var now = DateTimeOffset.UtcNow;
@@ -132,7 +132,7 @@ public sealed class EdgeHost : IAsyncLifetime
             new UserAccount(id, "not-used", [Roles.Agent], id, SipPassword, false, now, now));
         Assert.True(created.IsSuccess, created.ToString());
         var agent = Grains.GetGrain<IAgentGrain>(id);
-        Assert.True((await agent.ConfigureAsync(AgentProfile.Create($"Agent {id}", "1" + Random.Shared.Next(100, 999).ToString(CultureInfo.InvariantCulture), queues: [queueId]))).IsSuccess);
+        Assert.True((await agent.ConfigureAsync(AgentProfile.Create($"Agent {id}", "1" + Random.Shared.Next(100, 999).ToString(CultureInfo.InvariantCulture), queues: [queueId, .. moreQueues]))).IsSuccess);
         await Grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).AddAgentAsync(id);
         Assert.True((await agent.LoginAsync()).IsSuccess);
         return id;

@@ -44,7 +44,7 @@ public sealed class Sipp : IAsyncDisposable
 
     /// <summary>Starts SIPp: <paramref name="service"/> becomes [service] (agent id or dialled number).</summary>
     public static Sipp Start(string scenario, int edgePort, int localPort, string service, int timeoutSeconds = 30,
-        IEnumerable<string>? extraArguments = null)
+        IEnumerable<string>? extraArguments = null, int calls = 1)
     {
         var exe = Executable;
         var scenarioPath = Path.Combine(AppContext.BaseDirectory, "Scenarios", scenario);
@@ -68,7 +68,7 @@ public sealed class Sipp : IAsyncDisposable
             "-mp", FreeUdpPort().ToString(CultureInfo.InvariantCulture),
             "-cp", FreeUdpPort().ToString(CultureInfo.InvariantCulture),
             "-s", service,
-            "-m", "1",
+            "-m", calls.ToString(CultureInfo.InvariantCulture),
             "-timeout", $"{timeoutSeconds.ToString(CultureInfo.InvariantCulture)}s", "-timeout_error",
             "-nostdin",
             "-trace_msg", "-message_file", Path.Combine(logDir, name + "-messages.log"),
