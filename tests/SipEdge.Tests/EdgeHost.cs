@@ -23,7 +23,7 @@ namespace Acd.SipEdge.Tests;
 /// A real frontend host for the SIP edge: Kestrel on 127.0.0.1 (ephemeral port), SIP UDP+TCP on a free loopback port,
 /// embedded silo with a temp data folder. Shared by the tests of the collection; each test uses its own queue and agents.
 /// </summary>
-public sealed class EdgeHost : IAsyncLifetime
+public class EdgeHost : IAsyncLifetime
 {
     public const string SipPassword = "sip-secret-1";
 
@@ -64,6 +64,7 @@ public sealed class EdgeHost : IAsyncLifetime
             ["Logging:LogLevel:Orleans"] = "Error",
             ["Logging:LogLevel:Acd.Frontend.SipEdge"] = "Information",
         };
+        Configure(settings);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             ContentRootPath = _dataPath,
@@ -78,6 +79,11 @@ public sealed class EdgeHost : IAsyncLifetime
         _app = builder.Build();
         _app.MapSipEdge();
         await _app.StartAsync();
+    }
+
+    /// <summary>Settings a derived host changes (another collection, another host).</summary>
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
     }
 
     public async Task DisposeAsync()

@@ -71,6 +71,12 @@ public sealed class SipEdgeOptions
     /// </summary>
     public int LegProbeSeconds { get; set; } = 120;
 
+    /// <summary>
+    /// RFC 3261 timer T1 (round-trip estimate) in milliseconds; transactions over UDP time out after 64*T1. Lower it only
+    /// on networks known to be fast (RFC 3261 17.1.1.1 allows it), to detect vanished UDP peers sooner.
+    /// </summary>
+    public int TimerT1Ms { get; set; } = 500;
+
     /// <summary>Duration announced in the application/dtmf-relay INFO sent for each digit from the API.</summary>
     public int DtmfDurationMs { get; set; } = 160;
 

@@ -62,7 +62,11 @@ public sealed partial class SipEdgeService : IAsyncDisposable
         _trunks = new TrunkAllowList(_options.TrunkAllowList);
         Time = time;
 
-        Stack = new SipStack(new SipStackOptions { PublicHost = PublicHost }, time);
+        Stack = new SipStack(new SipStackOptions
+        {
+            PublicHost = PublicHost,
+            Timers = new SipTimerSettings { T1 = TimeSpan.FromMilliseconds(Math.Max(10, _options.TimerT1Ms)) },
+        }, time);
         UserAgent = new SipUserAgent(Stack)
         {
             IncomingCall = OnIncomingCallAsync,
