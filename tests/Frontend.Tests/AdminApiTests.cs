@@ -1,6 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
+using Acd.Accounts;
+using Acd.Frontend.SipEdge;
 using Acd.Frontend.Tests.Infrastructure;
+using Acd.Sip.Auth;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Acd.Frontend.Tests;
 
@@ -34,6 +39,14 @@ public sealed class AdminApiTests(HostFixture fixture)
         var body = await HostFixture.JsonAsync(created);
         Assert.Equal("Ada Lovelace", body.GetProperty("name").GetString());
         Assert.Equal("loggedOut", body.GetProperty("status").GetString());
+        Assert.DoesNotContain("s3cret", body.GetRawText(), StringComparison.Ordinal);
+
+        // Only digest hashes of the SIP password are stored, for the edge's realm (Sip:Domain, else its public host).
+        var stored = await Host.Services.GetRequiredService<IGrainFactory>().GetGrain<IUserAccountGrain>(id).GetAsync();
+        var realm = Host.Services.GetRequiredService<IOptions<SipEdgeOptions>>().Value.ResolveDomain();
+        Assert.Null(stored!.SipPassword);
+        Assert.Equal(DigestHash.ComputeHa1(DigestAlgorithm.Md5, id, realm, "s3cret"), stored.SipHa1![$"MD5:{realm}"]);
+        Assert.Equal(DigestHash.ComputeHa1(DigestAlgorithm.Sha256, id, realm, "s3cret"), stored.SipHa1[$"SHA-256:{realm}"]);
 
         await Problems.AssertAsync(await admin.PostAsJsonAsync("api/v1/agents", new { id, name = "Again", password = "password-1" }), HttpStatusCode.Conflict);
         var unchanged = await HostFixture.JsonAsync(await admin.GetAsync($"api/v1/agents/{id}"));

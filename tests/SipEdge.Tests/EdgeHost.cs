@@ -135,7 +135,7 @@ public class EdgeHost : IAsyncLifetime
         var id = NewId("agent");
         var now = DateTimeOffset.UtcNow;
         var created = await Grains.GetGrain<IUserAccountGrain>(id).CreateAsync(
-            new UserAccount(id, "not-used", [Roles.Agent], id, SipPassword, false, now, now));
+            new UserAccount(id, "not-used", [Roles.Agent], id, null, false, now, now, AgentCredentialStore.HashSipPassword(id, "127.0.0.1", SipPassword)));
         Assert.True(created.IsSuccess, created.ToString());
         var agent = Grains.GetGrain<IAgentGrain>(id);
         Assert.True((await agent.ConfigureAsync(AgentProfile.Create($"Agent {id}", "1" + Random.Shared.Next(100, 999).ToString(CultureInfo.InvariantCulture), queues: [queueId, .. moreQueues]))).IsSuccess);

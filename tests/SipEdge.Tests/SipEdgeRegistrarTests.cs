@@ -1,5 +1,8 @@
 using System.Net.WebSockets;
 using System.Text;
+using Acd.Accounts;
+using Acd.Agents;
+using Acd.Sip.Auth;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,5 +47,22 @@ public sealed class SipEdgeRegistrarTests(EdgeHost host)
         Assert.Contains("algorithm=SHA-256", challenges[1], StringComparison.Ordinal);
         Assert.Contains("realm=\"127.0.0.1\"", challenges[0], StringComparison.Ordinal);
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_legacy_plain_sip_password_still_registers_and_is_replaced_by_its_digest_hashes()
+    {
+        var id = EdgeHost.NewId("legacy");
+        var now = DateTimeOffset.UtcNow;
+        var accounts = host.Grains.GetGrain<IUserAccountGrain>(id);
+        Assert.True((await accounts.CreateAsync(new UserAccount(id, "not-used", [Roles.Agent], id, EdgeHost.SipPassword, false, now, now))).IsSuccess);
+        Assert.True((await host.Grains.GetGrain<IAgentGrain>(id).ConfigureAsync(AgentProfile.Create("Legacy", "1999"))).IsSuccess);
+
+        await host.RegisterPhoneAsync(id, Sipp.FreeUdpPort());
+
+        var migrated = await accounts.GetAsync();
+        Assert.Null(migrated!.SipPassword);
+        Assert.Equal(DigestHash.ComputeHa1(DigestAlgorithm.Md5, id, "127.0.0.1", EdgeHost.SipPassword), migrated.SipHa1!["MD5:127.0.0.1"]);
+        Assert.True(migrated.SipHa1.ContainsKey("SHA-256:127.0.0.1"));
     }
 }

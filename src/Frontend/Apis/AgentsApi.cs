@@ -6,7 +6,9 @@ using Acd.Catalog;
 using Acd.Common;
 using Acd.Frontend.Auth;
 using Acd.Frontend.Hubs;
+using Acd.Frontend.SipEdge;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Acd.Frontend.Apis;
 
@@ -82,7 +84,7 @@ public static class AgentsApi
     }
 
     private static async Task<Results<Created<AgentView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        AgentRequest request, IGrainFactory grains, PasswordHasher hasher, TimeProvider time, EventRelay relay)
+        AgentRequest request, IGrainFactory grains, PasswordHasher hasher, TimeProvider time, EventRelay relay, IOptions<SipEdgeOptions> sip)
     {
         var v = Validate(request, creating: true);
         if (!v.IsValid)
@@ -107,7 +109,7 @@ public static class AgentsApi
         var profile = AgentProfile.Create(request.Name!.Trim(), request.Extension ?? string.Empty, request.Skills, request.Queues?.Distinct(), roles);
         var now = time.GetUtcNow();
         var created = await account.CreateAsync(new UserAccount(id.ToLowerInvariant(), hasher.Hash(request.Password!), [.. roles], id,
-            request.SipPassword, false, now, now));
+            null, false, now, now, SipSecrets(id, request.SipPassword, sip.Value)));
         if (!created.IsSuccess)
         {
             return ApiResults.Problem(created);
@@ -126,7 +128,7 @@ public static class AgentsApi
     }
 
     private static async Task<Results<Ok<AgentView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        string id, AgentRequest request, IGrainFactory grains, PasswordHasher hasher, TimeProvider time)
+        string id, AgentRequest request, IGrainFactory grains, PasswordHasher hasher, TimeProvider time, IOptions<SipEdgeOptions> sip)
     {
         var v = Validate(request with { Id = id }, creating: false);
         if (!v.IsValid)
@@ -168,13 +170,15 @@ public static class AgentsApi
             {
                 Roles = roles,
                 PasswordHash = request.Password is null ? existing.PasswordHash : hasher.Hash(request.Password),
-                SipPassword = request.SipPassword ?? existing.SipPassword,
+                SipPassword = request.SipPassword is null ? existing.SipPassword : null,
+                SipHa1 = SipSecrets(id, request.SipPassword, sip.Value) ?? existing.SipHa1,
                 UpdatedAt = now,
             });
         }
         else if (request.Password is not null)
         {
-            await account.CreateAsync(new UserAccount(id.ToLowerInvariant(), hasher.Hash(request.Password), roles, id, request.SipPassword, false, now, now));
+            await account.CreateAsync(new UserAccount(id.ToLowerInvariant(), hasher.Hash(request.Password), roles, id, null, false, now, now,
+                SipSecrets(id, request.SipPassword, sip.Value)));
         }
 
         return TypedResults.Ok(AgentView.From(await agent.GetAsync(), time.GetUtcNow()));
@@ -255,6 +259,10 @@ public static class AgentsApi
 
     private static List<string> Roles(AgentRequest r) =>
         r.Roles is { Count: > 0 } roles ? [.. roles.Distinct()] : [Accounts.Roles.Agent];
+
+    /// <summary>Only digest hashes of the SIP password are kept, bound to the edge's realm (Sip:Domain).</summary>
+    private static ImmutableDictionary<string, string>? SipSecrets(string id, string? sipPassword, SipEdgeOptions sip) =>
+        string.IsNullOrEmpty(sipPassword) ? null : AgentCredentialStore.HashSipPassword(id, sip.ResolveDomain(), sipPassword);
 
     private static async Task<string?> MissingQueueAsync(IGrainFactory grains, List<string>? queues)
     {

@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 
 namespace Acd.Frontend.SipEdge;
 
@@ -79,6 +82,31 @@ public sealed class SipEdgeOptions
 
     /// <summary>Duration announced in the application/dtmf-relay INFO sent for each digit from the API.</summary>
     public int DtmfDurationMs { get; set; } = 160;
+
+    /// <summary>Host written into Via and Contact: <see cref="PublicHost"/>, the listen address, or the first LAN IPv4 address.</summary>
+    public string ResolvePublicHost()
+    {
+        if (!string.IsNullOrWhiteSpace(PublicHost))
+        {
+            return PublicHost;
+        }
+
+        if (IPAddress.TryParse(ListenAddress, out var listen) && !listen.Equals(IPAddress.Any) && !listen.Equals(IPAddress.IPv6Any))
+        {
+            return listen.ToString();
+        }
+
+        // Bound to every interface: advertise the first usable IPv4 address, so Via/Contact are reachable from the LAN.
+        var candidate = NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(u => u.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        return candidate?.ToString() ?? IPAddress.Loopback.ToString();
+    }
+
+    /// <summary>The SIP domain and digest realm: <see cref="Domain"/>, else the public host. Stored HA1 secrets are bound to it.</summary>
+    public string ResolveDomain() => string.IsNullOrWhiteSpace(Domain) ? ResolvePublicHost() : Domain;
 
     internal string ResolveEdgeId() =>
         string.IsNullOrWhiteSpace(EdgeId) ? $"{Environment.MachineName}:{UdpPort.ToString(CultureInfo.InvariantCulture)}" : EdgeId;

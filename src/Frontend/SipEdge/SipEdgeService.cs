@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Acd.Agents;
 using Acd.Catalog;
@@ -57,8 +56,8 @@ public sealed partial class SipEdgeService : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<SipEdgeService>();
         EdgeId = _options.ResolveEdgeId();
-        PublicHost = ResolvePublicHost(_options);
-        Domain = string.IsNullOrWhiteSpace(_options.Domain) ? PublicHost : _options.Domain;
+        PublicHost = _options.ResolvePublicHost();
+        Domain = _options.ResolveDomain();
         _trunks = new TrunkAllowList(_options.TrunkAllowList);
         Time = time;
 
@@ -432,27 +431,6 @@ public sealed partial class SipEdgeService : IAsyncDisposable
 
     private static DigestAlgorithm ParseAlgorithm(string name) =>
         DigestHash.FromName(name) ?? throw new InvalidOperationException($"Sip:DigestAlgorithms: unknown algorithm '{name}' (use MD5 or SHA-256).");
-
-    private static string ResolvePublicHost(SipEdgeOptions options)
-    {
-        if (!string.IsNullOrWhiteSpace(options.PublicHost))
-        {
-            return options.PublicHost;
-        }
-
-        if (IPAddress.TryParse(options.ListenAddress, out var listen) && !listen.Equals(IPAddress.Any) && !listen.Equals(IPAddress.IPv6Any))
-        {
-            return listen.ToString();
-        }
-
-        // Bound to every interface: advertise the first usable IPv4 address, so Via/Contact are reachable from the LAN.
-        var candidate = NetworkInterface.GetAllNetworkInterfaces()
-            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
-            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
-            .Select(u => u.Address)
-            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
-        return candidate?.ToString() ?? IPAddress.Loopback.ToString();
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SIP edge {EdgeId} listening on {Address} (udp {UdpPort}, tcp {TcpPort}), domain {Domain}, public host {PublicHost}")]
     private partial void LogStarted(string edgeId, string address, int udpPort, int tcpPort, string domain, string publicHost);

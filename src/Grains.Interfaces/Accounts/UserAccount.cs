@@ -7,7 +7,14 @@ namespace Acd.Accounts;
 /// <param name="PasswordHash">An opaque, salted password hash produced by the frontend's hasher.</param>
 /// <param name="Roles">Any of "agent", "supervisor", "admin".</param>
 /// <param name="AgentId">The agent this login acts as, or null for accounts without an agent.</param>
-/// <param name="SipPassword">Digest secret of the agent's phones (used by the SIP edge registrar).</param>
+/// <param name="SipPassword">
+/// Legacy: the plain SIP password of accounts written before only digest hashes were kept. Never written any more; the
+/// SIP edge turns it into <paramref name="SipHa1"/> on first use and clears it.
+/// </param>
+/// <param name="SipHa1">
+/// Digest secrets of the agent's phones: HA1 = H(username:realm:password) per "ALGORITHM:realm" (MD5 and SHA-256),
+/// so the SIP password itself is never stored.
+/// </param>
 [GenerateSerializer, Immutable, Alias("acd.UserAccount")]
 public sealed record UserAccount(
     [property: Id(0)] string Username,
@@ -17,7 +24,8 @@ public sealed record UserAccount(
     [property: Id(4)] string? SipPassword,
     [property: Id(5)] bool Disabled,
     [property: Id(6)] DateTimeOffset CreatedAt,
-    [property: Id(7)] DateTimeOffset UpdatedAt);
+    [property: Id(7)] DateTimeOffset UpdatedAt,
+    [property: Id(8)] ImmutableDictionary<string, string>? SipHa1 = null);
 
 /// <summary>
 /// One login session: a chain of refresh tokens, of which only the newest (<see cref="TokenHash"/>) is valid.
