@@ -35,6 +35,13 @@ public class EdgeHost : IAsyncLifetime
 
     public int SipPort { get; private set; }
 
+    /// <summary>UDP port of the outbound trunk (Sip:OutboundTrunk), where a test starts its SIPp "carrier".</summary>
+    public int TrunkPort { get; private set; }
+
+    public const string TrunkUser = "acd-trunk";
+
+    public const string TrunkPassword = "trunk-secret";
+
     /// <summary>The host's log (kept after the run for diagnosis).</summary>
     public string LogPath { get; private set; } = "";
 
@@ -48,6 +55,7 @@ public class EdgeHost : IAsyncLifetime
         _dataPath = Path.Combine(Path.GetTempPath(), "acd-edge-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dataPath);
         SipPort = FreeUdpAndTcpPort();
+        TrunkPort = Sipp.FreeUdpPort();
         var settings = new Dictionary<string, string?>
         {
             ["Storage:DataPath"] = _dataPath,
@@ -60,6 +68,9 @@ public class EdgeHost : IAsyncLifetime
             ["Sip:Domain"] = "127.0.0.1",
             ["Sip:EdgeId"] = "edge-test",
             ["Sip:TrunkAllowList:0"] = "127.0.0.1/32",
+            ["Sip:OutboundTrunk:Host"] = $"127.0.0.1:{TrunkPort.ToString(CultureInfo.InvariantCulture)}",
+            ["Sip:OutboundTrunk:Username"] = TrunkUser,
+            ["Sip:OutboundTrunk:Password"] = TrunkPassword,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",
             ["Logging:LogLevel:Acd.Frontend.SipEdge"] = "Information",

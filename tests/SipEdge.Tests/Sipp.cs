@@ -65,8 +65,8 @@ public sealed class Sipp : IAsyncDisposable
             "-sf", scenarioPath,
             "-i", "127.0.0.1", "-mi", "127.0.0.1", "-ci", "127.0.0.1",
             "-p", localPort.ToString(CultureInfo.InvariantCulture),
-            "-mp", FreeUdpPort().ToString(CultureInfo.InvariantCulture),
-            "-cp", FreeUdpPort().ToString(CultureInfo.InvariantCulture),
+            "-mp", AuxiliaryPort().ToString(CultureInfo.InvariantCulture),
+            "-cp", AuxiliaryPort().ToString(CultureInfo.InvariantCulture),
             "-s", service,
             "-m", calls.ToString(CultureInfo.InvariantCulture),
             "-timeout", $"{timeoutSeconds.ToString(CultureInfo.InvariantCulture)}s", "-timeout_error",
@@ -192,6 +192,34 @@ public sealed class Sipp : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+
+    private static int _nextAuxiliaryPort = 20000 + (Environment.ProcessId % 400 * 28);
+
+    /// <summary>
+    /// Media and control ports of SIPp from below the kernel's ephemeral range: SIPp binds them after its start, so an
+    /// ephemeral port picked here could meanwhile become another test's phone port (seen as SIPp exiting with 254).
+    /// </summary>
+    private static int AuxiliaryPort()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = 20000 + ((Interlocked.Add(ref _nextAuxiliaryPort, 4) - 20000) % 12000);
+            try
+            {
+                // SIPp takes the media port and the next ones (RTCP, video): all four must be free.
+                using var a = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
+                using var b = new UdpClient(new IPEndPoint(IPAddress.Loopback, port + 1));
+                using var c = new UdpClient(new IPEndPoint(IPAddress.Loopback, port + 2));
+                using var d = new UdpClient(new IPEndPoint(IPAddress.Loopback, port + 3));
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("No auxiliary UDP port free for SIPp.");
     }
 
     public static int FreeUdpPort()

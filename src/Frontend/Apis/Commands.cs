@@ -6,6 +6,7 @@ using Acd.Common;
 using Acd.Frontend.Auth;
 using Acd.Frontend.Customers;
 using Acd.Frontend.Observability;
+using Acd.Frontend.SipEdge;
 
 namespace Acd.Frontend.Apis;
 
@@ -47,7 +48,7 @@ public enum CallAction
 }
 
 /// <summary>Call commands shared by the REST API and the SignalR hubs.</summary>
-public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers, FrontendMetrics metrics)
+public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers, FrontendMetrics metrics, IServiceProvider services)
 {
     /// <summary>A PBX/CTI integration reports a new inbound call: resolve the queue, look the caller up, start the call.</summary>
     public async Task<Result<CallSnapshot>> StartInboundAsync(string from, string to, string? callerName, int priority,
@@ -78,7 +79,11 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
         var customer = await customers.LookupAsync(destination, cancellationToken);
         var info = new CallInfo(agent.Profile!.Extension is { Length: > 0 } ext ? ext : agentId, destination, customer.Name,
             CallDirection.Outbound, 0, null, customer, null);
-        var result = await grains.GetGrain<ICallGrain>(NewCallId()).StartOutboundAsync(agentId, info);
+        // Through the SIP edge when it can carry the call (trunk configured, agent's phone registered); CTI-only otherwise,
+        // where a PBX integration places the call and reports its progress.
+        var result = services.GetService<SipEdgeService>() is { } edge && await edge.DialAsync(agentId, info) is { } placed
+            ? placed
+            : await grains.GetGrain<ICallGrain>(NewCallId()).StartOutboundAsync(agentId, info);
         metrics.CallReported(CallDirection.Outbound, result.IsSuccess);
         return result;
     }

@@ -70,7 +70,7 @@ internal sealed partial class EdgeCall
             return;
         }
 
-        var leg = await StartLegAsync(agentId, command, transferring.Sdp.Remote, consult: true);
+        var leg = await StartLegAsync(agentId, RingSeconds(command), transferring.Sdp.Remote, consult: true);
         if (leg is null)
         {
             await Safe(() => _grain.CancelTransferAsync());

@@ -1,10 +1,12 @@
 using System.Globalization;
 using Acd.Calls;
+using Acd.Common;
 using Acd.Events;
 using Acd.Sip.Dialogs;
 using Acd.Sip.Headers;
 using Acd.Sip.Transports;
 using Acd.Sip.Uris;
+using Orleans.Runtime;
 
 namespace Acd.Frontend.SipEdge;
 
@@ -17,7 +19,8 @@ namespace Acd.Frontend.SipEdge;
 internal sealed partial class EdgeCall : IAcdObserver
 {
     private readonly SipEdgeService _edge;
-    private readonly SipIncomingCall _caller;
+    /// <summary>The caller's INVITE for inbound calls; null when the customer's leg is one the edge places (outbound).</summary>
+    private readonly SipIncomingCall? _caller;
     private readonly bool _trustedSource;
     private readonly ILogger<EdgeCall> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -48,7 +51,34 @@ internal sealed partial class EdgeCall : IAcdObserver
         _callerSdp.Remote = caller.Invite.BodyText;
     }
 
+    /// <summary>
+    /// An outbound call to <paramref name="destination"/> through the trunk: click-to-dial (the edge rings the agent's
+    /// phone first) or dialled from the agent's phone (<paramref name="agentInvite"/>, the agent's own INVITE).
+    /// </summary>
+    public EdgeCall(SipEdgeService edge, string callId, string agentId, string destination, SipIncomingCall? agentInvite, ILogger<EdgeCall> logger)
+    {
+        _edge = edge;
+        CallId = callId;
+        QueueId = "";
+        Dialled = destination;
+        _logger = logger;
+        _grain = edge.Grains.GetGrain<ICallGrain>(callId);
+        CallerNumber = destination;
+        Origin = agentInvite is null ? CallOrigin.ClickToDial : CallOrigin.AgentPhone;
+        if (agentInvite is not null)
+        {
+            var leg = new AgentLeg(agentId, TimeSpan.FromSeconds(CallGrainOutboundRingSeconds + edge.Options.RingGraceSeconds), edge.Time)
+            {
+                Incoming = agentInvite,
+            };
+            leg.Sdp.Remote = agentInvite.Invite.BodyText;
+            _legs[agentId] = leg;
+        }
+    }
+
     public string CallId { get; }
+
+    public CallOrigin Origin { get; } = CallOrigin.Inbound;
 
     public string QueueId { get; }
 
@@ -63,7 +93,7 @@ internal sealed partial class EdgeCall : IAcdObserver
     public Task StartAsync() => RunAsync(async () =>
     {
         // A CANCEL from the caller surfaces here; the transaction layer has already answered 487.
-        var transaction = _caller.Transaction;
+        var transaction = _caller!.Transaction;
         var previous = transaction.Cancelled;
         transaction.Cancelled = tx =>
         {
@@ -93,7 +123,7 @@ internal sealed partial class EdgeCall : IAcdObserver
             LogStartRefused(CallId, refused);
             _ended = true;
             _callerGone = true;
-            _caller.Reject(503);
+            _caller!.Reject(503);
             // If the start only timed out, the call may exist after all: end it rather than let it wait for nobody.
             await Safe(() => _grain.FailAsync("the SIP edge could not start the call"));
             await FinishAsync();
@@ -106,6 +136,11 @@ internal sealed partial class EdgeCall : IAcdObserver
     /// </summary>
     public Task CheckCallerFlowAsync()
     {
+        if (_caller is null)
+        {
+            return Task.CompletedTask; // outbound: the customer's leg is ours, the OPTIONS probe watches it
+        }
+
         var source = _caller.Transaction.Source;
         if (_ended || _callerGone || source.FlowId == 0 || _edge.Stack.IsFlowAlive(source.FlowId))
         {
@@ -206,6 +241,15 @@ internal sealed partial class EdgeCall : IAcdObserver
             case CallCommandKind.CompleteConsult when command.AgentId is { } agentId:
                 await CompleteConsultAsync(agentId);
                 break;
+            case CallCommandKind.PlaceOutbound when command.AgentId is { } agentId:
+                await PlaceOutboundAsync(agentId);
+                break;
+            case CallCommandKind.TransferOut when command.AgentId is { } agentId && command.Argument is { } number:
+                TransferOut(agentId, number);
+                break;
+            case CallCommandKind.Hangup when command.Argument == nameof(CallDisposition.Transferred) && _external is not null:
+                await DetachAsync();
+                break;
             case CallCommandKind.Hangup:
                 if (!_ended)
                 {
@@ -216,7 +260,6 @@ internal sealed partial class EdgeCall : IAcdObserver
 
                 break;
             default:
-                // Outbound calls and transfers out of the ACD need an outbound trunk leg, which this edge does not place yet.
                 LogUnsupportedCommand(CallId, command.Kind.ToString());
                 break;
         }
@@ -242,14 +285,18 @@ internal sealed partial class EdgeCall : IAcdObserver
             return;
         }
 
-        if (await StartLegAsync(agentId, command, _callerSdp.Remote) is null)
+        if (await StartLegAsync(agentId, RingSeconds(command), _callerSdp.Remote) is null)
         {
             await Safe(() => _grain.RejectAsync(agentId));
         }
     }
 
     /// <summary>INVITEs the agent's phone with <paramref name="media"/> as the offer; null when the agent has no reachable phone.</summary>
-    private async Task<AgentLeg?> StartLegAsync(string agentId, CallCommand command, string? media, bool consult = false)
+    private static int RingSeconds(CallCommand command) =>
+        int.TryParse(command.Argument, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 20;
+
+    private async Task<AgentLeg?> StartLegAsync(string agentId, int ringSeconds, string? media, bool consult = false,
+        SdpShape shape = SdpShape.Active)
     {
         var device = await _edge.FindDeviceAsync(agentId);
         if (device is not { } found)
@@ -258,11 +305,10 @@ internal sealed partial class EdgeCall : IAcdObserver
             return null;
         }
 
-        var seconds = int.TryParse(command.Argument, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 20;
         // The leg's own limit is a safety net only: normally the grain's ring timer sends CancelAgent first.
-        var leg = new AgentLeg(agentId, TimeSpan.FromSeconds(seconds + _edge.Options.RingGraceSeconds), _edge.Time) { IsConsult = consult };
+        var leg = new AgentLeg(agentId, TimeSpan.FromSeconds(ringSeconds + _edge.Options.RingGraceSeconds), _edge.Time) { IsConsult = consult };
         _legs[agentId] = leg;
-        var offer = media is null ? null : leg.Sdp.Prepare(media, SdpShape.Active);
+        var offer = media is null ? null : leg.Sdp.Prepare(media, shape);
         LogRingingAgent(CallId, agentId, found.Contact.ToString(), found.Target.ToString());
         _ = Task.Run(() => InviteAgentAsync(leg, found.Contact, found.Target, offer));
         return leg;
@@ -329,6 +375,13 @@ internal sealed partial class EdgeCall : IAcdObserver
                 return;
             }
 
+            if (_caller is null)
+            {
+                // Click-to-dial: the agent's phone is up; now the destination is called through the trunk.
+                await OnAgentReadyToDialAsync(leg);
+                return;
+            }
+
             var callerDialog = _caller.Answer(_callerSdp.Prepare(leg.Sdp.Remote ?? "", SdpShape.AsIs));
             if (callerDialog is null)
             {
@@ -385,7 +438,13 @@ internal sealed partial class EdgeCall : IAcdObserver
     private void StopLeg(AgentLeg leg)
     {
         leg.StopRequested = true;
-        if (leg.Dialog is null)
+        if (leg.Dialog is null && leg.Incoming is { } incoming)
+        {
+            // The agent's own INVITE (a call it dialled) that was never answered.
+            leg.Finished = true;
+            incoming.Reject(480);
+        }
+        else if (leg.Dialog is null)
         {
             // CANCEL now if the phone sent a provisional, or as soon as it does (RFC 3261 9.1).
             leg.Cancellation.Cancel();
@@ -518,7 +577,8 @@ internal sealed partial class EdgeCall : IAcdObserver
     /// <summary>Tells the grain who hung up, then ends the legs here without waiting for the grain's Hangup command.</summary>
     private async Task HangupAsync(HangupSide side, string? reason)
     {
-        var result = await Safe(() => _grain.HangupAsync(side, reason));
+        // A caller transferred out is no longer an ACD call: only the legs are left to end.
+        var result = _detached ? Result.Ok : await Safe(() => _grain.HangupAsync(side, reason));
         if (result is not { IsSuccess: true })
         {
             LogHangupFailed(CallId, side.ToString(), result?.ToString() ?? "grain unreachable");
@@ -551,10 +611,12 @@ internal sealed partial class EdgeCall : IAcdObserver
 
         if (_callerDialog is null)
         {
-            // Still waiting (overflowed, failed, hung up by a supervisor): a final response ends the INVITE.
+            // Still waiting (overflowed, failed, hung up by a supervisor): a final response ends the INVITE; an outbound
+            // customer leg still being set up is cancelled.
             _callerGone = true;
             LogRejectCaller(CallId, callerStatus);
-            _caller.Reject(callerStatus);
+            _caller?.Reject(callerStatus);
+            _trunkCancellation?.Cancel();
         }
         else
         {
@@ -597,30 +659,40 @@ internal sealed partial class EdgeCall : IAcdObserver
         }
     }
 
+    /// <summary>
+    /// Backoff of grain calls that failed because a silo died: until the cluster declares it dead, calls to grains that
+    /// lived there are rejected; after that they reach a new activation (state from storage). About a minute in all.
+    /// </summary>
+    private static readonly TimeSpan[] RetryDelays = [.. new[] { 0.25, 0.5, 1, 2, 4, 8, 8, 8, 8, 10, 10 }.Select(TimeSpan.FromSeconds)];
+
+    private static bool IsTransient(Exception ex) => ex is OrleansMessageRejectionException or TimeoutException;
+
+    /// <summary>A grain call, retried across a silo failure (the edge's calls are idempotent: answer, reject, hang up, fail).</summary>
     private async Task<T?> Safe<T>(Func<Task<T>> call) where T : struct
     {
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            return await call();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogGrainCallFailed(ex, CallId);
-            return null;
+            try
+            {
+                return await call();
+            }
+            catch (Exception ex) when (IsTransient(ex) && attempt < RetryDelays.Length)
+            {
+                await Task.Delay(RetryDelays[attempt], _edge.Time);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogGrainCallFailed(ex, CallId);
+                return null;
+            }
         }
     }
 
-    private async Task Safe(Func<Task> call)
+    private async Task Safe(Func<Task> call) => await Safe(async () =>
     {
-        try
-        {
-            await call();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogGrainCallFailed(ex, CallId);
-        }
-    }
+        await call();
+        return true;
+    });
 
     /// <summary>Caller number and name: P-Asserted-Identity from a trusted trunk, else From.</summary>
     private (string Number, string? Name) Identify(Acd.Sip.Messages.SipRequest invite)
@@ -653,6 +725,9 @@ internal sealed partial class EdgeCall : IAcdObserver
 
         /// <summary>The agent consulted in an attended transfer (talks to the transferring agent, not the caller).</summary>
         public bool IsConsult { get; set; }
+
+        /// <summary>The agent's own INVITE when the agent dialled out from its phone; answered once the destination answers.</summary>
+        public SipIncomingCall? Incoming { get; init; }
 
         /// <summary>The phone transferred the call with REFER and is expected to send its own BYE.</summary>
         public bool Referred { get; set; }

@@ -80,6 +80,9 @@ public sealed class SipEdgeOptions
     /// </summary>
     public int TimerT1Ms { get; set; } = 500;
 
+    /// <summary>Where calls leave the ACD: click-to-dial, numbers dialled on agents' phones, transfers to external numbers.</summary>
+    public SipTrunkOptions OutboundTrunk { get; set; } = new();
+
     /// <summary>Duration announced in the application/dtmf-relay INFO sent for each digit from the API.</summary>
     public int DtmfDurationMs { get; set; } = 160;
 
@@ -110,4 +113,24 @@ public sealed class SipEdgeOptions
 
     internal string ResolveEdgeId() =>
         string.IsNullOrWhiteSpace(EdgeId) ? $"{Environment.MachineName}:{UdpPort.ToString(CultureInfo.InvariantCulture)}" : EdgeId;
+}
+
+/// <summary>Configuration section "Sip:OutboundTrunk": the carrier or PBX that takes the ACD's outgoing calls.</summary>
+public sealed class SipTrunkOptions
+{
+    /// <summary>host[:port] of the trunk (an IP address or A/AAAA name); empty means no calls leave the ACD.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>udp, tcp or tls.</summary>
+    public string Transport { get; set; } = "udp";
+
+    /// <summary>Digest credentials, when the trunk challenges our INVITEs (401/407).</summary>
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>Caller id presented on outbound calls (From user); empty presents the agent's extension.</summary>
+    public string? CallerId { get; set; }
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(Host);
 }

@@ -109,7 +109,41 @@ public sealed partial class SipEdgeService : IAsyncDisposable
     internal SipEdgeOptions Options => _options;
 
     /// <summary>Whether calls can leave the ACD (transfers to external numbers, click-to-dial): an outbound trunk is configured.</summary>
-    internal bool CanCallOut => false;
+    internal bool CanCallOut => _options.OutboundTrunk.IsConfigured;
+
+    /// <summary>The request-URI for <paramref name="number"/> at the outbound trunk.</summary>
+    internal SipUri TrunkUri(string number)
+    {
+        var trunk = _options.OutboundTrunk;
+        var transport = trunk.Transport.Trim().ToLowerInvariant();
+        var user = Uri.EscapeDataString(number).Replace("%2B", "+", StringComparison.Ordinal);
+        return SipUri.Parse($"sip:{user}@{trunk.Host}{(transport == "udp" ? "" : ";transport=" + transport)}");
+    }
+
+    /// <summary>Caller id for a call leaving the ACD: the configured one, else the agent's number.</summary>
+    internal string TrunkCallerId(string agentNumber) =>
+        string.IsNullOrWhiteSpace(_options.OutboundTrunk.CallerId) ? agentNumber : _options.OutboundTrunk.CallerId;
+
+    /// <summary>Fresh digest client state per call (nonce counts are per call), or null when the trunk needs no auth.</summary>
+    internal DigestClient? TrunkCredentials() =>
+        _options.OutboundTrunk is { Username: { Length: > 0 } user, Password: { } password } ? new DigestClient(user, password) : null;
+
+    /// <summary>
+    /// Click-to-dial through this edge: the agent's phone rings first, then the destination is called through the trunk.
+    /// Null when this edge cannot carry it (no trunk, or the agent has no registered phone): the call then stays CTI-only.
+    /// </summary>
+    public async Task<Acd.Common.Result<Acd.Calls.CallSnapshot>?> DialAsync(string agentId, Acd.Calls.CallInfo info)
+    {
+        if (!CanCallOut || await FindDeviceAsync(agentId) is null)
+        {
+            return null;
+        }
+
+        var callId = Guid.NewGuid().ToString("N");
+        var call = new EdgeCall(this, callId, agentId, info.Dnis, null, _loggerFactory.CreateLogger<EdgeCall>());
+        _calls[callId] = call;
+        return await call.StartOutboundAsync(agentId, info);
+    }
 
     /// <summary>Calls this edge carries right now (by ACD call id).</summary>
     public int ActiveCalls => _calls.Count;
@@ -306,6 +340,7 @@ public sealed partial class SipEdgeService : IAsyncDisposable
         var webCaller = !trusted && _options.AllowWebCallers
             && incoming.Transaction.Source.Transport is SipTransportKind.Ws or SipTransportKind.Wss
             && await ResolveQueueAsync(invite.RequestUri.UserUnescaped) is not null;
+        string? authenticatedUser = null;
         if (!trusted && !webCaller)
         {
             var verdict = await _digest.VerifyAsync(invite, _stopping.Token);
@@ -314,6 +349,8 @@ public sealed partial class SipEdgeService : IAsyncDisposable
                 incoming.Transaction.Respond(verdict.Response!);
                 return;
             }
+
+            authenticatedUser = verdict.Username;
         }
 
         var dialled = invite.RequestUri.UserUnescaped;
@@ -322,6 +359,13 @@ public sealed partial class SipEdgeService : IAsyncDisposable
         {
             dialled = toUser;
             queueId = await ResolveQueueAsync(dialled);
+        }
+
+        if (queueId is null && !webCaller && invite.RequestUri.UserUnescaped is { Length: > 0 } number && CanCallOut &&
+            await CallingAgentAsync(invite, authenticatedUser) is { } agentId)
+        {
+            await StartAgentDialAsync(incoming, agentId, number);
+            return;
         }
 
         if (queueId is null || dialled is null)
@@ -335,6 +379,37 @@ public sealed partial class SipEdgeService : IAsyncDisposable
         var call = new EdgeCall(this, callId, queueId, dialled, incoming, trusted, _loggerFactory.CreateLogger<EdgeCall>());
         _calls[callId] = call;
         await call.StartAsync();
+    }
+
+    /// <summary>
+    /// The agent placing a call from its own phone: the digest user it authenticated as, or, from an allow-listed
+    /// address (a PBX in front of the phones), the From user when that is an agent with a registered phone.
+    /// </summary>
+    private async Task<string?> CallingAgentAsync(SipRequest invite, string? authenticatedUser)
+    {
+        if (authenticatedUser is not null)
+        {
+            return await _credentials.ResolveAgentIdAsync(authenticatedUser);
+        }
+
+        if (invite.From?.Uri.UserUnescaped is not { Length: > 0 and <= 128 } user)
+        {
+            return null;
+        }
+
+        var agent = await _grains.GetGrain<IAgentGrain>(user).GetAsync();
+        return agent is { IsConfigured: true, HasRegisteredDevice: true } ? user : null;
+    }
+
+    private async Task StartAgentDialAsync(SipIncomingCall incoming, string agentId, string number)
+    {
+        var agent = await _grains.GetGrain<IAgentGrain>(agentId).GetAsync();
+        var ani = agent.Profile?.Extension is { Length: > 0 } extension ? extension : agentId;
+        var callId = Guid.NewGuid().ToString("N");
+        var call = new EdgeCall(this, callId, agentId, number, incoming, _loggerFactory.CreateLogger<EdgeCall>());
+        _calls[callId] = call;
+        LogAgentDialling(agentId, number, callId);
+        await call.StartOutboundAsync(agentId, new Acd.Calls.CallInfo(ani, number, null, Acd.Calls.CallDirection.Outbound, 0, null, null, EdgeId));
     }
 
     private async Task<string?> ResolveQueueAsync(string? number) =>
@@ -446,6 +521,9 @@ public sealed partial class SipEdgeService : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Contact {Contact} of agent {AgentId} is unreachable: {Reason}")]
     private partial void LogUnreachableContact(string agentId, string contact, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent {AgentId} dials {Number} from its phone (call {CallId})")]
+    private partial void LogAgentDialling(string agentId, string number, string callId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "INVITE for {RequestUri} from {Source}: no queue has that number (404)")]
     private partial void LogNoRoute(string requestUri, string source);
