@@ -3,6 +3,7 @@ using Acd.Calls;
 using Acd.Common;
 using Acd.Frontend.Auth;
 using Acd.Grains.Reporting;
+using Acd.Parking;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Acd.Frontend.Apis;
@@ -14,6 +15,11 @@ public sealed record DialRequest(string? AgentId, string? Destination);
 public sealed record HangupRequest(HangupSide? Side, string? Reason);
 
 public sealed record DtmfRequest(string? Digits);
+
+/// <summary>Which agent takes the call (pickup, park retrieval); default: the signed-in agent.</summary>
+public sealed record TakeRequest(string? AgentId);
+
+public sealed record ParkedCallView(int Slot, string CallId, DateTimeOffset ParkedAt);
 
 public sealed record TransferRequest(string? Target, TransferMode? Mode, TransferTargetKind? Kind);
 
@@ -63,6 +69,17 @@ public static class CallsApi
         calls.MapPost("/{id}/transfer", TransferAsync);
         calls.MapPost("/{id}/transfer/complete", (string id, ClaimsPrincipal user, CallCommands cmd) => Run(cmd.RunAsync(id, user, CallAction.CompleteTransfer)));
         calls.MapPost("/{id}/transfer/cancel", (string id, ClaimsPrincipal user, CallCommands cmd) => Run(cmd.RunAsync(id, user, CallAction.CancelTransfer)));
+        calls.MapPost("/{id}/park", (string id, ClaimsPrincipal user, CallCommands cmd) => Run(cmd.RunAsync(id, user, CallAction.Park)))
+            .WithSummary("Parks a connected call in the lowest free numbered slot (parkedSlot in the answer); the agent goes to wrap-up.");
+        calls.MapPost("/{id}/pickup", (string id, TakeRequest? request, ClaimsPrincipal user, CallCommands cmd) =>
+                TakeAsync(id, request, user, cmd, parked: false))
+            .WithSummary("Directed pickup: the agent (default: yourself) takes a call ringing at another agent; its phone rings.");
+
+        var parking = api.MapGroup("/parking").WithTags("Calls").RequireAuthorization(Policies.Agent);
+        parking.MapGet("/", async (IGrainFactory grains) => TypedResults.Ok(
+                (await grains.GetGrain<IParkingLotGrain>(ParkingLotKeys.Default).ListAsync()).Select(p => new ParkedCallView(p.Slot, p.CallId, p.ParkedAt))))
+            .WithSummary("Parked calls by slot.");
+        parking.MapPost("/{slot:int}/retrieve", RetrieveAsync).WithSummary("Retrieves the call parked in a slot: the agent's phone rings.");
         return api;
     }
 
@@ -101,6 +118,36 @@ public static class CallsApi
         return result.IsSuccess
             ? TypedResults.Created($"/api/v1/calls/{result.Value!.CallId}", CallView.Of(result.Value))
             : ApiResults.Problem(result);
+    }
+
+    private static async Task<Results<Ok<CallView>, ValidationProblem, ProblemHttpResult>> TakeAsync(string id, TakeRequest? request,
+        ClaimsPrincipal user, CallCommands cmd, bool parked)
+    {
+        var agentId = request?.AgentId ?? user.AgentId();
+        var v = new Validator().Id(agentId, "agentId");
+        if (!v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        if (!user.MayActForAgent(agentId!))
+        {
+            return ApiResults.Forbidden();
+        }
+
+        var result = await cmd.TakeAsync(id, agentId!, user, parked);
+        return result.IsSuccess ? TypedResults.Ok(CallView.Of(result.Value!)) : ApiResults.Problem(result);
+    }
+
+    private static async Task<Results<Ok<CallView>, ValidationProblem, ProblemHttpResult>> RetrieveAsync(int slot, TakeRequest? request,
+        ClaimsPrincipal user, CallCommands cmd, IGrainFactory grains)
+    {
+        if (await grains.GetGrain<IParkingLotGrain>(ParkingLotKeys.Default).GetAsync(slot) is not { } parked)
+        {
+            return ApiResults.NotFound($"No call is parked in slot {slot}.");
+        }
+
+        return await TakeAsync(parked.CallId, request, user, cmd, parked: true);
     }
 
     private static async Task<Results<Ok<CallView>, ProblemHttpResult>> GetAsync(string id, ClaimsPrincipal user, CallCommands cmd) =>

@@ -45,6 +45,7 @@ public enum CallAction
     Unhold,
     CompleteTransfer,
     CancelTransfer,
+    Park,
 }
 
 /// <summary>Call commands shared by the REST API and the SignalR hubs.</summary>
@@ -128,10 +129,34 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
             CallAction.Unhold => await call.UnholdAsync(),
             CallAction.CompleteTransfer => await call.CompleteTransferAsync(),
             CallAction.CancelTransfer => await call.CancelTransferAsync(),
+            CallAction.Park => Plain(await call.ParkAsync()),
             _ => Result.Fail(AcdError.InvalidArgument, "Unknown action."),
         };
         return result.IsSuccess ? Result<CallSnapshot>.Ok(await call.GetAsync()) : result;
     }
+
+    /// <summary>
+    /// An agent takes a call that is not its own: directed pickup of a call ringing at another agent, or retrieval of a
+    /// parked call. Agents act for themselves, supervisors for anyone; the agent's phone rings for it.
+    /// </summary>
+    public async Task<Result<CallSnapshot>> TakeAsync(string callId, string agentId, ClaimsPrincipal user, bool parked)
+    {
+        if (!user.MayActForAgent(agentId))
+        {
+            return Result.Fail(AcdError.Conflict, "Agents take calls for themselves only.");
+        }
+
+        var call = grains.GetGrain<ICallGrain>(callId);
+        if ((await call.GetAsync()).Info is null)
+        {
+            return Result.Fail(AcdError.NotFound, $"Call '{callId}' does not exist.");
+        }
+
+        var result = parked ? await call.RetrieveAsync(agentId) : await call.PickupAsync(agentId);
+        return result.IsSuccess ? Result<CallSnapshot>.Ok(await call.GetAsync()) : result;
+    }
+
+    private static Result Plain<T>(Result<T> result) => result.IsSuccess ? Result.Ok : Result.Fail(result.Error, result.Message ?? "failed");
 
     public async Task<Result<CallSnapshot>> SendDtmfAsync(string callId, ClaimsPrincipal user, string digits)
     {

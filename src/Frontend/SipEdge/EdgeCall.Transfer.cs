@@ -163,6 +163,77 @@ internal sealed partial class EdgeCall
         await Task.WhenAll(toCaller, ReofferAsync(transferringDialog, transferring.Sdp, _callerSdp.Remote, SdpShape.Active));
     }
 
+    // ---- park and pickup -----------------------------------------------------------------------
+
+    /// <summary>The call was parked: the agent's leg is gone, the caller waits on hold until someone retrieves it.</summary>
+    private async Task ParkCallerAsync()
+    {
+        if (_ended || _callerGone || _callerDialog is not { } callerDialog || _callerSdp.LastSent is not { } current)
+        {
+            return;
+        }
+
+        LogParked(CallId);
+        _hold = HoldState.ByEdge;
+        await ReofferAsync(callerDialog, _callerSdp, current, SdpShape.Held);
+    }
+
+    /// <summary>
+    /// An agent's phone dialled the park slot or the pickup code of this call: the grain connects the agent at once, the
+    /// phone's INVITE is answered with the caller's media and the caller is pointed at the phone.
+    /// </summary>
+    public Task TakeFromPhoneAsync(SipIncomingCall incoming, string agentId, bool pickup) => RunAsync(async () =>
+    {
+        if (_ended || _callerGone)
+        {
+            incoming.Reject(404);
+            return;
+        }
+
+        var taken = await Safe(() => pickup ? _grain.PickupAsync(agentId, ring: false) : _grain.RetrieveAsync(agentId, ring: false));
+        if (taken is not { IsSuccess: true })
+        {
+            LogTakeRefused(CallId, agentId, taken?.ToString() ?? "grain unreachable");
+            incoming.Reject(taken?.Error is AcdError.Busy or AcdError.Conflict or AcdError.IllegalTransition ? 486 : 404);
+            return;
+        }
+
+        var leg = new AgentLeg(agentId, TimeSpan.FromSeconds(_edge.Options.RingGraceSeconds + 30), _edge.Time) { Incoming = incoming };
+        leg.Sdp.Remote = incoming.Invite.BodyText;
+        _legs[agentId] = leg;
+        var dialog = incoming.Answer(leg.Sdp.Prepare(_callerSdp.Remote ?? "", SdpShape.Active));
+        if (dialog is null)
+        {
+            leg.Finished = true;
+            await HangupAsync(HangupSide.Agent, "agent cancelled");
+            return;
+        }
+
+        leg.Dialog = dialog;
+        _edge.Track(dialog, this);
+        _bridged = leg;
+        LogTakenFromPhone(CallId, agentId, pickup ? "pickup" : "park retrieval");
+        if (_callerDialog is { } callerDialog)
+        {
+            _hold = HoldState.None;
+            await ReofferAsync(callerDialog, _callerSdp, leg.Sdp.Remote, SdpShape.Active);
+            return;
+        }
+
+        // Picked up while the caller still heard ringing: its INVITE is answered now.
+        var answered = _caller?.Answer(_callerSdp.Prepare(leg.Sdp.Remote ?? "", SdpShape.AsIs));
+        if (answered is null)
+        {
+            _callerGone = true;
+            Bye(leg);
+            await HangupAsync(HangupSide.Caller, "caller cancelled");
+            return;
+        }
+
+        _callerDialog = answered;
+        _edge.Track(answered, this);
+    });
+
     // ---- REFER from a phone -------------------------------------------------------------------
 
     /// <summary>
@@ -292,6 +363,15 @@ internal sealed partial class EdgeCall
             return null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: parked; caller on hold")]
+    private partial void LogParked(string callId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} took the call from its phone ({How})")]
+    private partial void LogTakenFromPhone(string callId, string agentId, string how);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} could not take the call from its phone: {Reason}")]
+    private partial void LogTakeRefused(string callId, string agentId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} left the call (transfer); ending its leg")]
     private partial void LogDroppingAgent(string callId, string agentId);

@@ -6,7 +6,6 @@ using Acd.Sip.Dialogs;
 using Acd.Sip.Headers;
 using Acd.Sip.Transports;
 using Acd.Sip.Uris;
-using Orleans.Runtime;
 
 namespace Acd.Frontend.SipEdge;
 
@@ -108,10 +107,21 @@ internal sealed partial class EdgeCall : IAcdObserver
         string? refused;
         try
         {
-            await _grain.AttachEdgeAsync(_reference);
             var info = new CallInfo(CallerNumber, Dialled, CallerName, CallDirection.Inbound, 0, QueueId, null, _edge.EdgeId);
-            var started = await _grain.StartInboundAsync(info);
-            refused = started.IsSuccess ? null : started.ToString();
+            // Retried across a silo failure (Safe): attaching is idempotent, and a start that went through before its
+            // answer was lost shows up as a conflict with the call already under way.
+            var started = await Safe(async () =>
+            {
+                await _grain.AttachEdgeAsync(_reference);
+                return await _grain.StartInboundAsync(info);
+            });
+            refused = started switch
+            {
+                null => "call grain unreachable",
+                { IsSuccess: true } => null,
+                { Error: AcdError.Conflict } when await IsUnderWayAsync() => null,
+                var failed => failed.ToString(),
+            };
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -129,6 +139,12 @@ internal sealed partial class EdgeCall : IAcdObserver
             await FinishAsync();
         }
     });
+
+    private async Task<bool> IsUnderWayAsync()
+    {
+        var snapshot = await Safe(async () => (await _grain.GetAsync()).Status);
+        return snapshot is CallStatus.Queued or CallStatus.Offered or CallStatus.Connected;
+    }
 
     /// <summary>
     /// Called periodically: a caller on TCP/TLS/WebSocket whose connection closed is gone, even though no CANCEL or
@@ -234,6 +250,11 @@ internal sealed partial class EdgeCall : IAcdObserver
                 break;
             case CallCommandKind.DropAgent when command.AgentId is { } agentId:
                 DropAgent(agentId);
+                if (command.Argument == "parked")
+                {
+                    await ParkCallerAsync();
+                }
+
                 break;
             case CallCommandKind.ConsultAgent when command.AgentId is { } agentId:
                 await ConsultAsync(agentId, command);
@@ -659,32 +680,17 @@ internal sealed partial class EdgeCall : IAcdObserver
         }
     }
 
-    /// <summary>
-    /// Backoff of grain calls that failed because a silo died: until the cluster declares it dead, calls to grains that
-    /// lived there are rejected; after that they reach a new activation (state from storage). About a minute in all.
-    /// </summary>
-    private static readonly TimeSpan[] RetryDelays = [.. new[] { 0.25, 0.5, 1, 2, 4, 8, 8, 8, 8, 10, 10 }.Select(TimeSpan.FromSeconds)];
-
-    private static bool IsTransient(Exception ex) => ex is OrleansMessageRejectionException or TimeoutException;
-
-    /// <summary>A grain call, retried across a silo failure (the edge's calls are idempotent: answer, reject, hang up, fail).</summary>
+    /// <summary>A grain call, retried across a silo failure (GrainRetry; the edge's calls are idempotent: answer, reject, hang up, fail).</summary>
     private async Task<T?> Safe<T>(Func<Task<T>> call) where T : struct
     {
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            try
-            {
-                return await call();
-            }
-            catch (Exception ex) when (IsTransient(ex) && attempt < RetryDelays.Length)
-            {
-                await Task.Delay(RetryDelays[attempt], _edge.Time);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogGrainCallFailed(ex, CallId);
-                return null;
-            }
+            return await GrainRetry.RunAsync(call, _edge.Time);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogGrainCallFailed(ex, CallId);
+            return null;
         }
     }
 

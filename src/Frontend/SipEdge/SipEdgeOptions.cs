@@ -80,6 +80,12 @@ public sealed class SipEdgeOptions
     /// </summary>
     public int TimerT1Ms { get; set; } = 500;
 
+    /// <summary>Dialled on an agent's phone followed by a slot number (e.g. *85), retrieves the call parked in that slot.</summary>
+    public string ParkRetrievePrefix { get; set; } = "*8";
+
+    /// <summary>Dialled on an agent's phone followed by an agent id (e.g. **1001), picks up the call ringing at that agent.</summary>
+    public string PickupPrefix { get; set; } = "**";
+
     /// <summary>Where calls leave the ACD: click-to-dial, numbers dialled on agents' phones, transfers to external numbers.</summary>
     public SipTrunkOptions OutboundTrunk { get; set; } = new();
 

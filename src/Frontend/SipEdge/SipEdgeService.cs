@@ -361,11 +361,20 @@ public sealed partial class SipEdgeService : IAsyncDisposable
             queueId = await ResolveQueueAsync(dialled);
         }
 
-        if (queueId is null && !webCaller && invite.RequestUri.UserUnescaped is { Length: > 0 } number && CanCallOut &&
+        if (queueId is null && !webCaller && invite.RequestUri.UserUnescaped is { Length: > 0 } number &&
             await CallingAgentAsync(invite, authenticatedUser) is { } agentId)
         {
-            await StartAgentDialAsync(incoming, agentId, number);
-            return;
+            if (await FeatureCodeCallAsync(number) is { } feature)
+            {
+                await feature.Call.TakeFromPhoneAsync(incoming, agentId, feature.Pickup);
+                return;
+            }
+
+            if (CanCallOut)
+            {
+                await StartAgentDialAsync(incoming, agentId, number);
+                return;
+            }
         }
 
         if (queueId is null || dialled is null)
@@ -401,6 +410,32 @@ public sealed partial class SipEdgeService : IAsyncDisposable
         return agent is { IsConfigured: true, HasRegisteredDevice: true } ? user : null;
     }
 
+    /// <summary>
+    /// A feature code dialled on an agent's phone: park retrieval (prefix + slot) or directed pickup (prefix + agent id),
+    /// resolved to the call this edge carries. Null when the number is no feature code or names nothing here.
+    /// </summary>
+    private async Task<(EdgeCall Call, bool Pickup)?> FeatureCodeCallAsync(string number)
+    {
+        string? callId = null;
+        var pickup = false;
+        if (_options.PickupPrefix is { Length: > 0 } pickupPrefix && number.StartsWith(pickupPrefix, StringComparison.Ordinal) &&
+            number.Length > pickupPrefix.Length)
+        {
+            callId = (await _grains.GetGrain<IAgentGrain>(number[pickupPrefix.Length..]).GetAsync()) is { Status: AgentStatus.Reserved } ringing
+                ? ringing.CallId
+                : null;
+            pickup = true;
+        }
+        else if (_options.ParkRetrievePrefix is { Length: > 0 } parkPrefix && number.StartsWith(parkPrefix, StringComparison.Ordinal) &&
+                 int.TryParse(number.AsSpan(parkPrefix.Length), System.Globalization.NumberStyles.None,
+                     System.Globalization.CultureInfo.InvariantCulture, out var slot))
+        {
+            callId = (await _grains.GetGrain<Acd.Parking.IParkingLotGrain>(Acd.Parking.ParkingLotKeys.Default).GetAsync(slot))?.CallId;
+        }
+
+        return callId is not null && _calls.TryGetValue(callId, out var call) ? (call, pickup) : null;
+    }
+
     private async Task StartAgentDialAsync(SipIncomingCall incoming, string agentId, string number)
     {
         var agent = await _grains.GetGrain<IAgentGrain>(agentId).GetAsync();
@@ -413,7 +448,9 @@ public sealed partial class SipEdgeService : IAsyncDisposable
     }
 
     private async Task<string?> ResolveQueueAsync(string? number) =>
-        string.IsNullOrWhiteSpace(number) ? null : await _grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).ResolveNumberAsync(number);
+        string.IsNullOrWhiteSpace(number)
+            ? null
+            : await GrainRetry.RunAsync(() => _grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).ResolveNumberAsync(number), Time, _stopping.Token);
 
     private void OnDialogTerminated(SipDialog dialog, SipRequest? bye)
     {

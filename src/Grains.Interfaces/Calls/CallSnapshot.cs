@@ -22,7 +22,8 @@ public sealed record CallSnapshot(
     [property: Id(16)] TransferTarget? PendingTransfer,
     [property: Id(17)] string? EndReason,
     [property: Id(18)] DateTimeOffset? OfferExpiresAt,
-    [property: Id(19)] string? FirstAgentId)
+    [property: Id(19)] string? FirstAgentId,
+    [property: Id(20)] int? ParkedSlot = null)
 {
     public bool IsEnded => Status == CallStatus.Ended;
 

@@ -9,6 +9,8 @@ public enum CallStatus
     Held,
     Transferring,
     Ended,
+    /// <summary>Waiting on hold in a numbered parking slot until an agent retrieves it.</summary>
+    Parked,
 }
 
 public enum CallDirection

@@ -74,6 +74,18 @@ public interface ICallGrain : IGrainWithStringKey
     /// the call's stored state: a call re-activated on another silo after a silo failure re-subscribes it at once, so its
     /// commands (RingAgent, Hangup) still reach the edge instead of waiting for the edge's next renewal.
     /// </summary>
+    /// <summary>Parks a connected call in the lowest free numbered slot; the agent leaves it (into wrap-up).</summary>
+    [Alias("Park")]
+    Task<Result<int>> ParkAsync();
+
+    /// <summary>An agent retrieves the parked call: its phone rings, or with <paramref name="ring"/> false (the agent dialled the slot) it connects at once.</summary>
+    [Alias("Retrieve")]
+    Task<Result> RetrieveAsync(string agentId, bool ring = true);
+
+    /// <summary>Directed pickup: another agent takes a call ringing at an agent's phone (its phone rings, or connects at once).</summary>
+    [Alias("Pickup")]
+    Task<Result> PickupAsync(string agentId, bool ring = true);
+
     [Alias("AttachEdge"), AlwaysInterleave]
     Task AttachEdgeAsync(IAcdObserver edge);
 }

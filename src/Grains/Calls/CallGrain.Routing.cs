@@ -74,6 +74,15 @@ public sealed partial class CallGrain
         // An unanswered outbound call is the far end's doing, not the agent's: no Not Ready for it.
         await Agent(agentId).ReleaseReservationAsync(CallId, IsOutbound ? ReservationRelease.CallGone : why);
         Command(CallCommandKind.CancelAgent, agentId, why.ToString());
+        if (S.ParkedSlot is not null)
+        {
+            // Nobody took the call out of its slot: it stays parked.
+            S.AgentId = null;
+            SetStatus(CallStatus.Parked);
+            await Writer.WriteAsync();
+            return;
+        }
+
         if (IsOutbound || S.QueueId is null)
         {
             await EndAsync(CallDisposition.NotAnswered, why == ReservationRelease.NoAnswer ? "no answer" : "declined");
@@ -105,9 +114,18 @@ public sealed partial class CallGrain
                 }
 
                 return CallDisposition.Abandoned;
+            case CallStatus.Parked:
+                await LeaveParkingAsync();
+                return CallDisposition.Answered;
             case CallStatus.Offered:
                 await Agent(S.AgentId!).ReleaseReservationAsync(CallId, ReservationRelease.CallGone);
                 Command(CallCommandKind.CancelAgent, S.AgentId, "caller gone");
+                if (S.ParkedSlot is not null)
+                {
+                    await LeaveParkingAsync();
+                    return CallDisposition.Answered;
+                }
+
                 if (IsOutbound)
                 {
                     return CallDisposition.NotAnswered;
@@ -237,7 +255,7 @@ public sealed partial class CallGrain
     private CallSnapshot Snapshot() => new(
         CallId, S.Info, S.Status, S.Disposition, S.QueueId, S.AgentId, S.ArrivedAt, S.QueuedAt, S.JoinedAt,
         S.OfferedAt, S.ConnectedAt, S.EndedAt, S.HeldSince, S.TotalHold, S.OfferCount, S.OverflowedFrom,
-        S.PendingTransfer, S.EndReason, S.OfferExpiresAt, S.FirstAgentId);
+        S.PendingTransfer, S.EndReason, S.OfferExpiresAt, S.FirstAgentId, S.ParkedSlot);
 
     private Result Illegal(string action, string why) =>
         Result.Fail(S.Info is null ? AcdError.NotFound : AcdError.IllegalTransition,

@@ -168,17 +168,7 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             return connected;
         }
 
-        StopTimer(ref _ringTimer);
-        StopTimer(ref _maxWaitTimer);
-        S.OfferExpiresAt = null;
-        var firstAnswer = S.ConnectedAt is null;
-        S.ConnectedAt ??= Now;
-        SetStatus(CallStatus.Connected);
-        if (firstAnswer && !IsOutbound && S.QueueId is { } queueId)
-        {
-            await Queue(queueId).RecordOutcomeAsync(new CallOutcome(CallId, CallOutcomeKind.Answered, WaitInQueue(), Now));
-        }
-
+        await MarkAnsweredAsync();
         await Writer.WriteAsync();
         return Result.Ok;
     }

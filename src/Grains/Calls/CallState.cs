@@ -64,4 +64,7 @@ public sealed class CallState
 
     /// <summary>The SIP edge observing this call (see ICallGrain.AttachEdgeAsync); re-subscribed when the call re-activates.</summary>
     [Id(26)] public IAcdObserver? Edge { get; set; }
+
+    /// <summary>The parking slot holding the call while it is parked (and while an agent retrieving it rings).</summary>
+    [Id(27)] public int? ParkedSlot { get; set; }
 }
