@@ -74,6 +74,48 @@ public sealed class CallsApiTests(HostFixture fixture)
     }
 
     [Fact]
+    public async Task Directed_pickup_park_and_retrieve_through_the_api()
+    {
+        using var admin = await Host.AdminAsync();
+        var (queueId, number) = await fixture.CreateQueueAsync(admin);
+        var firstId = await fixture.CreateAgentAsync(admin, queueId);
+        var secondId = await fixture.CreateAgentAsync(admin, queueId);
+        using var first = await fixture.AgentClientAsync(firstId);
+        using var second = await fixture.AgentClientAsync(secondId);
+        Assert.Equal(HttpStatusCode.OK, (await first.PostAsync($"api/v1/agents/{firstId}/login", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await second.PostAsync($"api/v1/agents/{secondId}/login", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await first.PostAsync($"api/v1/agents/{firstId}/ready", null)).StatusCode);
+        var callId = (await HostFixture.JsonAsync(await admin.PostAsJsonAsync("api/v1/calls/inbound", new { from = HostFixture.NewNumber(), to = number })))
+            .GetProperty("id").GetString()!;
+        await WaitForAsync(first, callId, c => c.GetProperty("status").GetString() == "offered");
+        Assert.Equal(HttpStatusCode.OK, (await second.PostAsync($"api/v1/agents/{secondId}/ready", null)).StatusCode);
+
+        // The second agent picks up the call ringing at the first one's phone.
+        await Problems.AssertAsync(await second.PostAsJsonAsync($"api/v1/calls/{callId}/pickup", new { agentId = firstId }), HttpStatusCode.Forbidden);
+        var picked = await HostFixture.JsonAsync(await second.PostAsync($"api/v1/calls/{callId}/pickup", null));
+        Assert.Equal("offered", picked.GetProperty("status").GetString());
+        Assert.Equal(secondId, picked.GetProperty("agentId").GetString());
+        Assert.Equal("connected", (await HostFixture.JsonAsync(await second.PostAsync($"api/v1/calls/{callId}/answer", null))).GetProperty("status").GetString());
+
+        // Parked: the caller waits in a numbered slot that any agent can retrieve.
+        var parked = await HostFixture.JsonAsync(await second.PostAsync($"api/v1/calls/{callId}/park", null));
+        Assert.Equal("parked", parked.GetProperty("status").GetString());
+        var slot = parked.GetProperty("parkedSlot").GetInt32();
+        var lot = await HostFixture.JsonAsync(await first.GetAsync("api/v1/parking"));
+        Assert.Contains(lot.EnumerateArray(), p => p.GetProperty("slot").GetInt32() == slot && p.GetProperty("callId").GetString() == callId);
+        await Problems.AssertAsync(await second.PostAsync($"api/v1/calls/{callId}/park", null), HttpStatusCode.Conflict); // parked already
+        await Problems.AssertAsync(await first.PostAsync("api/v1/parking/0/retrieve", null), HttpStatusCode.NotFound);
+
+        var retrieved = await HostFixture.JsonAsync(await first.PostAsync($"api/v1/parking/{slot}/retrieve", null));
+        Assert.Equal("offered", retrieved.GetProperty("status").GetString());
+        Assert.Equal(firstId, retrieved.GetProperty("agentId").GetString());
+        Assert.Equal("connected", (await HostFixture.JsonAsync(await first.PostAsync($"api/v1/calls/{callId}/answer", null))).GetProperty("status").GetString());
+        var lotAfter = await HostFixture.JsonAsync(await first.GetAsync("api/v1/parking"));
+        Assert.DoesNotContain(lotAfter.EnumerateArray(), p => p.GetProperty("callId").GetString() == callId);
+        Assert.Equal("ended", (await HostFixture.JsonAsync(await first.PostAsync($"api/v1/calls/{callId}/hangup", null))).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Inbound_call_bad_input_and_unknown_number()
     {
         using var admin = await Host.AdminAsync();

@@ -214,7 +214,8 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
 
     public static string NewCallId() => Guid.CreateVersion7().ToString("N");
 
+    /// <summary>An agent sees the calls it has or had, and parked calls, which any agent may retrieve.</summary>
     private static bool IsAgentOf(CallSnapshot call, string? agentId) =>
         agentId is not null && (string.Equals(call.AgentId, agentId, StringComparison.Ordinal)
-            || string.Equals(call.FirstAgentId, agentId, StringComparison.Ordinal));
+            || string.Equals(call.FirstAgentId, agentId, StringComparison.Ordinal) || call.Status == CallStatus.Parked);
 }

@@ -74,13 +74,18 @@ public sealed record CallView(
     int OfferCount,
     string? EndReason,
     CustomerView? Customer,
-    TransferView? PendingTransfer)
+    TransferView? PendingTransfer,
+    bool SipLegs,
+    int? ParkedSlot = null)
 {
     public static CallView Of(CallSnapshot c) => new(
         c.CallId, c.Status, c.Info?.Direction, c.Info?.Ani, c.Info?.Dnis, c.Info?.CallerName, c.QueueId, c.AgentId, c.Disposition,
         c.ArrivedAt, c.QueuedAt, c.OfferedAt, c.OfferExpiresAt, c.ConnectedAt, c.EndedAt, c.HeldSince, c.TotalHold.TotalSeconds,
         c.OfferCount, c.EndReason, c.Customer is { } customer ? CustomerView.From(customer) : null,
-        c.PendingTransfer is { } t ? new TransferView(t.Kind, t.Value) : null);
+        c.PendingTransfer is { } t ? new TransferView(t.Kind, t.Value) : null,
+        // A SIP edge carries the call's legs: a browser phone gets an INVITE for it (X-Call-Id) and answers that.
+        c.Info?.EdgeId is not null,
+        c.ParkedSlot);
 }
 
 public sealed record QueueStatsView(
