@@ -171,6 +171,33 @@ public class EdgeHost : IAsyncLifetime
         }, $"agent {agentId} device {(expires > 0 ? "registered" : "removed")}");
     }
 
+    /// <summary>An agent of the queue, Ready.</summary>
+    public async Task<string> ReadyAgentAsync(string queueId)
+    {
+        var agentId = await CreateAgentAsync(queueId);
+        Assert.True((await Grains.GetGrain<IAgentGrain>(agentId).SetReadyAsync()).IsSuccess);
+        return agentId;
+    }
+
+    /// <summary>Registers a SIPp phone for the agent and starts <paramref name="scenario"/> on it, listening.</summary>
+    public async Task<Sipp> StartPhoneAsync(string agentId, string scenario, IEnumerable<string>? extra = null)
+    {
+        var port = Sipp.FreeUdpPort();
+        await RegisterPhoneAsync(agentId, port);
+        var phone = Sipp.Start(scenario, SipPort, port, agentId, 40, extra);
+        await phone.WaitListeningAsync();
+        return phone;
+    }
+
+    /// <summary>The agent's call once it is connected (OnCall comes with the phone's 200, the bridge right after).</summary>
+    public async Task<ICallGrain> ConnectedCallAsync(string agentId)
+    {
+        await Eventually(async () => (await AgentAsync(agentId)) is { Status: AgentStatus.OnCall, CallId: { } id } &&
+                                     (await Grains.GetGrain<ICallGrain>(id).GetAsync()).Status == CallStatus.Connected,
+            $"agent {agentId} to be connected");
+        return Grains.GetGrain<ICallGrain>((await AgentAsync(agentId)).CallId!);
+    }
+
     public Task<AgentSnapshot> AgentAsync(string agentId) => Grains.GetGrain<IAgentGrain>(agentId).GetAsync();
 
     /// <summary>The queue's one call record once it has ended (the reporting writer batches, so poll).</summary>

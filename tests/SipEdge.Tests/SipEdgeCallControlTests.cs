@@ -14,10 +14,10 @@ public sealed class SipEdgeCallControlTests(EdgeHost host)
     public async Task Hold_and_resume_from_the_api_reinvite_both_legs()
     {
         var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
-        var agentId = await ReadyAgentAsync(queueId);
-        await using var phone = await StartPhoneAsync(agentId, "agent-answer-loop.xml");
+        var agentId = await host.ReadyAgentAsync(queueId);
+        await using var phone = await host.StartPhoneAsync(agentId, "agent-answer-loop.xml");
         await using var caller = Sipp.Start("caller-loop.xml", host.SipPort, Sipp.FreeUdpPort(), number);
-        var call = await ConnectedCallAsync(agentId);
+        var call = await host.ConnectedCallAsync(agentId);
 
         Assert.True((await call.HoldAsync()).IsSuccess);
         Assert.Equal(CallStatus.Held, (await call.GetAsync()).Status);
@@ -44,10 +44,10 @@ public sealed class SipEdgeCallControlTests(EdgeHost host)
     public async Task Hold_from_the_phone_is_relayed_to_the_caller_and_shown_on_the_call()
     {
         var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
-        var agentId = await ReadyAgentAsync(queueId);
-        await using var phone = await StartPhoneAsync(agentId, "agent-phone-hold.xml");
+        var agentId = await host.ReadyAgentAsync(queueId);
+        await using var phone = await host.StartPhoneAsync(agentId, "agent-phone-hold.xml");
         await using var caller = Sipp.Start("caller-loop.xml", host.SipPort, Sipp.FreeUdpPort(), number);
-        var call = await ConnectedCallAsync(agentId);
+        var call = await host.ConnectedCallAsync(agentId);
 
         await EdgeHost.Eventually(async () => (await call.GetAsync()).Status == CallStatus.Held, "the phone's hold to reach the call");
         Assert.True((await host.AgentAsync(agentId)).OnHold);
@@ -67,12 +67,12 @@ public sealed class SipEdgeCallControlTests(EdgeHost host)
     public async Task Blind_transfer_from_the_api_moves_the_caller_to_the_second_agents_phone()
     {
         var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
-        var first = await ReadyAgentAsync(queueId);
+        var first = await host.ReadyAgentAsync(queueId);
         var second = await host.CreateAgentAsync(queueId);
-        await using var firstPhone = await StartPhoneAsync(first, "agent-answer-loop.xml");
-        await using var secondPhone = await StartPhoneAsync(second, "agent-answer-loop.xml");
+        await using var firstPhone = await host.StartPhoneAsync(first, "agent-answer-loop.xml");
+        await using var secondPhone = await host.StartPhoneAsync(second, "agent-answer-loop.xml");
         await using var caller = Sipp.Start("caller-loop.xml", host.SipPort, Sipp.FreeUdpPort(), number);
-        var call = await ConnectedCallAsync(first);
+        var call = await host.ConnectedCallAsync(first);
         Assert.True((await host.Grains.GetGrain<IAgentGrain>(second).SetReadyAsync()).IsSuccess); // only now: the call went to the first
 
         Assert.True((await call.TransferAsync(new TransferTarget(TransferTargetKind.Agent, second), TransferMode.Blind)).IsSuccess);
@@ -94,12 +94,12 @@ public sealed class SipEdgeCallControlTests(EdgeHost host)
     public async Task Refer_from_the_agent_phone_transfers_the_call_and_reports_with_notify()
     {
         var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
-        var first = await ReadyAgentAsync(queueId);
+        var first = await host.ReadyAgentAsync(queueId);
         var second = await host.CreateAgentAsync(queueId);
-        await using var firstPhone = await StartPhoneAsync(first, "agent-refer.xml", ["-set", "target", second]);
-        await using var secondPhone = await StartPhoneAsync(second, "agent-answer-loop.xml");
+        await using var firstPhone = await host.StartPhoneAsync(first, "agent-refer.xml", ["-set", "target", second]);
+        await using var secondPhone = await host.StartPhoneAsync(second, "agent-answer-loop.xml");
         await using var caller = Sipp.Start("caller-loop.xml", host.SipPort, Sipp.FreeUdpPort(), number);
-        var call = await ConnectedCallAsync(first);
+        var call = await host.ConnectedCallAsync(first);
         Assert.True((await host.Grains.GetGrain<IAgentGrain>(second).SetReadyAsync()).IsSuccess); // only now: the call went to the first
 
         await firstPhone.AssertSucceededAsync(); // 202, NOTIFY 100, NOTIFY 200, then its own BYE
@@ -120,12 +120,12 @@ public sealed class SipEdgeCallControlTests(EdgeHost host)
     public async Task Attended_transfer_from_the_api_consults_then_hands_the_caller_over()
     {
         var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
-        var first = await ReadyAgentAsync(queueId);
+        var first = await host.ReadyAgentAsync(queueId);
         var second = await host.CreateAgentAsync(queueId);
-        await using var firstPhone = await StartPhoneAsync(first, "agent-answer-loop.xml");
-        await using var secondPhone = await StartPhoneAsync(second, "agent-answer-loop.xml");
+        await using var firstPhone = await host.StartPhoneAsync(first, "agent-answer-loop.xml");
+        await using var secondPhone = await host.StartPhoneAsync(second, "agent-answer-loop.xml");
         await using var caller = Sipp.Start("caller-loop.xml", host.SipPort, Sipp.FreeUdpPort(), number);
-        var call = await ConnectedCallAsync(first);
+        var call = await host.ConnectedCallAsync(first);
         Assert.True((await host.Grains.GetGrain<IAgentGrain>(second).SetReadyAsync()).IsSuccess); // only now: the call went to the first
 
         Assert.True((await call.TransferAsync(new TransferTarget(TransferTargetKind.Agent, second), TransferMode.Attended)).IsSuccess);
@@ -151,10 +151,10 @@ public sealed class SipEdgeCallControlTests(EdgeHost host)
     public async Task Dtmf_info_is_relayed_between_legs_and_sent_from_the_api()
     {
         var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
-        var agentId = await ReadyAgentAsync(queueId);
-        await using var phone = await StartPhoneAsync(agentId, "agent-dtmf.xml");
+        var agentId = await host.ReadyAgentAsync(queueId);
+        await using var phone = await host.StartPhoneAsync(agentId, "agent-dtmf.xml");
         await using var caller = Sipp.Start("caller-dtmf.xml", host.SipPort, Sipp.FreeUdpPort(), number);
-        var call = await ConnectedCallAsync(agentId);
+        var call = await host.ConnectedCallAsync(agentId);
 
         // The caller waits for the API's 7 (INFO), then presses 5, which the agent's phone must receive, then hangs up.
         Assert.True((await call.SendDtmfAsync("7")).IsSuccess);
@@ -165,37 +165,6 @@ public sealed class SipEdgeCallControlTests(EdgeHost host)
         var record = await host.EndedCallAsync(queueId);
         Assert.Equal(CallDisposition.Answered, record.Disposition);
         await host.WaitReleasedAsync(record.CallId);
-    }
-
-    private async Task<string> ReadyAgentAsync(string queueId)
-    {
-        var agentId = await host.CreateAgentAsync(queueId);
-        Assert.True((await host.Grains.GetGrain<IAgentGrain>(agentId).SetReadyAsync()).IsSuccess);
-        return agentId;
-    }
-
-    private async Task<Sipp> StartPhoneAsync(string agentId, string scenario, IEnumerable<string>? extra = null)
-    {
-        var port = Sipp.FreeUdpPort();
-        await host.RegisterPhoneAsync(agentId, port);
-        var phone = Sipp.Start(scenario, host.SipPort, port, agentId, 40, extra);
-        await phone.WaitListeningAsync();
-        return phone;
-    }
-
-    private async Task<ICallGrain> ConnectedCallAsync(string agentId)
-    {
-        string? callId = null;
-        await EdgeHost.Eventually(async () =>
-        {
-            var agent = await host.AgentAsync(agentId);
-            callId = agent.CallId;
-            return agent.Status == AgentStatus.OnCall;
-        }, $"agent {agentId} to be on the call");
-        var call = host.Grains.GetGrain<ICallGrain>(callId!);
-        // OnCall is set as the phone's 200 arrives; the caller's leg is answered right after: wait for the edge to bridge.
-        await EdgeHost.Eventually(async () => (await call.GetAsync()).Status == CallStatus.Connected, "the call to be connected");
-        return call;
     }
 
     /// <summary>How many requests of <paramref name="method"/> SIPp received (its message log marks them "received").</summary>

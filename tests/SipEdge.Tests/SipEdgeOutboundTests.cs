@@ -14,12 +14,8 @@ public sealed class SipEdgeOutboundTests(EdgeHost host)
     public async Task Click_to_dial_rings_the_agent_phone_then_the_destination_through_the_trunk_and_records_an_outbound_call()
     {
         var (queueId, _) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
-        var agentId = await host.CreateAgentAsync(queueId);
-        Assert.True((await host.Grains.GetGrain<IAgentGrain>(agentId).SetReadyAsync()).IsSuccess);
-        var phonePort = Sipp.FreeUdpPort();
-        await host.RegisterPhoneAsync(agentId, phonePort);
-        await using var phone = Sipp.Start("agent-answer-loop.xml", host.SipPort, phonePort, agentId);
-        await phone.WaitListeningAsync();
+        var agentId = await host.ReadyAgentAsync(queueId);
+        await using var phone = await host.StartPhoneAsync(agentId, "agent-answer-loop.xml");
         await using var trunk = Sipp.Start("trunk-answer-bye.xml", host.SipPort, host.TrunkPort, "trunk");
         await trunk.WaitListeningAsync();
 
@@ -46,8 +42,7 @@ public sealed class SipEdgeOutboundTests(EdgeHost host)
     public async Task A_number_dialled_on_the_agent_phone_goes_out_through_the_trunk_as_an_outbound_call()
     {
         var (queueId, _) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
-        var agentId = await host.CreateAgentAsync(queueId);
-        Assert.True((await host.Grains.GetGrain<IAgentGrain>(agentId).SetReadyAsync()).IsSuccess);
+        var agentId = await host.ReadyAgentAsync(queueId);
         var phonePort = Sipp.FreeUdpPort();
         await host.RegisterPhoneAsync(agentId, phonePort);
         await using var trunk = Sipp.Start("trunk-answer-bye.xml", host.SipPort, host.TrunkPort, "trunk");
@@ -72,19 +67,12 @@ public sealed class SipEdgeOutboundTests(EdgeHost host)
     public async Task Blind_transfer_to_an_external_number_bridges_the_caller_to_the_trunk()
     {
         var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
-        var agentId = await host.CreateAgentAsync(queueId);
-        Assert.True((await host.Grains.GetGrain<IAgentGrain>(agentId).SetReadyAsync()).IsSuccess);
-        var phonePort = Sipp.FreeUdpPort();
-        await host.RegisterPhoneAsync(agentId, phonePort);
-        await using var phone = Sipp.Start("agent-answer-loop.xml", host.SipPort, phonePort, agentId);
-        await phone.WaitListeningAsync();
+        var agentId = await host.ReadyAgentAsync(queueId);
+        await using var phone = await host.StartPhoneAsync(agentId, "agent-answer-loop.xml");
         await using var trunk = Sipp.Start("trunk-answer-bye.xml", host.SipPort, host.TrunkPort, "trunk");
         await trunk.WaitListeningAsync();
         await using var caller = Sipp.Start("caller-loop.xml", host.SipPort, Sipp.FreeUdpPort(), number);
-        await EdgeHost.Eventually(async () => (await host.AgentAsync(agentId)) is { Status: AgentStatus.OnCall, CallId: { } id } &&
-                                               (await host.Grains.GetGrain<ICallGrain>(id).GetAsync()).Status == CallStatus.Connected,
-            "the call to be connected");
-        var call = host.Grains.GetGrain<ICallGrain>((await host.AgentAsync(agentId)).CallId!);
+        var call = await host.ConnectedCallAsync(agentId);
 
         Assert.True((await call.TransferAsync(new TransferTarget(TransferTargetKind.External, "+15559999"), TransferMode.Blind)).IsSuccess);
         await phone.AssertSucceededAsync();  // the agent's leg ended at once

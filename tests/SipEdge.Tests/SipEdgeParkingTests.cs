@@ -11,12 +11,12 @@ public sealed class SipEdgeParkingTests(EdgeHost host)
     public async Task A_parked_caller_waits_on_hold_and_rings_the_retrieving_agents_phone()
     {
         var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
-        var parker = await ReadyAgentAsync(queueId);
+        var parker = await host.ReadyAgentAsync(queueId);
         var retriever = await host.CreateAgentAsync(queueId);
-        await using var parkerPhone = await StartPhoneAsync(parker, "agent-answer-loop.xml");
-        await using var retrieverPhone = await StartPhoneAsync(retriever, "agent-answer-loop.xml");
+        await using var parkerPhone = await host.StartPhoneAsync(parker, "agent-answer-loop.xml");
+        await using var retrieverPhone = await host.StartPhoneAsync(retriever, "agent-answer-loop.xml");
         await using var caller = Sipp.Start("caller-loop.xml", host.SipPort, Sipp.FreeUdpPort(), number);
-        var call = await ConnectedCallAsync(parker);
+        var call = await host.ConnectedCallAsync(parker);
 
         var slot = await call.ParkAsync();
         Assert.True(slot.IsSuccess, slot.ToString());
@@ -40,11 +40,11 @@ public sealed class SipEdgeParkingTests(EdgeHost host)
     public async Task Dialling_the_park_slot_on_a_phone_retrieves_the_call_at_once()
     {
         var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
-        var parker = await ReadyAgentAsync(queueId);
+        var parker = await host.ReadyAgentAsync(queueId);
         var retriever = await host.CreateAgentAsync(queueId);
-        await using var parkerPhone = await StartPhoneAsync(parker, "agent-answer-loop.xml");
+        await using var parkerPhone = await host.StartPhoneAsync(parker, "agent-answer-loop.xml");
         await using var caller = Sipp.Start("caller-loop.xml", host.SipPort, Sipp.FreeUdpPort(), number);
-        var call = await ConnectedCallAsync(parker);
+        var call = await host.ConnectedCallAsync(parker);
         var slot = await call.ParkAsync();
         Assert.True(slot.IsSuccess, slot.ToString());
         Assert.True((await host.Grains.GetGrain<IAgentGrain>(retriever).SetReadyAsync()).IsSuccess);
@@ -69,9 +69,9 @@ public sealed class SipEdgeParkingTests(EdgeHost host)
     public async Task Dialling_the_pickup_code_takes_a_call_ringing_at_another_agents_phone()
     {
         var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
-        var ringing = await ReadyAgentAsync(queueId);
+        var ringing = await host.ReadyAgentAsync(queueId);
         var picker = await host.CreateAgentAsync(queueId);
-        await using var ringingPhone = await StartPhoneAsync(ringing, "agent-ring-cancelled.xml");
+        await using var ringingPhone = await host.StartPhoneAsync(ringing, "agent-ring-cancelled.xml");
         await using var caller = Sipp.Start("caller-loop.xml", host.SipPort, Sipp.FreeUdpPort(), number);
         await EdgeHost.Eventually(async () => (await host.AgentAsync(ringing)).Status == AgentStatus.Reserved, "the first agent's phone to ring");
         var callId = (await host.AgentAsync(ringing)).CallId!;
@@ -94,29 +94,5 @@ public sealed class SipEdgeParkingTests(EdgeHost host)
         Assert.Equal(picker, record.AgentId);
         Assert.Equal(CallDisposition.Answered, record.Disposition);
         await host.WaitReleasedAsync(record.CallId);
-    }
-
-    private async Task<string> ReadyAgentAsync(string queueId)
-    {
-        var agentId = await host.CreateAgentAsync(queueId);
-        Assert.True((await host.Grains.GetGrain<IAgentGrain>(agentId).SetReadyAsync()).IsSuccess);
-        return agentId;
-    }
-
-    private async Task<Sipp> StartPhoneAsync(string agentId, string scenario)
-    {
-        var port = Sipp.FreeUdpPort();
-        await host.RegisterPhoneAsync(agentId, port);
-        var phone = Sipp.Start(scenario, host.SipPort, port, agentId, 40);
-        await phone.WaitListeningAsync();
-        return phone;
-    }
-
-    private async Task<ICallGrain> ConnectedCallAsync(string agentId)
-    {
-        await EdgeHost.Eventually(async () => (await host.AgentAsync(agentId)) is { Status: AgentStatus.OnCall, CallId: { } id } &&
-                                               (await host.Grains.GetGrain<ICallGrain>(id).GetAsync()).Status == CallStatus.Connected,
-            $"agent {agentId} to be connected");
-        return host.Grains.GetGrain<ICallGrain>((await host.AgentAsync(agentId)).CallId!);
     }
 }
