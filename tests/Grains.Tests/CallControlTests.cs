@@ -121,6 +121,9 @@ public sealed class CallControlTests(AcdCluster fixture) : AcdTestBase(fixture)
         Assert.Equal(target, snapshot.AgentId);
         Assert.Equal(CallStatus.Connected, snapshot.Status);
         Assert.Equal(queue, snapshot.QueueId);
+        // The edge ends the first agent's leg and keeps the caller's.
+        await Eventually(() => Task.FromResult(Fixture.Reporting.Events.OfType<CallCommand>().Any(c =>
+            c.CallId == call && c.Kind == CallCommandKind.DropAgent && c.AgentId == first)), "the first agent's leg to be dropped");
     }
 
     [Fact]
@@ -183,6 +186,11 @@ public sealed class CallControlTests(AcdCluster fixture) : AcdTestBase(fixture)
         Assert.Equal(CallStatus.Connected, snapshot.Status);
         Assert.Equal(second, snapshot.AgentId);
         Assert.Equal(AgentStatus.Ready, await StatusOf(first));
+        // The edge is told to ring the consulted agent as a consultation, then to hand the caller over.
+        await Eventually(() => Task.FromResult(Fixture.Reporting.Events.OfType<CallCommand>().Any(c =>
+            c.CallId == call && c.Kind == CallCommandKind.ConsultAgent && c.AgentId == second)), "the consultation command");
+        await Eventually(() => Task.FromResult(Fixture.Reporting.Events.OfType<CallCommand>().Any(c =>
+            c.CallId == call && c.Kind == CallCommandKind.CompleteConsult && c.AgentId == second && c.Argument == first)), "the completion command");
     }
 
     [Fact]
