@@ -34,7 +34,7 @@ public sealed class PlatformTests(HostFixture fixture)
         Assert.DoesNotContain("unsafe-inline", csp, StringComparison.Ordinal);
         Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("DENY", page.Headers.GetValues("X-Frame-Options").Single());
-        foreach (var html in new[] { "index.html", "agent.html", "wallboard.html" })
+        foreach (var html in new[] { "index.html", "agent.html", "wallboard.html", "caller.html" })
         {
             var text = await client.GetStringAsync(html);
             Assert.DoesNotMatch("<script(?![^>]*src=)[^>]*>", text);

@@ -23,6 +23,12 @@ public sealed class FrontendOptions
 
     /// <summary>Whether /dashboard needs a supervisor (the wallboard's "Cluster" link signs the browser in). Default true.</summary>
     public bool ProtectDashboard { get; set; } = true;
+
+    /// <summary>
+    /// The agent desktop's phone: "sip" or "auto" (default; a browser SIP phone over the edge's WebSocket when the SIP
+    /// edge is enabled and the agent has a SIP password, else CTI) or "cti" (no media in the browser, e.g. desk phones).
+    /// </summary>
+    public string? SoftPhone { get; set; } = "auto";
 }
 
 public static class FrontendExtensions
@@ -99,7 +105,8 @@ public static class FrontendExtensions
             .MapCallsApi()
             .MapCustomersApi()
             .MapReasonCodesApi()
-            .MapReportsApi();
+            .MapReportsApi()
+            .MapSoftPhoneApi();
 
         app.MapHub<AgentHub>("/hubs/agent");
         app.MapHub<SupervisorHub>("/hubs/supervisor");

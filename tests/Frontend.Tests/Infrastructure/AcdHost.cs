@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Acd.Frontend.Hosting;
+using Acd.Frontend.SipEdge;
 using Acd.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -38,7 +39,9 @@ public sealed class AcdHost : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    public static async Task<AcdHost> StartAsync(IDictionary<string, string?>? overrides = null)
+    /// <param name="overrides">Settings over the test defaults.</param>
+    /// <param name="sipEdge">Also run the SIP edge with SIP over WebSocket at /sip (UDP/TCP listeners off, browsers only).</param>
+    public static async Task<AcdHost> StartAsync(IDictionary<string, string?>? overrides = null, bool sipEdge = false)
     {
         var dataPath = Path.Combine(Path.GetTempPath(), "acd-fe-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataPath);
@@ -57,6 +60,15 @@ public sealed class AcdHost : IAsyncDisposable
             ["Logging:LogLevel:Orleans"] = "Error",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         };
+        if (sipEdge)
+        {
+            settings["Sip:ListenAddress"] = "127.0.0.1";
+            settings["Sip:UdpPort"] = "0";
+            settings["Sip:TcpPort"] = "0";
+            settings["Sip:Domain"] = "127.0.0.1";
+            settings["Sip:EdgeId"] = "browser-test-edge";
+        }
+
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
@@ -74,9 +86,19 @@ public sealed class AcdHost : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddAcdCluster();
         builder.AddAcdFrontend();
+        if (sipEdge)
+        {
+            builder.AddSipEdge();
+        }
+
         var app = builder.Build();
         app.UseAcdFrontend();
         app.MapAcdFrontend();
+        if (sipEdge)
+        {
+            app.MapSipEdge();
+        }
+
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new AcdHost(app, dataPath, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"));

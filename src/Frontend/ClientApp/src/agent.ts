@@ -2,7 +2,7 @@ import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } fro
 import { accessToken, api, ApiError, requireSession, signOut } from './api';
 import { Agent, Call, CallRecord, CommandResult, Queue } from './models';
 import { notify, requestNotificationPermission, startRinging, stopRinging } from './ringer';
-import { createSoftPhone, PhoneState } from './softphone';
+import { CtiSoftPhone, loadSoftPhone, PhoneCallState, PhoneState, SoftPhone } from './softphone';
 import { $, clock, duration, h, since, statusLabel, timeOfDay, toast } from './ui';
 
 interface DesktopSnapshot {
@@ -20,7 +20,8 @@ const endedCalls = new Map<string, Call>();
 // Calls known to be over: late or stale updates for them (e.g. a read that raced the hang-up) are ignored.
 const finished = new Set<string>();
 let hub: HubConnection;
-const phone = createSoftPhone();
+let phone: SoftPhone = new CtiSoftPhone();
+let phoneCall: { callId: string; state: PhoneCallState } | null = null;
 
 async function command(name: string, ...args: unknown[]): Promise<boolean> {
   try {
@@ -63,6 +64,7 @@ function renderCall(): void {
   ($('btn-reject') as HTMLButtonElement).hidden = !offered;
   ($('btn-hold') as HTMLButtonElement).hidden = !connected;
   ($('btn-transfer') as HTMLButtonElement).hidden = !connected;
+  ($('btn-park') as HTMLButtonElement).hidden = !connected || call!.status === 'transferring';
   ($('btn-hangup') as HTMLButtonElement).hidden = !active || offered;
   $('btn-hold').textContent = call?.status === 'held' ? 'Resume' : 'Hold';
   if (offered) startRinging();
@@ -75,7 +77,7 @@ function renderCall(): void {
   const customer = c.customer;
   $('call-direction').textContent = c.direction === 'outbound' ? 'Outbound call' : `Inbound call${c.queueId ? ` · ${c.queueId}` : ''}`;
   $('call-state').textContent =
-    { offered: 'Ringing', connected: 'Connected', held: 'On hold', transferring: 'Transferring', queued: 'Waiting', arrived: 'Arriving' }[
+    { offered: 'Ringing', connected: 'Connected', held: 'On hold', transferring: 'Transferring', queued: 'Waiting', arrived: 'Arriving', parked: 'Parked' }[
       c.status
     ] ?? c.status;
   $('call-caller').textContent = customer?.name ?? c.callerName ?? (c.direction === 'outbound' ? c.to : c.from) ?? 'Unknown caller';
@@ -100,6 +102,7 @@ function renderCall(): void {
 
 function tick(): void {
   $('clock').textContent = clock();
+  void renderMedia();
   if (agent) $('time-in-state').textContent = duration(since(agent.stateSince));
   if (call && call.status !== 'ended') {
     const from = call.connectedAt ?? call.offeredAt ?? call.arrivedAt;
@@ -256,9 +259,15 @@ function wireControls(reasons: string[]): void {
   $('btn-acd-login').onclick = () => void command('Login');
   $('btn-answer').onclick = async () => {
     if (!call) return;
+    const offered = call;
     requestNotificationPermission();
-    await phone.answer(call.id);
-    await command('Answer', call.id);
+    // A SIP call is answered by the phone's 200 OK (the edge tells the ACD); answering through the ACD too would race it.
+    if (await phone.answer(offered.id, offered.sipLegs === true)) return;
+    if (offered.sipLegs && phone.kind === 'sip') {
+      toast('The phone did not receive this call.', 'error');
+      return;
+    }
+    await command('Answer', offered.id);
   };
   $('btn-reject').onclick = () => call && void command('Reject', call.id);
   $('btn-hold').onclick = async () => {
@@ -269,8 +278,18 @@ function wireControls(reasons: string[]): void {
   };
   $('btn-hangup').onclick = async () => {
     if (!call) return;
-    await phone.hangup(call.id);
-    await command('Hangup', call.id);
+    const id = call.id;
+    await command('Hangup', id);
+    await phone.hangup(id);
+  };
+  $('btn-park').onclick = async () => {
+    if (!call) return;
+    try {
+      const parked = await api<Call>(`/api/v1/calls/${encodeURIComponent(call.id)}/park`, { method: 'POST' });
+      toast(`Parked in slot ${parked.parkedSlot ?? '?'}: dial *8${parked.parkedSlot ?? ''} to retrieve it.`);
+    } catch (e) {
+      toast(e instanceof Error ? e.message : 'Could not park the call', 'error');
+    }
   };
   $('btn-transfer').onclick = () => {
     $('transfer-box').hidden = !$('transfer-box').hidden;
@@ -301,6 +320,7 @@ function wireControls(reasons: string[]): void {
   $('btn-clear').onclick = () => (($('dial-input') as HTMLInputElement).value = '');
   $('logout-button').onclick = async () => {
     if (agent && agent.status !== 'loggedOut' && !agent.callId) await command('Logout');
+    await phone.stop();
     await hub.stop();
     await signOut();
     window.location.replace('/index.html');
@@ -316,9 +336,37 @@ function setConnection(state: 'connected' | 'reconnecting' | 'offline'): void {
 function setPhone(state: PhoneState): void {
   const el = $('phone-status');
   el.dataset.state = state;
+  el.dataset.kind = phone.kind;
   el.textContent = { cti: 'Phone: CTI', connecting: 'Phone: connecting', registered: 'Phone: ready', unregistered: 'Phone: offline', error: 'Phone: error' }[
     state
   ];
+  el.title =
+    phone instanceof CtiSoftPhone && phone.reason ? `CTI mode: ${phone.reason}` : 'lastError' in phone && typeof phone.lastError === 'string' ? phone.lastError : '';
+}
+
+function setPhoneCall(callId: string, state: PhoneCallState): void {
+  phoneCall = state === 'ended' && phoneCall?.callId !== callId ? phoneCall : { callId, state };
+  const el = $('phone-call');
+  el.hidden = !phoneCall || phoneCall.state === 'ended';
+  el.dataset.state = phoneCall?.state ?? 'idle';
+  el.dataset.callId = phoneCall?.callId ?? '';
+  if (phoneCall?.state !== 'established') {
+    el.dataset.packetsReceived = '0';
+    el.textContent = { ringing: 'Audio: ringing', answering: 'Audio: connecting', established: 'Audio', ended: 'Audio: ended' }[phoneCall?.state ?? 'ended'];
+  }
+}
+
+/** Shows that audio really flows (packets received), from WebRTC's own statistics. */
+async function renderMedia(): Promise<void> {
+  if (phoneCall?.state !== 'established') return;
+  const { callId } = phoneCall;
+  const stats = await phone.stats(callId);
+  if (!stats || phoneCall?.callId !== callId) return;
+  const el = $('phone-call');
+  el.dataset.packetsReceived = String(stats.packetsReceived);
+  el.dataset.packetsSent = String(stats.packetsSent);
+  el.textContent = `Audio: ${stats.packetsReceived} packets in, ${stats.packetsSent} out`;
+  el.title = stats.path ?? '';
 }
 
 async function loadSnapshot(): Promise<void> {
@@ -338,7 +386,6 @@ async function main(): Promise<void> {
     return;
   }
   document.body.classList.add('ready');
-  phone.onStateChange(setPhone);
   hub = new HubConnectionBuilder()
     .withUrl('/hubs/agent', { accessTokenFactory: () => accessToken() })
     .withAutomaticReconnect([0, 1000, 2000, 5000, 10000, 30000])
@@ -360,7 +407,12 @@ async function main(): Promise<void> {
   wireControls(snapshot.reasonCodes);
   await loadSnapshot();
   if (agent?.status === 'loggedOut') await command('Login');
-  await phone.start({ agentId: session.agentId, extension: agent?.extension ?? null, webSocketUrl: `${location.origin.replace(/^http/, 'ws')}/sip` });
+  phone = await loadSoftPhone();
+  phone.onStateChange(setPhone);
+  phone.onCallChange(setPhoneCall);
+  setPhone(phone.state);
+  window.addEventListener('pagehide', () => void phone.stop());
+  await phone.start();
   renderDialHistory();
   void loadHistory();
   window.setInterval(tick, 1000);

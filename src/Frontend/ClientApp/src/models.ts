@@ -47,6 +47,9 @@ export interface Call {
   totalHoldSeconds: number;
   endReason: string | null;
   customer: Customer | null;
+  /** A SIP edge carries the call: a browser phone gets its INVITE. */
+  sipLegs?: boolean;
+  parkedSlot?: number | null;
 }
 
 export interface QueueStats {
