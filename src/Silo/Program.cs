@@ -9,10 +9,9 @@ if (await AcdDatabaseSetup.TryRunAsync(builder, args))
 }
 
 builder.AddAcdSilo();
-builder.Services.AddHealthChecks();
+builder.Services.AddAcdSiloHealthChecks();
 
 var app = builder.Build();
-app.MapHealthChecks("/health/live");
-app.MapHealthChecks("/health/ready");
+app.MapAcdHealth();
 app.MapOrleansDashboard("/dashboard");
 app.Run();

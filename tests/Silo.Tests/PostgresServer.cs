@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Acd.Silo.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Acd.Silo.Tests;
@@ -10,9 +8,9 @@ namespace Acd.Silo.Tests;
 /// <summary>
 /// A private PostgreSQL server for the test run: initdb into a temp folder, pg_ctl on a free loopback port, stopped
 /// and deleted at the end. Runs as the `postgres` OS user when the tests run as root (PostgreSQL refuses root).
-/// Missing binaries fail the tests with instructions; they are never skipped.
+/// Missing binaries fail the tests with instructions; they are never skipped. Shared with tests/Cluster.Tests (linked).
 /// </summary>
-public sealed class PostgresServer : IAsyncLifetime
+public sealed partial class PostgresServer : IAsyncLifetime
 {
     private string _root = "";
     private string _binDir = "";
@@ -40,8 +38,8 @@ public sealed class PostgresServer : IAsyncLifetime
             ["-D", data, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "30", "-o", $"-F -k {_root} -p {Port} -h 127.0.0.1", "start"]);
     }
 
-    /// <summary>A fresh database with the full schema applied by the product's own setup step.</summary>
-    public async Task<string> CreateDatabaseAsync(string prefix)
+    /// <summary>A fresh, empty database owned by the superuser; returns its connection string.</summary>
+    public async Task<string> CreateEmptyDatabaseAsync(string prefix)
     {
         var name = $"{prefix}_{Interlocked.Increment(ref _databases)}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
         await using (var connection = new NpgsqlConnection(AdminConnectionString))
@@ -51,9 +49,7 @@ public sealed class PostgresServer : IAsyncLifetime
             await command.ExecuteNonQueryAsync();
         }
 
-        var connectionString = $"Host=127.0.0.1;Port={Port};Username=postgres;Database={name};Timeout=10";
-        await AcdDatabaseSetup.ApplyPostgresAsync(connectionString, NullLogger.Instance);
-        return connectionString;
+        return $"Host=127.0.0.1;Port={Port};Username=postgres;Database={name};Timeout=10";
     }
 
     public async Task DisposeAsync()

@@ -5,7 +5,8 @@ using Acd.Frontend.Auth;
 using Acd.Frontend.Customers;
 using Acd.Frontend.Hubs;
 using Acd.Frontend.Observability;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Acd.Silo.Hosting;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -67,7 +68,12 @@ public static class FrontendExtensions
         services.AddSingleton<ICustomerLookup, CustomerLookup>();
         services.AddHttpClient(CustomerLookup.HttpClientName);
 
-        services.AddHealthChecks().AddCheck<OrleansHealthCheck>("orleans", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<OrleansHealthCheck>("orleans", tags: [AcdHealth.StartupTag, AcdHealth.ReadyTag])
+            .AddCheck<StoppingHealthCheck>("stopping", tags: [AcdHealth.ReadyTag]);
+        services.AddSingleton<HubConnections>();
+        services.AddSingleton(typeof(HubLifetimeManager<>), typeof(DrainingHubLifetimeManager<>));
+        services.AddHostedService<HubDrainService>();
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("acd-frontend"))
             .WithMetrics(m => m
@@ -88,6 +94,7 @@ public static class FrontendExtensions
         {
             OnPrepareResponse = ctx => ctx.Context.Response.Headers.CacheControl = "no-cache",
         });
+        app.UseHubDrain();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -110,8 +117,7 @@ public static class FrontendExtensions
 
         app.MapHub<AgentHub>("/hubs/agent");
         app.MapHub<SupervisorHub>("/hubs/supervisor");
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapAcdHealth();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi("/openapi/{documentName}.json");
 

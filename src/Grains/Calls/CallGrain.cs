@@ -61,6 +61,15 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
     {
         if (S.Info is not null)
         {
+            // A repeated start: the SIP edge retries when a silo failure lost the answer, possibly before the queue had
+            // stored the call. Entering the queue again is idempotent and keeps the caller's original place.
+            if (S.Status is CallStatus.Arrived or CallStatus.Queued && S.Info.Direction != CallDirection.Outbound
+                && S.Info.QueueId == info.QueueId && S.Info.Ani == info.Ani && info.QueueId is { } queueId)
+            {
+                var again = await EnterQueueAsync(queueId, S.JoinedAt ?? Now, newQueue: S.EnteredQueueAt is null);
+                return again.IsSuccess ? Result<CallSnapshot>.Ok(Snapshot()) : again;
+            }
+
             return Result.Fail(AcdError.Conflict, $"Call '{CallId}' has already started.");
         }
 

@@ -106,6 +106,21 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
             S.Entries.Add(new QueueEntry(call.CallId, Now));
         }
 
+        // First come, first served even if an agent's own matching was lost (its call to this queue failed while a silo
+        // went down, leaving it Ready while callers wait): a call with older calls ahead of it joins the line, and the
+        // members this queue believes Ready are asked to take work, which gives them the head of the line.
+        if (S.Waiting.Count > 0 && QueuedCall.Order.Compare(S.Waiting[0], call) < 0)
+        {
+            Insert(call);
+            await ContentsChangedAsync();
+            foreach (var member in S.Members.Values.Where(m => m.IsReady && m.IsLoggedIn))
+            {
+                GrainFactory.GetGrain<IAgentGrain>(member.AgentId).FindWorkAsync().Ignore();
+            }
+
+            return Result<EnqueueOutcome>.Ok(new EnqueueOutcome(null, config, S.Waiting.FindIndex(c => c.CallId == call.CallId) + 1));
+        }
+
         // While agents are tried the call is in neither list, so no agent can claim it concurrently.
         var agentId = await ReserveBestAgentAsync(call, config);
         if (agentId is not null)

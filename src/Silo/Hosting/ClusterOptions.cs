@@ -30,6 +30,19 @@ public sealed class AcdClusterOptions
 
     /// <summary>Whether this web host runs a silo itself (true) or connects to silos as a client (false). Cluster mode only.</summary>
     public bool CoHostSilo { get; set; } = true;
+
+    /// <summary>
+    /// How long a stopping host may take: a silo leaves the membership table, deactivates its grains (their state is
+    /// already stored) and flushes the reporting writer. Keep it below the pod's terminationGracePeriodSeconds.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>
+    /// Silos only: Orleans' Kubernetes integration (pod name as silo name, pod IP, cluster/service ids from the pod's
+    /// orleans/* labels, and silos whose pods are gone declared dead at once instead of after missed probes).
+    /// Needs POD_NAME, POD_NAMESPACE and POD_IP from the downward API and a role to read pods (k8s/base/rbac.yaml).
+    /// </summary>
+    public bool KubernetesHosting { get; set; }
 }
 
 /// <summary>Configuration section "Storage".</summary>

@@ -27,6 +27,7 @@ public static class SiloHostingExtensions
         builder.Services.Configure<AcdClusterOptions>(builder.Configuration.GetSection(AcdClusterOptions.Section));
         builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection(StorageOptions.Section));
         builder.Services.AddAcdGrainServices();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.ShutdownTimeout);
 
         var dataPath = ResolveDataPath(storage, builder.Environment);
         var connectionString = builder.Configuration.GetConnectionString(storage.ConnectionStringName);
@@ -61,6 +62,8 @@ public static class SiloHostingExtensions
             throw new InvalidOperationException("An Orleans client host needs Cluster:Mode=Postgres; embedded mode always co-hosts the silo.");
         }
 
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.ShutdownTimeout);
+
         var connectionString = RequireConnectionString(builder.Configuration.GetConnectionString(storage.ConnectionStringName), storage);
         builder.Services.AddAcdReporting(cluster, ResolveDataPath(storage, builder.Environment), connectionString, withWriter: false,
             builder.Configuration);
@@ -76,6 +79,8 @@ public static class SiloHostingExtensions
                 o.Invariant = NpgsqlInvariant;
                 o.ConnectionString = connectionString;
             });
+            // The frontend serves the dashboard (/dashboard) for supervisors; as a client it reads the silos' data.
+            client.AddDashboard();
         });
         return builder;
     }
@@ -132,6 +137,11 @@ public static class SiloHostingExtensions
                 {
                     // Advertise the host's own address (the pod IP on Kubernetes) and listen on all interfaces.
                     silo.ConfigureEndpoints(cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+                }
+
+                if (cluster.KubernetesHosting)
+                {
+                    silo.UseKubernetesHosting();
                 }
 
                 silo.UseAdoNetClustering(o =>
