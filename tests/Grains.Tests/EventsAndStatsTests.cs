@@ -118,4 +118,43 @@ public sealed class EventsAndStatsTests(AcdCluster fixture) : AcdTestBase(fixtur
         Assert.Equal(0, stats.Offered);
         Assert.Null(stats.ServiceLevelPercent);
     }
+
+    [Fact]
+    public async Task A_call_back_in_line_after_ring_no_answer_is_offered_once_in_the_statistics()
+    {
+        var queue = await NewQueueAsync(c => c with { RingTimeoutSeconds = 15 });
+        var sleepy = await NewAgentAsync([queue]);
+        var call = await NewCallAsync(queue);
+        await AdvanceAsync(TimeSpan.FromSeconds(15));
+        await UntilCall(call, CallStatus.Queued);
+
+        var awake = await NewAgentAsync([queue]);
+        Ok(await Call(call).AnswerAsync(awake));
+
+        var stats = await Queue(queue).GetStatsAsync();
+        Assert.Equal(1, stats.Offered);
+        Assert.Equal(1, stats.Answered);
+        Assert.Equal(TimeSpan.FromSeconds(15), stats.AverageSpeedOfAnswer);
+        Assert.Equal(AgentStatus.NotReady, await StatusOf(sleepy));
+    }
+
+    [Fact]
+    public async Task Statistics_cover_the_last_window_of_many_calls()
+    {
+        var queue = await NewQueueAsync(c => c with { StatsWindowMinutes = 60, WrapUpSeconds = 0 });
+        var agent = await NewAgentAsync([queue]);
+        for (var i = 0; i < 120; i++)
+        {
+            var call = await NewCallAsync(queue);
+            Ok(await Call(call).AnswerAsync(agent));
+            Ok(await Call(call).HangupAsync(HangupSide.Caller));
+            await AdvanceAsync(TimeSpan.FromSeconds(45));
+        }
+
+        // 90 minutes of calls: the last hour is counted, to one slice (a minute) of the window.
+        var stats = await Queue(queue).GetStatsAsync();
+        Assert.InRange(stats.Offered, 79, 81);
+        Assert.Equal(stats.Offered, stats.Answered);
+        Assert.Equal(100.0, stats.ServiceLevelPercent);
+    }
 }

@@ -40,6 +40,9 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
     private readonly Dictionary<string, string> _callAgents = new(StringComparer.Ordinal);
     private readonly HashSet<WatchKey> _supervisorHeld = [];
     private readonly HashSet<string> _callsToRelease = new(StringComparer.Ordinal);
+    private static readonly TimeSpan QueuePushInterval = TimeSpan.FromMilliseconds(250);
+    private readonly Dictionary<string, QueueView> _queuePending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _queuePushed = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _supervisorSync = new(1, 1);
     private readonly Channel<AcdEvent> _events = Channel.CreateUnbounded<AcdEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
@@ -315,11 +318,72 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
                 await OnCallChangedAsync(changed.Call, changed.Previous);
                 break;
             case QueueChanged changed:
-                var queue = QueueView.From(changed.Queue);
-                await _agentHub.Clients.Group(QueueGroup(queue.Id)).QueueState(queue);
-                await _supervisorHub.Clients.Group(SupervisorsGroup).QueueState(queue);
+                await OnQueueChangedAsync(QueueView.From(changed.Queue));
                 break;
         }
+    }
+
+    /// <summary>
+    /// A queue's state goes to every agent of the queue, so one change costs a send per connected agent, and a busy
+    /// queue changes several times per call: pushed one by one, 200 changes/s to 1,000 agents kept this single pump
+    /// busy for seconds and agents' own state waited behind it (bench/LoadBench). Pushes are coalesced per queue to
+    /// at most one per <see cref="QueuePushInterval"/>; the latest state always follows within that interval.
+    /// </summary>
+    private Task OnQueueChangedAsync(QueueView queue)
+    {
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            if (_queuePending.ContainsKey(queue.Id))
+            {
+                _queuePending[queue.Id] = queue;
+                return Task.CompletedTask;
+            }
+
+            if (_queuePushed.TryGetValue(queue.Id, out var last) && now - last < QueuePushInterval)
+            {
+                _queuePending[queue.Id] = queue;
+                _ = PushQueueLaterAsync(queue.Id, last + QueuePushInterval - now);
+                return Task.CompletedTask;
+            }
+
+            _queuePushed[queue.Id] = now;
+        }
+
+        return PushQueueAsync(queue);
+    }
+
+    private async Task PushQueueLaterAsync(string queueId, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, _stopping.Token);
+            QueueView? queue;
+            lock (_gate)
+            {
+                _queuePending.Remove(queueId, out queue);
+                _queuePushed[queueId] = _time.GetUtcNow();
+            }
+
+            if (queue is not null)
+            {
+                await PushQueueAsync(queue);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogDispatchFailed(_logger, nameof(QueueChanged), ex);
+        }
+    }
+
+    private async Task PushQueueAsync(QueueView queue)
+    {
+        await _agentHub.Clients.Group(QueueGroup(queue.Id)).QueueState(queue);
+        await _supervisorHub.Clients.Group(SupervisorsGroup).QueueState(queue);
     }
 
     private async Task OnAgentChangedAsync(AgentSnapshot agent)

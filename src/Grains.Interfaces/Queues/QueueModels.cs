@@ -5,7 +5,9 @@ namespace Acd.Queues;
 /// <summary>
 /// A call waiting in a queue. <see cref="JoinedAt"/> is the original join time, kept across re-queues.
 /// <see cref="RequiresDevice"/> is set for calls whose media the SIP edge carries: only agents with a
-/// registered phone may take them (CTI-reported calls reach any agent).
+/// registered phone may take them (CTI-reported calls reach any agent). <see cref="Requeued"/> says the queue has
+/// counted this call's arrival already (back after ring-no-answer, or a repeated start), so its statistics do not
+/// count it twice.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("acd.QueuedCall")]
 public sealed record QueuedCall(
@@ -13,7 +15,8 @@ public sealed record QueuedCall(
     [property: Id(1)] int Priority,
     [property: Id(2)] DateTimeOffset JoinedAt,
     [property: Id(3)] string? Ani,
-    [property: Id(4)] bool RequiresDevice = false)
+    [property: Id(4)] bool RequiresDevice = false,
+    [property: Id(5)] bool Requeued = false)
 {
     /// <summary>Priority first (higher wins), then the longest wait.</summary>
     public static readonly IComparer<QueuedCall> Order = Comparer<QueuedCall>.Create((a, b) =>

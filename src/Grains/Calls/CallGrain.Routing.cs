@@ -21,14 +21,15 @@ public sealed partial class CallGrain
         S.AgentId = null;
         S.QueuedAt ??= Now;
         S.JoinedAt = joinedAt;
-        if (newQueue || S.EnteredQueueAt is null)
+        var requeued = !newQueue && S.EnteredQueueAt is not null;
+        if (!requeued)
         {
             S.EnteredQueueAt = Now;
         }
 
         SetStatus(CallStatus.Queued);
         var outcome = await Queue(queueId).EnqueueAsync(
-            new QueuedCall(CallId, info.Priority, joinedAt, info.Ani, RequiresDevice: info.EdgeId is not null));
+            new QueuedCall(CallId, info.Priority, joinedAt, info.Ani, RequiresDevice: info.EdgeId is not null, Requeued: requeued));
         if (!outcome.IsSuccess)
         {
             return Result.Fail(outcome.Error, outcome.Message ?? "The queue refused the call.");

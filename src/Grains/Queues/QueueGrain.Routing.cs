@@ -75,45 +75,6 @@ public sealed partial class QueueGrain
 
     private QueueSnapshot Snapshot() => new(QueueId, S.Config, [.. S.Waiting], Stats());
 
-    /// <summary>
-    /// Service level = answered within the SLA threshold / (answered + abandoned after the threshold);
-    /// callers who hang up before the threshold do not count against it.
-    /// </summary>
-    private QueueStats Stats()
-    {
-        var now = Now;
-        var window = TimeSpan.FromMinutes(S.Config?.StatsWindowMinutes ?? QueueConfig.DefaultStatsWindowMinutes);
-        var since = now - window;
-        var sla = TimeSpan.FromSeconds(S.Config?.SlaSeconds ?? QueueConfig.DefaultSlaSeconds);
-        var outcomes = S.Outcomes.Where(o => o.At >= since).ToList();
-        var answered = outcomes.Where(o => o.Kind == CallOutcomeKind.Answered).ToList();
-        var abandoned = outcomes.Where(o => o.Kind == CallOutcomeKind.Abandoned).ToList();
-        var slaBase = answered.Count + abandoned.Count(o => o.Wait > sla);
-        double? serviceLevel = slaBase == 0 ? null : 100.0 * answered.Count(o => o.Wait <= sla) / slaBase;
-        var asa = answered.Count == 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)answered.Average(o => o.Wait.Ticks));
-        var longest = S.Waiting.Count == 0 ? TimeSpan.Zero : now - S.Waiting.Min(c => c.JoinedAt);
-        return new QueueStats(
-            S.Waiting.Count,
-            longest < TimeSpan.Zero ? TimeSpan.Zero : longest,
-            S.Entries.Count(e => e.At >= since),
-            answered.Count,
-            abandoned.Count,
-            outcomes.Count(o => o.Kind == CallOutcomeKind.Overflowed),
-            serviceLevel,
-            asa,
-            S.Members.Values.Count(m => m.IsReady),
-            S.Members.Values.Count(m => m.IsLoggedIn),
-            window,
-            now);
-    }
-
-    private void TrimWindow()
-    {
-        var since = Now - TimeSpan.FromMinutes(S.Config?.StatsWindowMinutes ?? QueueConfig.DefaultStatsWindowMinutes);
-        S.Outcomes.RemoveAll(o => o.At < since);
-        S.Entries.RemoveAll(e => e.At < since);
-    }
-
     // ---- safety nets --------------------------------------------------------------------------
 
     private void UpdateSweepTimer()
@@ -148,11 +109,15 @@ public sealed partial class QueueGrain
         }
     }
 
-    /// <summary>A reminder exists exactly while the queue holds calls, so a failover re-activates it and them.</summary>
-    private async Task UpdateRecoveryReminderAsync()
+    /// <summary>
+    /// A reminder exists while the queue holds calls, so a failover re-activates it and them. It is registered when
+    /// calls arrive but removed only by its own tick finding the queue empty: a queue that empties and fills with every
+    /// call would otherwise write the reminder table twice per call.
+    /// </summary>
+    private async Task UpdateRecoveryReminderAsync(bool mayRemove = false)
     {
         var needed = S.Waiting.Count > 0 || S.Offered.Count > 0;
-        if (needed == _reminderRegistered)
+        if (needed == _reminderRegistered || (!needed && !mayRemove))
         {
             return;
         }

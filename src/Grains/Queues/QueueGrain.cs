@@ -41,6 +41,7 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // A reminder registered by an earlier activation may outlive its calls; its next tick removes it.
         _reminderRegistered = S.Waiting.Count > 0 || S.Offered.Count > 0;
         UpdateSweepTimer();
         return Task.CompletedTask;
@@ -99,11 +100,10 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
             return Result.Fail(AcdError.NotFound, $"Queue '{QueueId}' does not exist.");
         }
 
-        S.Waiting.RemoveAll(c => c.CallId == call.CallId);
-        S.Offered.Remove(call.CallId);
-        if (!S.Entries.Any(e => e.CallId == call.CallId))
+        var known = S.Waiting.RemoveAll(c => c.CallId == call.CallId) > 0 | S.Offered.Remove(call.CallId);
+        if (!known && !call.Requeued)
         {
-            S.Entries.Add(new QueueEntry(call.CallId, Now));
+            CountEntered();
         }
 
         // First come, first served even if an agent's own matching was lost (its call to this queue failed while a silo
@@ -191,8 +191,7 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
     public async Task RecordOutcomeAsync(CallOutcome outcome)
     {
         S.Offered.Remove(outcome.CallId);
-        S.Outcomes.Add(outcome);
-        TrimWindow();
+        CountOutcome(outcome);
         await ContentsChangedAsync();
     }
 
@@ -236,6 +235,6 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
         var calls = S.Waiting.Select(c => c.CallId).Concat(S.Offered.Keys).ToList();
         await Task.WhenAll(calls.Select(id => GrainFactory.GetGrain<ICallGrain>(id).GetAsync()));
         Sweep();
-        await UpdateRecoveryReminderAsync();
+        await UpdateRecoveryReminderAsync(mayRemove: true);
     }
 }

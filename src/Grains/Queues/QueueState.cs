@@ -17,11 +17,24 @@ public sealed class QueueState
 
     [Id(4)] public string? LastRoundRobinAgentId { get; set; }
 
-    /// <summary>Calls that entered the queue within the statistics window (call id, time).</summary>
-    [Id(5)] public List<QueueEntry> Entries { get; set; } = [];
+    // Ids 5 and 6 held per-call entries and outcomes of the statistics window; retired because the state grew with the
+    // call rate and was rewritten on every change. Do not reuse them.
 
-    [Id(6)] public List<CallOutcome> Outcomes { get; set; } = [];
+    /// <summary>The statistics window as counters per time slice, oldest first; see <c>QueueGrain.Stats.cs</c>.</summary>
+    [Id(7)] public List<QueueStatsBucket> Buckets { get; set; } = [];
 }
 
-[GenerateSerializer, Immutable, Alias("acd.QueueEntry")]
-public sealed record QueueEntry([property: Id(0)] string CallId, [property: Id(1)] DateTimeOffset At);
+/// <summary>
+/// What happened in one slice of the statistics window. Service level counts are decided when the outcome is recorded,
+/// against the SLA threshold configured at that moment.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("acd.QueueStatsBucket")]
+public sealed record QueueStatsBucket(
+    [property: Id(0)] DateTimeOffset Start,
+    [property: Id(1)] int Entered = 0,
+    [property: Id(2)] int Answered = 0,
+    [property: Id(3)] int AnsweredInSla = 0,
+    [property: Id(4)] long AnsweredWaitTicks = 0,
+    [property: Id(5)] int Abandoned = 0,
+    [property: Id(6)] int AbandonedAfterSla = 0,
+    [property: Id(7)] int Overflowed = 0);
