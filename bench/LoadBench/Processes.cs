@@ -27,11 +27,30 @@ public static class Processes
         return process;
     }
 
-    public static async Task<int> RunAsync(string file, params string[] args)
+    public static Task<int> RunAsync(string file, params string[] args) => RunInAsync(Environment.CurrentDirectory, file, args);
+
+    public static async Task<int> RunInAsync(string workDir, string file, params string[] args)
     {
-        using var process = Start(file, Environment.CurrentDirectory, args);
+        using var process = Start(file, workDir, args);
         await process.WaitForExitAsync();
         return process.ExitCode;
+    }
+
+    /// <summary>Stops a child and everything it started; safe to call on one that already ended.</summary>
+    public static async Task StopAsync(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // never started or already reaped
+        }
     }
 
     /// <summary>Installs Debian packages the benchmark needs when they are missing (the machine runs as root).</summary>
@@ -57,7 +76,4 @@ public static class Processes
             throw new InvalidOperationException($"apt-get could not install {string.Join(' ', missing)}; run as root.");
         }
     }
-
-    /// <summary>Stops SIPp processes started in background mode (-bg), which detach from their parent.</summary>
-    public static Task KillSippOnPortAsync(int port) => RunAsync("pkill", "-f", $"sipp .* -p {port} ");
 }
