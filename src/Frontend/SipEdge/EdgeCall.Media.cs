@@ -290,11 +290,17 @@ internal sealed partial class EdgeCall
         {
             if (!_ended)
             {
-                dialogs.AddRange(_legs.Values.Where(l => l.Dialog is { State: SipDialogState.Confirmed } && !l.ByeSent).Select(l => l.Dialog!));
+                var established = _legs.Values.Where(l => l.Dialog is { State: SipDialogState.Confirmed } && !l.ByeSent).Select(l => l.Dialog!).ToList();
                 if (_callerDialog is { State: SipDialogState.Confirmed } caller && !_callerByeSent)
                 {
-                    dialogs.Add(caller);
+                    established.Add(caller);
                 }
+
+                // A leg is probed from the tick after the one that first saw it up, so it has lived a whole period: a
+                // call answered a moment before a tick is not questioned at once.
+                dialogs.AddRange(established.Where(_seenByProbe.Contains));
+                _seenByProbe.Clear();
+                _seenByProbe.UnionWith(established);
             }
 
             return Task.CompletedTask;

@@ -28,6 +28,7 @@ internal sealed partial class EdgeCall : IAcdObserver
     private readonly ICallGrain _grain;
     private IAcdObserver? _reference;
     private SipDialog? _callerDialog;
+    private readonly HashSet<SipDialog> _seenByProbe = [];
     private readonly LegSdp _callerSdp = new();
     private AgentLeg? _bridged;
     private AgentLeg? _consult;

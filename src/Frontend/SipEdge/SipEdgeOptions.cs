@@ -69,8 +69,8 @@ public sealed class SipEdgeOptions
     public int RingGraceSeconds { get; set; } = 2;
 
     /// <summary>
-    /// Interval of the OPTIONS probes sent inside every established leg; a leg answering 408/481 or unreachable ends its
-    /// call (with a call record). 0 turns probing off. UDP legs that stay silent are detected after the 32 s transaction timeout.
+    /// Interval of the OPTIONS probes sent inside every established leg, from the first full interval it has been up; a
+    /// leg answering 408/481 or unreachable ends its call (with a call record). 0 turns probing off. UDP legs that stay silent are detected after the 32 s transaction timeout.
     /// </summary>
     public int LegProbeSeconds { get; set; } = 120;
 
