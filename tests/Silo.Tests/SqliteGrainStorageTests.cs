@@ -174,4 +174,37 @@ public sealed class SqliteGrainStorageTests : IDisposable
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", await command.ExecuteScalarAsync() as string);
     }
+
+    [Fact]
+    public async Task Concurrent_writes_commit_together_and_a_stale_one_fails_alone()
+    {
+        var storage = NewStorage();
+        var stale = new GrainState<CounterState>(new CounterState { Count = 1 });
+        await storage.WriteStateAsync("counter", Grain("stale"), stale);
+        var current = Empty();
+        await storage.ReadStateAsync("counter", Grain("stale"), current);
+        current.State!.Count = 2;
+        await storage.WriteStateAsync("counter", Grain("stale"), current);
+
+        // 300 grains write at once, a stale writer among them.
+        var states = Enumerable.Range(0, 300).Select(i => new GrainState<CounterState>(new CounterState { Count = i })).ToList();
+        var writes = states.Select((state, i) => storage.WriteStateAsync("counter", Grain($"many-{i}"), state)).ToList();
+        stale.State!.Count = 99;
+        var refused = storage.WriteStateAsync("counter", Grain("stale"), stale);
+        await Task.WhenAll(writes);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => refused);
+
+        Assert.True(storage.LargestWriteBatch > 1, "writes waiting together share a transaction");
+        for (var i = 0; i < states.Count; i += 37)
+        {
+            var read = Empty();
+            await storage.ReadStateAsync("counter", Grain($"many-{i}"), read);
+            Assert.Equal(i, read.State!.Count);
+            Assert.Equal(states[i].ETag, read.ETag);
+        }
+
+        var kept = Empty();
+        await storage.ReadStateAsync("counter", Grain("stale"), kept);
+        Assert.Equal(2, kept.State!.Count);
+    }
 }

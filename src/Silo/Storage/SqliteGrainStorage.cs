@@ -18,6 +18,8 @@ public sealed class SqliteGrainStorageOptions : IStorageProviderSerializerOption
 /// <summary>
 /// Orleans grain storage in a SQLite file: one table keyed by (grain type, grain id, state name), WAL journal,
 /// optimistic concurrency through a random ETag per write (a stale writer gets <see cref="InconsistentStateException"/>).
+/// Reads go straight to the file (WAL readers never wait for the writer); writes and clears go through one
+/// <see cref="SqliteStateWriter"/>, which commits whatever is waiting in one transaction.
 /// Orleans ships no SQLite provider; this one lets the embedded product keep its state with nothing installed.
 /// </summary>
 public sealed partial class SqliteGrainStorage : IGrainStorage
@@ -41,6 +43,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
     private readonly TimeProvider _time;
     private readonly ILogger<SqliteGrainStorage> _logger;
     private readonly object _initLock = new();
+    private readonly SqliteStateWriter _writer;
     private Task? _initialized;
 
     public SqliteGrainStorage(string name, SqliteGrainStorageOptions options, TimeProvider time, ILogger<SqliteGrainStorage> logger)
@@ -52,7 +55,11 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
         _connectionString = SqliteFiles.ConnectionString(options.DatabasePath);
         _time = time;
         _logger = logger;
+        _writer = new SqliteStateWriter(_connectionString, EnsureInitializedAsync);
     }
+
+    /// <summary>Most writes one transaction has carried (group commit at work under load).</summary>
+    internal int LargestWriteBatch => _writer.LargestBatch;
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -78,36 +85,15 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        await EnsureInitializedAsync();
         var payload = _serializer.Serialize(grainState.State).ToArray();
         var newEtag = Guid.NewGuid().ToString("N");
-        await using var connection = await SqliteFiles.OpenAsync(_connectionString);
-        await using var command = connection.CreateCommand();
-        if (grainState.ETag is null)
+        // No ETag: the first write as far as this activation knows, which must not overwrite a row someone else created.
+        var kind = grainState.ETag is null ? StateWriteKind.Insert : StateWriteKind.Update;
+        var conflict = await _writer.WriteAsync(new StateWrite(kind, grainId.Type.ToString(), grainId.Key.ToString(), stateName,
+            grainState.ETag, newEtag, payload, _time.GetUtcNow().ToUnixTimeMilliseconds()));
+        if (conflict is not null)
         {
-            // First write as far as this activation knows: must not overwrite a row someone else created.
-            command.CommandText = """
-                INSERT INTO grain_state (grain_type, grain_id, state_name, etag, payload, updated_at_ms)
-                VALUES ($type, $id, $state, $etag, $payload, $now)
-                ON CONFLICT DO NOTHING
-                """;
-        }
-        else
-        {
-            command.CommandText = """
-                UPDATE grain_state SET etag = $etag, payload = $payload, updated_at_ms = $now
-                WHERE grain_type = $type AND grain_id = $id AND state_name = $state AND etag = $expected
-                """;
-            command.Parameters.AddWithValue("$expected", grainState.ETag);
-        }
-
-        Key(command, stateName, grainId);
-        command.Parameters.AddWithValue("$etag", newEtag);
-        command.Parameters.AddWithValue("$payload", payload);
-        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
-        if (await command.ExecuteNonQueryAsync() == 0)
-        {
-            throw await ConflictAsync(connection, "write", stateName, grainId, grainState.ETag);
+            throw Conflict("write", stateName, grainId, grainState.ETag, conflict.StoredEtag);
         }
 
         grainState.ETag = newEtag;
@@ -116,23 +102,11 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
 
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        await EnsureInitializedAsync();
-        await using var connection = await SqliteFiles.OpenAsync(_connectionString);
-        if (grainState.ETag is not null)
+        var conflict = await _writer.WriteAsync(new StateWrite(StateWriteKind.Delete, grainId.Type.ToString(), grainId.Key.ToString(), stateName,
+            grainState.ETag, null, null, _time.GetUtcNow().ToUnixTimeMilliseconds()));
+        if (conflict is not null)
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "DELETE FROM grain_state WHERE grain_type = $type AND grain_id = $id AND state_name = $state AND etag = $expected";
-            Key(command, stateName, grainId);
-            command.Parameters.AddWithValue("$expected", grainState.ETag);
-            if (await command.ExecuteNonQueryAsync() == 0)
-            {
-                throw await ConflictAsync(connection, "clear", stateName, grainId, grainState.ETag);
-            }
-        }
-        else if (await StoredEtagAsync(connection, stateName, grainId) is not null)
-        {
-            // This activation never saw the stored row: clearing it blindly would discard someone else's write.
-            throw await ConflictAsync(connection, "clear", stateName, grainId, null);
+            throw Conflict("clear", stateName, grainId, grainState.ETag, conflict.StoredEtag);
         }
 
         grainState.ETag = null;
@@ -153,22 +127,12 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
         }
     }
 
-    private async Task<InconsistentStateException> ConflictAsync(SqliteConnection connection, string operation, string stateName, GrainId grainId,
-        string? expected)
+    private InconsistentStateException Conflict(string operation, string stateName, GrainId grainId, string? expected, string? stored)
     {
-        var stored = await StoredEtagAsync(connection, stateName, grainId);
         LogConflict(_name, operation, grainId, stateName, expected, stored);
         return new InconsistentStateException(
             $"Grain storage '{_name}': {operation} of state '{stateName}' for {grainId} rejected, the stored version changed (ETag mismatch).",
             stored ?? "<none>", expected ?? "<none>");
-    }
-
-    private static async Task<string?> StoredEtagAsync(SqliteConnection connection, string stateName, GrainId grainId)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT etag FROM grain_state WHERE grain_type = $type AND grain_id = $id AND state_name = $state";
-        Key(command, stateName, grainId);
-        return await command.ExecuteScalarAsync() as string;
     }
 
     private static void Key(SqliteCommand command, string stateName, GrainId grainId)
