@@ -104,6 +104,35 @@ public sealed class HubTests(HostFixture fixture)
     }
 
     [Fact]
+    public async Task Queue_state_pushes_are_coalesced_and_the_latest_state_always_arrives()
+    {
+        using var admin = await Host.AdminAsync();
+        var (queueId, number) = await fixture.CreateQueueAsync(admin);
+        var adminToken = (await Host.LoginAsync("admin", AcdHost.AdminPassword)).AccessToken;
+        await using var supervisor = Connect("hubs/supervisor", adminToken);
+        var pushes = Channel.CreateUnbounded<QueueView>();
+        supervisor.On<QueueView>("QueueState", q => pushes.Writer.TryWrite(q));
+        await supervisor.StartAsync();
+
+        // No agent is Ready, so each reported call waits: one queue change per call, sent back to back.
+        const int calls = 8;
+        for (var i = 0; i < calls; i++)
+        {
+            var reported = await admin.PostAsJsonAsync("api/v1/calls/inbound", new { from = HostFixture.NewNumber(), to = number });
+            Assert.Equal(HttpStatusCode.Created, reported.StatusCode);
+        }
+
+        var last = await NextAsync(pushes, q => q.Id == queueId && q.Stats.Waiting == calls);
+        Assert.Equal(calls, last.WaitingCalls.Count);
+        // Nothing older follows the latest state.
+        await Task.Delay(TimeSpan.FromMilliseconds(600));
+        while (pushes.Reader.TryRead(out var later))
+        {
+            Assert.False(later.Id == queueId && later.Stats.Waiting != calls, $"an older state ({later.Stats.Waiting} waiting) came after the latest");
+        }
+    }
+
+    [Fact]
     public async Task State_changes_reach_the_agent_within_100_ms()
     {
         using var admin = await Host.AdminAsync();
