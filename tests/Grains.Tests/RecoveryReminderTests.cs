@@ -1,4 +1,5 @@
 using Acd.Calls;
+using Orleans.Core.Internal;
 using Acd.Grains.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -37,5 +38,29 @@ public sealed class RecoveryReminderTests(AcdCluster fixture) : AcdTestBase(fixt
         var table = Fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<IReminderTable>();
         var entry = await table.ReadRow(Queue(queue).GetGrainId(), "recover");
         return entry is not null;
+    }
+}
+
+/// <summary>Queues keep their members in memory and only who they are in storage.</summary>
+[Collection(AcdCollection.Name)]
+public sealed class QueueRosterTests(AcdCluster fixture) : AcdTestBase(fixture)
+{
+    [Fact]
+    public async Task A_queue_activated_again_knows_its_agents_before_its_first_call()
+    {
+        var queue = await NewQueueAsync();
+        var busy = await NewAgentAsync([queue], ready: false);
+        var ready = await NewAgentAsync([queue]);
+        Assert.Equal(1, (await Queue(queue).GetStatsAsync()).ReadyAgents);
+
+        await Queue(queue).Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        // The new activation asks the agents on its roster before it answers anything.
+        var stats = await Queue(queue).GetStatsAsync();
+        Assert.Equal(2, stats.LoggedInAgents);
+        Assert.Equal(1, stats.ReadyAgents);
+
+        var call = await NewCallAsync(queue);
+        Assert.Equal(ready, (await Call(call).GetAsync()).AgentId);
+        Assert.Equal(Acd.Agents.AgentStatus.NotReady, await StatusOf(busy));
     }
 }

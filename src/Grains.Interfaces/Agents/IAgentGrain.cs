@@ -84,6 +84,13 @@ public interface IAgentGrain : IGrainWithStringKey
     [Alias("FindWork"), OneWay]
     Task FindWorkAsync();
 
+    /// <summary>
+    /// What <paramref name="queueId"/> needs to know of this agent for routing, or null if the agent is not one of its
+    /// members. Asked by a queue while it activates: queues keep their members in memory and only who they are in storage.
+    /// </summary>
+    [Alias("GetQueueMember"), AlwaysInterleave]
+    Task<Acd.Queues.QueueMember?> GetQueueMemberAsync(string queueId);
+
     /// <summary>Records or refreshes a phone registration; an expiry in the past removes it.</summary>
     [Alias("RegisterDevice")]
     Task<Result> RegisterDeviceAsync(DeviceBinding binding);

@@ -181,10 +181,12 @@ public sealed partial class AgentGrain
             return Task.CompletedTask;
         }
 
-        var member = new QueueMember(AgentId, S.Status == AgentStatus.Ready, S.Status != AgentStatus.LoggedOut,
-            S.IdleSince, S.CallsHandled, profile.Skills, LiveDevices().Any());
+        var member = Member(profile);
         return Task.WhenAll(profile.Queues.Select(q => GrainFactory.GetGrain<IQueueGrain>(q).UpdateMemberAsync(member)));
     }
+
+    private QueueMember Member(AgentProfile profile) => new(AgentId, S.Status == AgentStatus.Ready, S.Status != AgentStatus.LoggedOut,
+        S.IdleSince, S.CallsHandled, profile.Skills, LiveDevices().Any());
 
     private AgentSnapshot Snapshot() => new(
         AgentId, S.Profile, S.Status, S.ReasonCode, S.StateSince, S.CallId, S.LeaseExpiresAt, S.OnHold,

@@ -381,6 +381,9 @@ public sealed partial class AgentGrain : AcdGrain<AgentState>, IAgentGrain
 
     public Task FindWorkAsync() => FindWorkCoreAsync();
 
+    public Task<QueueMember?> GetQueueMemberAsync(string queueId) =>
+        Task.FromResult(S.Profile is { } profile && !profile.Queues.IsDefault && profile.Queues.Contains(queueId) ? Member(profile) : null);
+
     // ---- devices ------------------------------------------------------------------------------
 
     public async Task<Result> RegisterDeviceAsync(DeviceBinding binding)

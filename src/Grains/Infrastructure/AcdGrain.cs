@@ -28,6 +28,8 @@ public abstract class AcdGrain<TState> : Grain
 
     private protected DateTimeOffset Now => _time.GetUtcNow();
 
+    private protected TimeProvider Time => _time;
+
     public Task SubscribeAsync(IAcdObserver observer)
     {
         _events.Subscribe(observer);

@@ -32,7 +32,7 @@ public sealed partial class QueueGrain
 
     private IEnumerable<QueueMember> RankMembers(QueuedCall call, QueueConfig config)
     {
-        var eligible = S.Members.Values.Where(m => m.IsReady && m.IsLoggedIn && config.IsQualified(m.Skills)
+        var eligible = _members.Values.Where(m => m.IsReady && m.IsLoggedIn && config.IsQualified(m.Skills)
             && (!call.RequiresDevice || m.HasDevice));
         switch (config.Strategy)
         {
@@ -51,9 +51,9 @@ public sealed partial class QueueGrain
     /// <summary>The queue's view of a member is only a hint; after an offer it waits for the agent's own update.</summary>
     private void MarkBusy(string agentId)
     {
-        if (S.Members.TryGetValue(agentId, out var member) && member.IsReady)
+        if (_members.TryGetValue(agentId, out var member) && member.IsReady)
         {
-            S.Members[agentId] = member with { IsReady = false };
+            _members[agentId] = member with { IsReady = false };
         }
     }
 
@@ -79,7 +79,7 @@ public sealed partial class QueueGrain
 
     private void UpdateSweepTimer()
     {
-        var needed = S.Waiting.Count > 0 && S.Members.Values.Any(m => m.IsReady);
+        var needed = S.Waiting.Count > 0 && _members.Values.Any(m => m.IsReady);
         if (needed && _sweepTimer is null)
         {
             _sweepTimer = this.RegisterGrainTimer(_ =>
@@ -103,7 +103,7 @@ public sealed partial class QueueGrain
             return;
         }
 
-        foreach (var member in S.Members.Values.Where(m => m.IsReady && config.IsQualified(m.Skills)).Take(S.Waiting.Count))
+        foreach (var member in _members.Values.Where(m => m.IsReady && config.IsQualified(m.Skills)).Take(S.Waiting.Count))
         {
             GrainFactory.GetGrain<IAgentGrain>(member.AgentId).FindWorkAsync().Ignore();
         }
@@ -196,6 +196,9 @@ public sealed partial class QueueGrain
 
         static Result Fail(string message) => Result.Fail(AcdError.InvalidArgument, message);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue activated with {Known} of {Total} members known; the rest join with their next transition")]
+    private partial void LogMembersPartlyRecovered(int known, int total);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not update the recovery reminder; calls will not be woken after a silo loss")]
     private partial void LogReminderFailed(Exception exception);

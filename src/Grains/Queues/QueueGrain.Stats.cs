@@ -88,7 +88,7 @@ public sealed partial class QueueGrain
             overflowed += b.Overflowed;
         }
 
-        foreach (var member in S.Members.Values)
+        foreach (var member in _members.Values)
         {
             ready += member.IsReady ? 1 : 0;
             loggedIn += member.IsLoggedIn ? 1 : 0;

@@ -24,27 +24,72 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
     public static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(5);
 
     private readonly ILogger<QueueGrain> _logger;
+    private readonly IPersistentState<QueueRoster> _roster;
+    private readonly SerialStateWriter<QueueRoster> _rosterWriter;
+    /// <summary>
+    /// What the queue knows of its agents, in memory only: agents re-send it on every transition, and writing it with
+    /// every call change made the queue's state grow with its agents (1,100 in LoadBench). The roster stores who they
+    /// are, so a new activation can ask them.
+    /// </summary>
+    private readonly Dictionary<string, QueueMember> _members = new(StringComparer.Ordinal);
     private IGrainTimer? _sweepTimer;
     private bool _reminderRegistered;
 
     public QueueGrain(
         [PersistentState("queue", AcdStorage.GrainState)] IPersistentState<QueueState> state,
+        [PersistentState("queue-roster", AcdStorage.GrainState)] IPersistentState<QueueRoster> roster,
         TimeProvider time,
         IReportingSink reporting,
         ILogger<QueueGrain> logger)
         : base(state, time, reporting, logger)
     {
         _logger = logger;
+        _roster = roster;
+        _rosterWriter = new SerialStateWriter<QueueRoster>(roster);
     }
 
     private string QueueId => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    /// <summary>How long an activating queue waits for its agents to say where they stand before it takes calls.</summary>
+    public static readonly TimeSpan MemberRecoveryTimeout = TimeSpan.FromSeconds(5);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // A reminder registered by an earlier activation may outlive its calls; its next tick removes it.
         _reminderRegistered = S.Waiting.Count > 0 || S.Offered.Count > 0;
+        await RecoverMembersAsync(cancellationToken);
         UpdateSweepTimer();
-        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Members live in memory: the agents on the roster are asked (in parallel, interleaved on their side) before the
+    /// queue takes calls, so a call arriving right after a failover finds the Ready agents. Agents that do not answer in
+    /// time join again with their next transition.
+    /// </summary>
+    private async Task RecoverMembersAsync(CancellationToken cancellationToken)
+    {
+        if (_roster.State.AgentIds.Count == 0)
+        {
+            return;
+        }
+
+        var asks = _roster.State.AgentIds.ToDictionary(id => id, id => GrainFactory.GetGrain<IAgentGrain>(id).GetQueueMemberAsync(QueueId));
+        try
+        {
+            await Task.WhenAll(asks.Values).WaitAsync(MemberRecoveryTimeout, Time, cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException || asks.Values.Any(t => t.IsFaulted))
+        {
+            LogMembersPartlyRecovered(asks.Values.Count(t => t.IsCompletedSuccessfully), asks.Count);
+        }
+
+        foreach (var (agentId, ask) in asks)
+        {
+            if (ask.IsCompletedSuccessfully && ask.Result is { } member)
+            {
+                _members.TryAdd(agentId, member);
+            }
+        }
     }
 
     public async Task<Result> ConfigureAsync(QueueConfig config)
@@ -82,7 +127,8 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
         await GrainFactory.GetGrain<ICatalogGrain>(CatalogKeys.Default).RemoveQueueAsync(QueueId);
         S.Config = null;
         PublishChange();
-        await Writer.ClearAsync();
+        _roster.State.AgentIds.Clear();
+        await Task.WhenAll(Writer.ClearAsync(), _rosterWriter.ClearAsync());
         DeactivateOnIdle();
         return Result.Ok;
     }
@@ -113,7 +159,7 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
         {
             Insert(call);
             await ContentsChangedAsync();
-            foreach (var member in S.Members.Values.Where(m => m.IsReady && m.IsLoggedIn))
+            foreach (var member in _members.Values.Where(m => m.IsReady && m.IsLoggedIn))
             {
                 GrainFactory.GetGrain<IAgentGrain>(member.AgentId).FindWorkAsync().Ignore();
             }
@@ -156,7 +202,7 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
             return Task.FromResult<CallCandidate?>(null);
         }
 
-        var hasDevice = S.Members.TryGetValue(agentId, out var member) && member.HasDevice;
+        var hasDevice = _members.TryGetValue(agentId, out var member) && member.HasDevice;
         var call = S.Waiting.FirstOrDefault(c => !c.RequiresDevice || hasDevice);
         return Task.FromResult(call is null ? null : new CallCandidate(QueueId, call, config.RingTimeout));
     }
@@ -197,31 +243,35 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
 
     // ---- members ------------------------------------------------------------------------------
 
-    public Task UpdateMemberAsync(QueueMember member)
+    public async Task UpdateMemberAsync(QueueMember member)
     {
-        var changed = !S.Members.TryGetValue(member.AgentId, out var previous)
+        var changed = !_members.TryGetValue(member.AgentId, out var previous)
             || previous.IsReady != member.IsReady || previous.IsLoggedIn != member.IsLoggedIn;
-        S.Members[member.AgentId] = member;
+        _members[member.AgentId] = member;
         if (changed)
         {
             PublishChange();
             UpdateSweepTimer();
         }
 
-        // Members are soft state that agents re-send on every transition; they are saved with the next change
-        // to the calls rather than on each update, which would rewrite the whole queue per agent transition.
-        return Task.CompletedTask;
+        if (_roster.State.AgentIds.Add(member.AgentId))
+        {
+            await _rosterWriter.WriteAsync();
+        }
     }
 
-    public Task RemoveMemberAsync(string agentId)
+    public async Task RemoveMemberAsync(string agentId)
     {
-        if (!S.Members.Remove(agentId))
+        var removed = _members.Remove(agentId);
+        if (removed)
         {
-            return Task.CompletedTask;
+            PublishChange();
         }
 
-        PublishChange();
-        return Task.CompletedTask;
+        if (_roster.State.AgentIds.Remove(agentId))
+        {
+            await _rosterWriter.WriteAsync();
+        }
     }
 
     /// <summary>After a failover, wakes the calls this queue holds so their own timers run again.</summary>

@@ -13,7 +13,7 @@ public sealed class QueueState
     /// <summary>Calls handed to an agent whose outcome is not known yet; pinged after a failover.</summary>
     [Id(2)] public Dictionary<string, QueuedCall> Offered { get; set; } = [];
 
-    [Id(3)] public Dictionary<string, QueueMember> Members { get; set; } = [];
+    // Id 3 held the members; they are soft state now (QueueGrain keeps them in memory, QueueRoster stores who they are).
 
     [Id(4)] public string? LastRoundRobinAgentId { get; set; }
 
@@ -38,3 +38,10 @@ public sealed record QueueStatsBucket(
     [property: Id(5)] int Abandoned = 0,
     [property: Id(6)] int AbandonedAfterSla = 0,
     [property: Id(7)] int Overflowed = 0);
+
+/// <summary>The agents of a queue, stored apart from its calls and written only when someone joins or leaves.</summary>
+[GenerateSerializer, Alias("acd.QueueRoster")]
+public sealed class QueueRoster
+{
+    [Id(0)] public HashSet<string> AgentIds { get; set; } = new(StringComparer.Ordinal);
+}

@@ -4,7 +4,10 @@ using Acd.Grains.Hosting;
 using Acd.Grains.Reporting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace Acd.Grains.Tests.Infrastructure;
@@ -26,6 +29,9 @@ public sealed class AcdCluster : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(AcdStorage.GrainState);
+            // The product stores state with Orleans' binary serializer; so do the tests, so a re-activation reads it back.
+            silo.Services.AddOptions<MemoryGrainStorageOptions>(AcdStorage.GrainState)
+                .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<TimeProvider>(Time);
             silo.Services.AddSingleton<IReportingSink>(Reporting);
