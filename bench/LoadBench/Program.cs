@@ -179,7 +179,13 @@ async Task<Target> MeasureAsync(string name, string address, Product? product)
     var runs = new List<SippResult>();
     // Clear of SIPp's default media port (6000) and of the SIP ports under test.
     var port = 15100;
-    // Latency first, on a fresh target: an overloaded step leaves the product slower for a while (see README).
+    // Latency first, on a fresh target: an overloaded step leaves the product slower for a while (see README). A short
+    // warm-up at a quarter of the latency rate comes before it, so the figures are the steady path, not JIT compilation
+    // and first activations (a cold product's first seconds at 100 calls/s ran 10x slower than the same step later).
+    await EnsureUasAsync();
+    var warmup = await Sipp.CallAsync(scenarios, address, service, port++, new CallPlan(latencyCps / 4, full ? 10 : 4), work, null);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  warm-up at {latencyCps / 4} calls/s: {warmup.Succeeded}/{warmup.Attempted} ok, {warmup.Failed} failed"));
     await EnsureUasAsync();
     var before = product?.CpuMs();
     var latency = await Sipp.CallAsync(scenarios, address, service, port++, new CallPlan(latencyCps, latencySeconds), work, phoneLog);
