@@ -105,6 +105,13 @@ public sealed class DialogTests : IAsyncDisposable
         var ack = _wire.Requests("ACK").Single();
         Assert.Equal(sent.CSeq!.Number, ack.CSeq!.Number);
         Assert.NotEqual(sent.TopVia!.Branch, ack.TopVia!.Branch);
+
+        // A 2xx retransmission gets the very same ACK again (13.2.2.4), Via and branch included: a peer that matches
+        // retransmissions byte for byte (SIPp) must not see a second, different ACK.
+        Inject(Msg.ResponseTo(sent, 200, d.RemoteTag));
+        var acks = _wire.Requests("ACK");
+        Assert.Equal(2, acks.Count);
+        Assert.Equal(System.Text.Encoding.ASCII.GetString(Msg.Bytes(acks[0])), System.Text.Encoding.ASCII.GetString(Msg.Bytes(acks[1])));
     }
 
     [Fact]

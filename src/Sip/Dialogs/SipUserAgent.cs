@@ -225,14 +225,18 @@ public sealed class SipUserAgent
                 if (timer.ApplyAsUac(final)) StartSessionTimer(dialog, timer);
             }
             var ackReq = dialog.CreateAck(invite.CSeq!.Number);
-            RememberAck(dialog, AckKey(final), ackReq);
-            _stack.SendAck(ackReq, TargetFor(dialog, ackReq));
+            SendAndRememberAck(dialog, AckKey(final), ackReq);
             return new SipCallResult(final, dialog);
         }
     }
 
-    private void RememberAck(SipDialog dialog, string key, SipRequest ack)
+    /// <summary>
+    /// Sends the ACK (which gives it its Via) before 2xx retransmissions can find it: remembered first, a retransmission
+    /// arriving meanwhile re-sent it without a Via, and the peer saw two different ACKs.
+    /// </summary>
+    private void SendAndRememberAck(SipDialog dialog, string key, SipRequest ack)
     {
+        _stack.SendAck(ack, TargetFor(dialog, ack));
         _acks[key] = ack;
         lock (dialog.AckKeys) dialog.AckKeys.Add(key);
     }
@@ -256,13 +260,20 @@ public sealed class SipUserAgent
         try
         {
             var tx = _stack.SendRequest(request, target);
+            if (isInvite)
+            {
+                // 2xx retransmission: our ACK got lost, send it again (13.2.2.4).
+                tx.ResponseReceived = (_, r) =>
+                {
+                    if (r.IsSuccess && _acks.TryGetValue(AckKey(r), out var sentAck)) _stack.Send(sentAck, TargetFor(dialog, sentAck));
+                };
+            }
             var final = await tx.FinalResponse.ConfigureAwait(false);
             if (isInvite && final.IsSuccess)
             {
                 dialog.RefreshTarget(final);
                 var ack = dialog.CreateAck(request.CSeq!.Number);
-                RememberAck(dialog, AckKey(final), ack);
-                _stack.SendAck(ack, TargetFor(dialog, ack));
+                SendAndRememberAck(dialog, AckKey(final), ack);
             }
             if (request.Method == SipMethods.Bye || final.StatusCode is 481 or 408) Terminate(dialog, null);
             return final;
