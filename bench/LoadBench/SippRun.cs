@@ -12,8 +12,15 @@ public sealed record SippResult(int TargetCps, int Attempted, int Succeeded, int
     /// <summary>Filled in by the caller for the product (CPU time of the product process during the run).</summary>
     public double? ProductCpuMsPerCall { get; set; }
 
-    /// <summary>Clean: every call completed and the rate held (a run may stretch by a quarter before it counts as falling behind).</summary>
-    public bool Clean(int durationSeconds) => Failed == 0 && Succeeded == Attempted && Seconds <= durationSeconds * 1.25 + 2;
+    /// <summary>A step whose caller INVITE -> 200 p99 exceeds this has let latency climb: calls are queueing.</summary>
+    public const double CleanP99Ms = 200;
+
+    /// <summary>
+    /// Clean: every call completed, the achieved rate is within 10 % of the target (and the run stretched by at most a
+    /// quarter), and latency did not climb (INVITE -> 200 p99 at most <see cref="CleanP99Ms"/>).
+    /// </summary>
+    public bool Clean(int durationSeconds) => Failed == 0 && Succeeded == Attempted && Seconds <= durationSeconds * 1.25 + 2
+        && AchievedCps >= TargetCps * 0.9 && !(InviteTo200.P99 > CleanP99Ms);
 }
 
 public sealed record Percentiles(double P50, double P95, double P99, double Max, int Samples)
