@@ -17,6 +17,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans;
 
+using Acd.Testing;
+
 namespace Acd.SipEdge.Tests;
 
 /// <summary>
@@ -54,13 +56,13 @@ public class EdgeHost : IAsyncLifetime
         _ = Sipp.Executable; // fail fast with the install hint
         _dataPath = Path.Combine(Path.GetTempPath(), "acd-edge-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dataPath);
-        SipPort = FreeUdpAndTcpPort();
+        SipPort = LoopbackPorts.FreeUdpAndTcp();
         TrunkPort = Sipp.FreeUdpPort();
         var settings = new Dictionary<string, string?>
         {
             ["Storage:DataPath"] = _dataPath,
-            ["Cluster:SiloPort"] = FreeTcpPort().ToString(CultureInfo.InvariantCulture),
-            ["Cluster:GatewayPort"] = FreeTcpPort().ToString(CultureInfo.InvariantCulture),
+            ["Cluster:SiloPort"] = LoopbackPorts.FreeTcp().ToString(CultureInfo.InvariantCulture),
+            ["Cluster:GatewayPort"] = LoopbackPorts.FreeTcp().ToString(CultureInfo.InvariantCulture),
             ["Cluster:ClusterId"] = "edge-test-" + Guid.NewGuid().ToString("N")[..8],
             ["Sip:ListenAddress"] = "127.0.0.1",
             ["Sip:UdpPort"] = SipPort.ToString(CultureInfo.InvariantCulture),
@@ -228,31 +230,6 @@ public class EdgeHost : IAsyncLifetime
 
             await Task.Delay(100);
         }
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static int FreeUdpAndTcpPort()
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            var port = FreeTcpPort();
-            try
-            {
-                using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-            }
-        }
-
-        throw new InvalidOperationException("No port free for both UDP and TCP.");
     }
 }
 
