@@ -194,6 +194,38 @@ public sealed class CallControlTests(AcdCluster fixture) : AcdTestBase(fixture)
     }
 
     [Fact]
+    public async Task A_phone_attended_transfer_hands_the_caller_to_the_agent_of_the_consultation_call()
+    {
+        var (_, first, call) = await ConnectedCallAsync();
+        Ok(await Call(call).HoldAsync());
+        // The first agent's phone calls a second queue, whose agent answers: the consultation.
+        var helpdesk = await NewQueueAsync(c => c with { WrapUpSeconds = 0 });
+        var second = await NewAgentAsync([helpdesk]);
+        var consultation = await NewCallAsync(helpdesk, ani: "100");
+        Ok(await Call(consultation).AnswerAsync(second));
+
+        Ok(await Call(call).TakeOverFromAsync(consultation));
+
+        var snapshot = await Call(call).GetAsync();
+        Assert.Equal(CallStatus.Connected, snapshot.Status);
+        Assert.Equal(second, snapshot.AgentId);
+        var consulted = await Agent(second).GetAsync();
+        Assert.Equal(AgentStatus.OnCall, consulted.Status);
+        Assert.Equal(call, consulted.CallId);
+        Assert.NotEqual(AgentStatus.OnCall, await StatusOf(first));
+        var ended = await Call(consultation).GetAsync();
+        Assert.Equal(CallStatus.Ended, ended.Status);
+        Assert.Equal(CallDisposition.Transferred, ended.Disposition);
+        await Eventually(() => Task.FromResult(Fixture.Reporting.Events.OfType<CallCommand>().Any(c =>
+            c.CallId == call && c.Kind == CallCommandKind.DropAgent && c.AgentId == first)), "the transferring agent's leg dropped");
+
+        // Taking over again, or from a call that has no other agent, changes nothing.
+        Fails(await Call(call).TakeOverFromAsync(consultation), AcdError.Conflict);
+        Ok(await Call(call).HangupAsync(HangupSide.Caller));
+        Assert.NotEqual(AgentStatus.OnCall, await StatusOf(second));
+    }
+
+    [Fact]
     public async Task Attended_transfer_cancelled_returns_to_the_first_agent()
     {
         var (_, first, call) = await ConnectedCallAsync();

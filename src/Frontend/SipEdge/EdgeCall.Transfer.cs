@@ -258,10 +258,9 @@ internal sealed partial class EdgeCall
             return;
         }
 
-        if (referTo.Contains("Replaces", StringComparison.OrdinalIgnoreCase))
+        if (address.Uri.Headers.TryGet("Replaces", out var replacesValue))
         {
-            // An attended REFER names a consultation dialog the phone set up itself; consultations run through the ACD.
-            tx.Respond(tx.CreateResponse(501, "Not Implemented - use the desktop's attended transfer"));
+            await OnAttendedReferAsync(tx, dialog, leg, Uri.UnescapeDataString(replacesValue ?? ""));
             return;
         }
 
@@ -300,6 +299,101 @@ internal sealed partial class EdgeCall
         LogReferRefused(CallId, leg.AgentId, user, result?.ToString() ?? "grain unreachable");
         await NotifyReferAsync(dialog, status, null);
     }
+
+    /// <summary>
+    /// Attended transfer set up on the phone (RFC 3891): the agent called into the ACD from its phone (a queue number),
+    /// talked to the agent who answered, and now REFERs its customer call with Replaces naming that consultation dialog.
+    /// The edge is the transferee and the target at once, so no new INVITE is needed: the consulted agent's leg moves
+    /// into this call, the customer and that agent are re-INVITEd towards each other, and both of the transferring
+    /// phone's dialogs end (the consultation one with BYE, the customer one after the final NOTIFY).
+    /// </summary>
+    private async Task OnAttendedReferAsync(SipServerTransaction tx, SipDialog dialog, AgentLeg transferring, string replacesValue)
+    {
+        if (!SipReplaces.TryParse(replacesValue, out var replaces) || replaces is null)
+        {
+            tx.Respond(tx.CreateResponse(400, "Bad Request - malformed Replaces in Refer-To"));
+            return;
+        }
+
+        var consultation = _edge.FindByDialog(replaces);
+        if (consultation is null || consultation == this)
+        {
+            // Consultations the edge does not carry (straight to another phone, through another PBX) cannot be joined here.
+            LogReferRefused(CallId, transferring.AgentId, replacesValue, "the Replaces dialog is not a call this edge carries");
+            tx.Respond(tx.CreateResponse(481, "Call/Transaction Does Not Exist - the consultation must be a call through the ACD"));
+            return;
+        }
+
+        tx.Respond(tx.CreateResponse(202));
+        await NotifyReferAsync(dialog, 100, "Trying");
+        var consulted = await consultation.ReleaseAnsweringLegAsync(replaces);
+        if (consulted is null)
+        {
+            LogReferRefused(CallId, transferring.AgentId, replacesValue, "the consultation has no answered agent leg");
+            await NotifyReferAsync(dialog, 481, null);
+            return;
+        }
+
+        var result = await Safe(() => _grain.TakeOverFromAsync(consultation.CallId));
+        if (result is not { IsSuccess: true })
+        {
+            LogReferRefused(CallId, transferring.AgentId, replacesValue, result?.ToString() ?? "grain unreachable");
+            await consultation.RestoreAnsweringLegAsync(consulted);
+            await NotifyReferAsync(dialog, 503, null);
+            return;
+        }
+
+        // From here the consulted agent's leg belongs to this call (its BYE, re-INVITEs and probes come here).
+        _legs[consulted.AgentId] = consulted;
+        _edge.Track(consulted.Dialog!, this);
+        transferring.Referred = true;
+        _bridged = consulted;
+        _hold = HoldState.None;
+        LogAttendedReferCompleted(CallId, transferring.AgentId, consulted.AgentId, consultation.CallId);
+        var toCaller = _callerDialog is { } callerDialog
+            ? ReofferAsync(callerDialog, _callerSdp, consulted.Sdp.Remote, SdpShape.Active)
+            : Task.FromResult(true);
+        await Task.WhenAll(toCaller, ReofferAsync(consulted.Dialog!, consulted.Sdp, _callerSdp.Remote, SdpShape.Active));
+        await NotifyReferAsync(dialog, 200, "OK");
+    }
+
+    /// <summary>
+    /// This call is the consultation a phone's attended transfer names (its caller dialog is <paramref name="replaces"/>):
+    /// gives up the answering agent's leg, which another call takes over, so ending this call will not BYE it.
+    /// </summary>
+    private async Task<AgentLeg?> ReleaseAnsweringLegAsync(SipReplaces replaces)
+    {
+        AgentLeg? released = null;
+        await RunAsync(() =>
+        {
+            if (!_ended && _callerDialog is { } callerDialog && replaces.Designates(callerDialog) &&
+                _bridged is { Dialog: { State: SipDialogState.Confirmed } } bridged && _consult is null)
+            {
+                released = bridged;
+                _bridged = null;
+                _legs.Remove(bridged.AgentId);
+            }
+
+            return Task.CompletedTask;
+        });
+        return released;
+    }
+
+    /// <summary>The takeover failed: the consultation gets its agent leg back as it was.</summary>
+    private Task RestoreAnsweringLegAsync(AgentLeg leg) => RunAsync(() =>
+    {
+        if (!_ended && _bridged is null)
+        {
+            _legs[leg.AgentId] = leg;
+            _bridged = leg;
+        }
+        else
+        {
+            Bye(leg);
+        }
+
+        return Task.CompletedTask;
+    });
 
     /// <summary>A REFER's target: an agent's id, a number routed to a queue, else an external number.</summary>
     private async Task<TransferTarget> ClassifyTargetAsync(string user)
@@ -390,6 +484,9 @@ internal sealed partial class EdgeCall
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} REFERred the call to {Kind} {Target}")]
     private partial void LogReferAccepted(string callId, string agentId, string kind, string target);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId}'s phone joined it to its consultation {Consultation}; agent {ConsultedAgentId} takes the caller (REFER with Replaces)")]
+    private partial void LogAttendedReferCompleted(string callId, string agentId, string consultedAgentId, string consultation);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: REFER from agent {AgentId} to {Target} refused: {Reason}")]
     private partial void LogReferRefused(string callId, string agentId, string target, string reason);

@@ -481,6 +481,10 @@ public sealed partial class SipEdgeService : IAsyncDisposable
 
     internal void Track(SipDialog dialog, EdgeCall call) => _dialogs[dialog.Id] = call;
 
+    /// <summary>The call holding the dialog a Replaces value names (RFC 3891: to-tag is this side's tag), if this edge carries it.</summary>
+    internal EdgeCall? FindByDialog(SipReplaces replaces) =>
+        _dialogs.TryGetValue($"{replaces.CallId};{replaces.ToTag};{replaces.FromTag}", out var call) ? call : null;
+
     internal void Forget(EdgeCall call) => _calls.TryRemove(call.CallId, out _);
 
     private async Task RenewSubscriptionsAsync()

@@ -73,6 +73,10 @@ public interface IAgentGrain : IGrainWithStringKey
     [Alias("SetHeld"), AlwaysInterleave]
     Task<Result> SetHeldAsync(string callId, bool held);
 
+    /// <summary>OnCall stays OnCall, on <paramref name="toCallId"/> instead of <paramref name="fromCallId"/> (a phone's attended transfer joined them).</summary>
+    [Alias("MoveCall"), AlwaysInterleave]
+    Task<Result> MoveCallAsync(string fromCallId, string toCallId);
+
     /// <summary>OnCall -> WrapUp(timer), or straight on if wrap-up is zero.</summary>
     [Alias("EndCall"), AlwaysInterleave]
     Task<Result> EndCallAsync(string callId, TimeSpan wrapUp);

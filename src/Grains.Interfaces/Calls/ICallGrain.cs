@@ -56,6 +56,18 @@ public interface ICallGrain : IGrainWithStringKey
     [Alias("CancelTransfer")]
     Task<Result> CancelTransferAsync();
 
+    /// <summary>
+    /// Completes an attended transfer the agent set up on its own phone (REFER with Replaces): the agent answering
+    /// <paramref name="consultationCallId"/> (a call the transferring agent placed into the ACD) takes this call over,
+    /// the transferring agent leaves it (into wrap-up) and the consultation ends as transferred.
+    /// </summary>
+    [Alias("TakeOverFrom")]
+    Task<Result> TakeOverFromAsync(string consultationCallId);
+
+    /// <summary>Ends this call as transferred because its agent now serves <paramref name="byCallId"/>; the agent is not released.</summary>
+    [Alias("EndReplaced"), AlwaysInterleave]
+    Task<Result> EndReplacedAsync(string byCallId);
+
     /// <summary>Records DTMF digits sent on the call and tells the edge to play them.</summary>
     [Alias("SendDtmf")]
     Task<Result> SendDtmfAsync(string digits);

@@ -344,6 +344,21 @@ public sealed partial class AgentGrain : AcdGrain<AgentState>, IAgentGrain
         return Result.Ok;
     }
 
+    public async Task<Result> MoveCallAsync(string fromCallId, string toCallId)
+    {
+        if (S.Status != AgentStatus.OnCall || S.CallId != fromCallId)
+        {
+            return Illegal("move to another call", $"not on call '{fromCallId}' ({S.Status})");
+        }
+
+        // Still talking to someone: the state and its time stay, only the call it belongs to changes.
+        S.CallId = toCallId;
+        S.OnHold = false;
+        PublishChange(null);
+        await SaveAndNotifyAsync();
+        return Result.Ok;
+    }
+
     public async Task<Result> EndCallAsync(string callId, TimeSpan wrapUp)
     {
         if (S.CallId != callId || S.Status is not (AgentStatus.OnCall or AgentStatus.Reserved or AgentStatus.WrapUp))

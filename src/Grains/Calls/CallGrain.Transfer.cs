@@ -87,6 +87,52 @@ public sealed partial class CallGrain
         return Result.Ok;
     }
 
+    public async Task<Result> TakeOverFromAsync(string consultationCallId)
+    {
+        if (S.Status is not (CallStatus.Connected or CallStatus.Held) || S.AgentId is not { } agentId)
+        {
+            return Illegal("be taken over", "it is not connected");
+        }
+
+        var consultation = GrainFactory.GetGrain<ICallGrain>(consultationCallId);
+        var other = await consultation.GetAsync();
+        if (consultationCallId == CallId || other.Status is not (CallStatus.Connected or CallStatus.Held) || other.AgentId is not { } newAgentId
+            || newAgentId == agentId)
+        {
+            return Result.Fail(AcdError.Conflict, $"Call '{consultationCallId}' is not a connected call answered by another agent.");
+        }
+
+        // The consulted agent moves first, so ending the consultation no longer concerns it.
+        var moved = await Agent(newAgentId).MoveCallAsync(consultationCallId, CallId);
+        if (!moved.IsSuccess)
+        {
+            return moved;
+        }
+
+        await consultation.EndReplacedAsync(CallId);
+        CloseHold();
+        await Agent(agentId).EndCallAsync(CallId, TimeSpan.FromSeconds(S.WrapUpSeconds));
+        Command(CallCommandKind.DropAgent, agentId, "transferred");
+        S.AgentId = newAgentId;
+        S.ConsultAgentId = null;
+        S.PendingTransfer = null;
+        SetStatus(CallStatus.Connected);
+        await Writer.WriteAsync();
+        return Result.Ok;
+    }
+
+    public async Task<Result> EndReplacedAsync(string byCallId)
+    {
+        if (S.Status is not (CallStatus.Connected or CallStatus.Held))
+        {
+            return Illegal("end as replaced", "it is not connected");
+        }
+
+        CloseHold();
+        await EndAsync(CallDisposition.Transferred, $"its agent took over call {byCallId}");
+        return Result.Ok;
+    }
+
     public async Task<Result> CancelTransferAsync()
     {
         if (S.Status != CallStatus.Transferring)
