@@ -22,7 +22,7 @@ var latencySeconds = full ? 30 : 5;
 var agentCount = full ? 5500 : 1100;
 var concurrentTarget = IntOption("--concurrent") ?? (full ? 5000 : 1000);
 // The ramp stays at a rate the product carries cleanly, so the test measures holding calls, not setting them up.
-var rampCps = IntOption("--ramp") ?? 50;
+var rampCps = IntOption("--ramp") ?? (full ? 50 : 100);
 var holdMs = (concurrentTarget / rampCps + (full ? 10 : 5)) * 1000;
 var eventClients = full ? 2000 : 1000;
 var eventRate = 200;
