@@ -34,39 +34,10 @@ public sealed class SipEdgeAttendedReferTests(EdgeHost host)
         var consulted = await host.ReadyAgentAsync(helpdesk);
         await using var consultedPhone = await host.StartPhoneAsync(consulted, "agent-answer-loop.xml");
 
-        var phonePort = Sipp.FreeUdpPort();
-        await host.RegisterPhoneAsync(transferring, phonePort);
-        await using var phone = new SipStack();
-        phone.AddUdp(new IPEndPoint(IPAddress.Loopback, phonePort));
-        await phone.StartAsync();
-        var offered = new TaskCompletionSource<SipDialog>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var notified = new ConcurrentQueue<string>();
-        var ua = new SipUserAgent(phone)
-        {
-            ContactUser = transferring,
-            IncomingCall = call =>
-            {
-                if (call.Answer(PhoneSdp) is { } dialog)
-                {
-                    offered.TrySetResult(dialog);
-                }
-
-                return Task.CompletedTask;
-            },
-            RequestReceived = (tx, _) =>
-            {
-                if (tx.Request.Method == SipMethods.Notify)
-                {
-                    notified.Enqueue(tx.Request.BodyText ?? "");
-                }
-
-                tx.Respond(tx.CreateResponse(200));
-                return Task.CompletedTask;
-            },
-        };
-
+        await using var phone = await OwnPhone.StartAsync(host, transferring);
+        var ua = phone.Agent;
         await using var caller = Sipp.Start("caller-loop.xml", host.SipPort, Sipp.FreeUdpPort(), salesNumber, 60);
-        var customerLeg = await offered.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        var customerLeg = await phone.Answered.Task.WaitAsync(TimeSpan.FromSeconds(15));
         var customerCall = await host.ConnectedCallAsync(transferring);
 
         // Hold the customer from the phone, then call the helpdesk as the agent (digest), where the colleague answers.
@@ -84,7 +55,7 @@ public sealed class SipEdgeAttendedReferTests(EdgeHost host)
         // REFER the customer to the helpdesk number, replacing the consultation dialog.
         var refer = customerLeg.CreateRefer(SipUri.Parse($"sip:{helpdeskNumber}@127.0.0.1"), consultationLeg.ToReplacesForPeer());
         Assert.Equal(202, (await ua.SendInDialogAsync(customerLeg, refer)).StatusCode);
-        await EdgeHost.Eventually(() => Task.FromResult(notified.Any(n => n.StartsWith("SIP/2.0 200", StringComparison.Ordinal))),
+        await EdgeHost.Eventually(() => Task.FromResult(phone.Notified.Any(n => n.StartsWith("SIP/2.0 200", StringComparison.Ordinal))),
             "a NOTIFY with sipfrag 200");
         Assert.Equal(200, (await ua.ByeAsync(customerLeg)).StatusCode);
 
@@ -116,26 +87,10 @@ public sealed class SipEdgeAttendedReferTests(EdgeHost host)
     {
         var (sales, salesNumber) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
         var transferring = await host.ReadyAgentAsync(sales);
-        var phonePort = Sipp.FreeUdpPort();
-        await host.RegisterPhoneAsync(transferring, phonePort);
-        await using var phone = new SipStack();
-        phone.AddUdp(new IPEndPoint(IPAddress.Loopback, phonePort));
-        await phone.StartAsync();
-        var offered = new TaskCompletionSource<SipDialog>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var ua = new SipUserAgent(phone)
-        {
-            IncomingCall = call =>
-            {
-                if (call.Answer(PhoneSdp) is { } dialog)
-                {
-                    offered.TrySetResult(dialog);
-                }
-
-                return Task.CompletedTask;
-            },
-        };
+        await using var phone = await OwnPhone.StartAsync(host, transferring);
+        var ua = phone.Agent;
         await using var caller = Sipp.Start("caller-loop.xml", host.SipPort, Sipp.FreeUdpPort(), salesNumber, 60);
-        var customerLeg = await offered.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        var customerLeg = await phone.Answered.Task.WaitAsync(TimeSpan.FromSeconds(15));
         var customerCall = await host.ConnectedCallAsync(transferring);
 
         var refer = customerLeg.CreateRefer(SipUri.Parse("sip:2000@127.0.0.1"), new SipReplaces("no-such-call", "a", "b", false));
@@ -145,5 +100,58 @@ public sealed class SipEdgeAttendedReferTests(EdgeHost host)
 
         Assert.True((await customerCall.HangupAsync(HangupSide.Agent)).IsSuccess);
         await caller.AssertSucceededAsync();
+    }
+
+    /// <summary>The agent's phone as the project's own UA: registered for the agent, answers the first call, keeps NOTIFY bodies.</summary>
+    private sealed class OwnPhone : IAsyncDisposable
+    {
+        private readonly SipStack _stack;
+
+        private OwnPhone(SipStack stack, string agentId)
+        {
+            _stack = stack;
+            Agent = new SipUserAgent(stack)
+            {
+                ContactUser = agentId,
+                IncomingCall = call =>
+                {
+                    if (call.Answer(PhoneSdp) is { } dialog)
+                    {
+                        Answered.TrySetResult(dialog);
+                    }
+
+                    return Task.CompletedTask;
+                },
+                RequestReceived = (tx, _) =>
+                {
+                    if (tx.Request.Method == SipMethods.Notify)
+                    {
+                        Notified.Enqueue(tx.Request.BodyText ?? "");
+                    }
+
+                    tx.Respond(tx.CreateResponse(200));
+                    return Task.CompletedTask;
+                },
+            };
+        }
+
+        public SipUserAgent Agent { get; }
+
+        public TaskCompletionSource<SipDialog> Answered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ConcurrentQueue<string> Notified { get; } = new();
+
+        /// <summary>Registers from a free port with SIPp (digest), then listens on that port: the edge rings the registered contact.</summary>
+        public static async Task<OwnPhone> StartAsync(EdgeHost host, string agentId)
+        {
+            var port = Sipp.FreeUdpPort();
+            await host.RegisterPhoneAsync(agentId, port);
+            var stack = new SipStack();
+            stack.AddUdp(new IPEndPoint(IPAddress.Loopback, port));
+            await stack.StartAsync();
+            return new OwnPhone(stack, agentId);
+        }
+
+        public ValueTask DisposeAsync() => _stack.DisposeAsync();
     }
 }
