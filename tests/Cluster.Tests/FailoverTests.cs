@@ -33,11 +33,25 @@ public sealed class FailoverTests(ClusterFixture cluster, ITestOutputHelper outp
         await ClusterFixture.Eventually(async () => (await cluster.MembershipAsync()).GetValueOrDefault(victimPort) == (int)SiloStatus.Dead,
             "the killed silo declared Dead in the membership table", TimeSpan.FromSeconds(90));
         var declaredDeadAfter = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - killedAt) / 1000.0;
+        // Each attempt is bounded: a request that went to the dead silo's activation before the directory learnt of its
+        // death waits for the response timeout (30 s), and must not use up the whole wait.
+        Task<Dictionary<SiloAddress, SiloStatus>> ActiveHostsAsync() =>
+            cluster.Orleans.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(5));
         await ClusterFixture.Eventually(async () =>
         {
-            var hosts = await cluster.Orleans.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+            var hosts = await ActiveHostsAsync();
             return hosts.Count == 2 && hosts.Keys.All(h => cluster.SiloIndexOf(h) != victim);
-        }, "two active silos in the management grain", TimeSpan.FromSeconds(30));
+        }, "two active silos in the management grain", TimeSpan.FromSeconds(60), async () =>
+        {
+            try
+            {
+                return "active hosts: " + string.Join(", ", (await ActiveHostsAsync()).Keys);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                return "the management grain did not answer: " + ex.Message;
+            }
+        });
         var health = await cluster.Http.GetStringAsync(survivor.BaseUrl + "/health/ready");
         Assert.Contains("2 active silos", health, StringComparison.Ordinal);
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => cluster.Http.GetStringAsync(cluster.Silos[victim].BaseUrl + "/health/live"));
