@@ -85,6 +85,9 @@ public sealed class HubTests(HostFixture fixture)
         var withOne = relay.SubscriptionCount;
         await using var second = Connect("hubs/agent", agentToken);
         await second.StartAsync();
+        // The handshake completes before the hub's OnConnectedAsync (which joins the agent's group) has run; the hub
+        // takes invocations only after it, so one round trip makes sure the second desktop is in the group.
+        await second.InvokeAsync<AgentDesktopSnapshot>("GetSnapshot");
         Assert.Equal(withOne, relay.SubscriptionCount);
 
         var agentSeen = Channel.CreateUnbounded<AgentView>();
@@ -113,6 +116,7 @@ public sealed class HubTests(HostFixture fixture)
         var pushes = Channel.CreateUnbounded<QueueView>();
         supervisor.On<QueueView>("QueueState", q => pushes.Writer.TryWrite(q));
         await supervisor.StartAsync();
+        await supervisor.InvokeAsync<WallboardSnapshot>("GetSnapshot"); // in the supervisors' group from here on
 
         // No agent is Ready, so each reported call waits: one queue change per call, sent back to back.
         const int calls = 8;
