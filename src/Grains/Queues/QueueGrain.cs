@@ -146,8 +146,10 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
             return Result.Fail(AcdError.NotFound, $"Queue '{QueueId}' does not exist.");
         }
 
-        var known = S.Waiting.RemoveAll(c => c.CallId == call.CallId) > 0 | S.Offered.Remove(call.CallId);
-        if (!known && !call.Requeued)
+        var wasWaiting = S.Waiting.RemoveAll(c => c.CallId == call.CallId) > 0;
+        var wasOffered = S.Offered.Remove(call.CallId);
+        // A call this queue still holds, or one back after ring-no-answer, entered the statistics already.
+        if (!wasWaiting && !wasOffered && !call.Requeued)
         {
             CountEntered();
         }
