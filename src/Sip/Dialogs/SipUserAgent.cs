@@ -195,11 +195,7 @@ public sealed class SipUserAgent
         for (var attempt = 0; ; attempt++)
         {
             var tx = _stack.SendRequest(invite, t);
-            tx.ResponseReceived = (_, r) =>
-            {
-                // 2xx retransmission: our ACK got lost, send it again (13.2.2.4).
-                if (r.IsSuccess && _acks.TryGetValue(AckKey(r), out var ack)) _stack.Send(ack, t);
-            };
+            ReAckRetransmissions(tx, t);
             await using var reg = cancellationToken.Register(() => tx.Cancel());
             var final = await tx.FinalResponse.ConfigureAwait(false);
             if (final.StatusCode is 401 or 407 && credentials is not null && attempt < 2)
@@ -241,6 +237,13 @@ public sealed class SipUserAgent
         lock (dialog.AckKeys) dialog.AckKeys.Add(key);
     }
 
+    /// <summary>A 2xx retransmission means our ACK got lost: send the same ACK again (13.2.2.4).</summary>
+    private void ReAckRetransmissions(SipClientTransaction tx, SipTarget target) =>
+        tx.ResponseReceived = (_, r) =>
+        {
+            if (r.IsSuccess && _acks.TryGetValue(AckKey(r), out var ack)) _stack.Send(ack, target);
+        };
+
     private static string AckKey(SipMessage m) => $"{m.CallId}|{m.CSeq?.Number}|{m.To?.Tag}";
 
     private static SipRequest NextAttempt(SipRequest previous)
@@ -260,14 +263,7 @@ public sealed class SipUserAgent
         try
         {
             var tx = _stack.SendRequest(request, target);
-            if (isInvite)
-            {
-                // 2xx retransmission: our ACK got lost, send it again (13.2.2.4).
-                tx.ResponseReceived = (_, r) =>
-                {
-                    if (r.IsSuccess && _acks.TryGetValue(AckKey(r), out var sentAck)) _stack.Send(sentAck, TargetFor(dialog, sentAck));
-                };
-            }
+            if (isInvite) ReAckRetransmissions(tx, target);
             var final = await tx.FinalResponse.ConfigureAwait(false);
             if (isInvite && final.IsSuccess)
             {
