@@ -38,9 +38,9 @@ public sealed partial class QueueGrain
         }
     }
 
+    /// <summary>Adds to the current slice; old slices are dropped by <see cref="TrimWindow"/> with the change that follows.</summary>
     private void Count(Func<QueueStatsBucket, QueueStatsBucket> add)
     {
-        TrimWindow();
         var width = Math.Max(StatsWindow.Ticks / SlicesPerWindow, TimeSpan.TicksPerSecond);
         var now = Now.UtcTicks;
         var start = new DateTimeOffset(now - (now % width), TimeSpan.Zero);

@@ -161,10 +161,7 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
         {
             Insert(call);
             await ContentsChangedAsync();
-            foreach (var member in _members.Values.Where(m => m.IsReady && m.IsLoggedIn))
-            {
-                GrainFactory.GetGrain<IAgentGrain>(member.AgentId).FindWorkAsync().Ignore();
-            }
+            Sweep();
 
             return Result<EnqueueOutcome>.Ok(new EnqueueOutcome(null, config, S.Waiting.FindIndex(c => c.CallId == call.CallId) + 1));
         }
