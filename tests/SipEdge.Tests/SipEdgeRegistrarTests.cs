@@ -13,7 +13,7 @@ namespace Acd.SipEdge.Tests;
 public sealed class SipEdgeRegistrarTests(EdgeHost host)
 {
     [Fact]
-    public async Task Sip_over_websocket_at_sip_path_challenges_a_register_with_md5_first()
+    public async Task Sip_over_websocket_at_sip_path_challenges_a_register_with_md5_alone_by_default()
     {
         var address = host.App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         using var socket = new ClientWebSocket();
@@ -42,9 +42,9 @@ public sealed class SipEdgeRegistrarTests(EdgeHost host)
         var response = Encoding.UTF8.GetString(buffer, 0, received.Count);
         Assert.StartsWith("SIP/2.0 401", response, StringComparison.Ordinal);
         var challenges = response.Split("\r\n").Where(l => l.StartsWith("WWW-Authenticate:", StringComparison.OrdinalIgnoreCase)).ToList();
-        Assert.Equal(2, challenges.Count);
+        // One MD5 challenge: stock JsSIP, SIP.js and baresip give up on a 401 that also carries SHA-256.
+        Assert.Single(challenges);
         Assert.Contains("algorithm=MD5", challenges[0], StringComparison.Ordinal);
-        Assert.Contains("algorithm=SHA-256", challenges[1], StringComparison.Ordinal);
         Assert.Contains("realm=\"127.0.0.1\"", challenges[0], StringComparison.Ordinal);
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
     }

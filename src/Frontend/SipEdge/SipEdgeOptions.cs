@@ -47,8 +47,16 @@ public sealed class SipEdgeOptions
     /// </summary>
     public bool AllowWebCallers { get; set; }
 
-    /// <summary>Digest challenge order; browsers (JsSIP, SIP.js) read only the first one and only do MD5.</summary>
-    public List<string> DigestAlgorithms { get; set; } = ["MD5", "SHA-256"];
+    /// <summary>What <see cref="DigestAlgorithms"/> means when it is not configured: MD5 alone, as Kamailio and Asterisk ship.</summary>
+    public static readonly IReadOnlyList<string> DefaultDigestAlgorithms = ["MD5"];
+
+    /// <summary>
+    /// Digest challenges, one WWW-Authenticate each, in this order; empty means <see cref="DefaultDigestAlgorithms"/>.
+    /// Stock JsSIP, SIP.js and baresip give up on a 401 that carries an SHA-256 challenge, so SHA-256 (RFC 8760) is
+    /// opt-in. Empty by default because configuration binding appends to a list's initial items: a configured list
+    /// must replace the default, not extend it.
+    /// </summary>
+    public List<string> DigestAlgorithms { get; set; } = [];
 
     /// <summary>Lifetime of a digest nonce before the phone is told stale=true.</summary>
     public int NonceLifetimeSeconds { get; set; } = 300;
@@ -91,6 +99,9 @@ public sealed class SipEdgeOptions
 
     /// <summary>Duration announced in the application/dtmf-relay INFO sent for each digit from the API.</summary>
     public int DtmfDurationMs { get; set; } = 160;
+
+    /// <summary>The configured digest algorithms, or the default when none are.</summary>
+    public IReadOnlyList<string> ResolveDigestAlgorithms() => DigestAlgorithms.Count == 0 ? DefaultDigestAlgorithms : DigestAlgorithms;
 
     /// <summary>Host written into Via and Contact: <see cref="PublicHost"/>, the listen address, or the first LAN IPv4 address.</summary>
     public string ResolvePublicHost()

@@ -76,7 +76,7 @@ public sealed partial class SipEdgeService : IAsyncDisposable
         _digest = new DigestServer(new DigestServerOptions
         {
             Realm = Domain,
-            Algorithms = [.. _options.DigestAlgorithms.Select(ParseAlgorithm)],
+            Algorithms = [.. _options.ResolveDigestAlgorithms().Select(ParseAlgorithm)],
             NonceLifetime = TimeSpan.FromSeconds(_options.NonceLifetimeSeconds),
         }, credentials, time);
         Registrar = new SipRegistrar(_digest, new SipRegistrarOptions

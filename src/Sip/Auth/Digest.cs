@@ -102,10 +102,10 @@ public sealed class DigestServerOptions
     public required string Realm { get; init; }
 
     /// <summary>
-    /// Algorithms offered, one challenge header each, in this order. Browser stacks (JsSIP, SIP.js)
-    /// read only the first header and only know MD5, so MD5 first is the compatible default.
+    /// Algorithms offered, one challenge header each, in this order. MD5 alone by default: stock JsSIP and SIP.js
+    /// keep only one of several challenges and answer only MD5, and baresip 1.0 refuses a 401 that carries SHA-256.
     /// </summary>
-    public IReadOnlyList<DigestAlgorithm> Algorithms { get; init; } = [DigestAlgorithm.Md5, DigestAlgorithm.Sha256];
+    public IReadOnlyList<DigestAlgorithm> Algorithms { get; init; } = [DigestAlgorithm.Md5];
 
     public TimeSpan NonceLifetime { get; init; } = TimeSpan.FromMinutes(5);
 

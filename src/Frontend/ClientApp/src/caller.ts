@@ -2,9 +2,8 @@
 // WebSocket with WebRTC audio, without an account (the edge admits such calls to queue numbers only when
 // Sip:AllowWebCallers is on). ?number= presets the line, ?name= and ?from= the caller; ?user= and ?password= sign the
 // INVITE with digest instead, for edges that do not admit anonymous web callers.
-import { UA } from 'jssip';
+import { UA, WebSocketInterface } from 'jssip';
 import type { IncomingDTMFEvent, OutgoingDTMFEvent, RTCSession } from 'jssip/lib/RTCSession';
-import { sipWebSocket } from './jssip-socket';
 import { mediaStats, playRemoteAudio } from './media';
 import { webSocketUrl } from './softphone';
 import { $ } from './ui';
@@ -97,7 +96,7 @@ function main(): void {
   ($('caller-number') as HTMLInputElement).value = params.get('from') ?? '';
   const user = params.get('user');
   ua = new UA({
-    sockets: [sipWebSocket(webSocketUrl(params.get('ws') ?? '/sip'))],
+    sockets: [new WebSocketInterface(webSocketUrl(params.get('ws') ?? '/sip'))],
     uri: `sip:${user ?? 'web-caller'}@${location.hostname}`,
     password: user ? (params.get('password') ?? undefined) : undefined,
     register: false,

@@ -2,10 +2,9 @@
 // hands to the agent itself), rings on the edge's INVITEs (X-Call-Id carries the ACD call id, so the desktop's Answer
 // button finds the right one) and carries the audio with WebRTC. The edge passes SDP through unchanged, so the media
 // flows directly between this browser and the caller's.
-import { UA } from 'jssip';
+import { UA, WebSocketInterface } from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { RTCSessionEvent } from 'jssip/lib/UA';
-import { sipWebSocket } from './jssip-socket';
 import { MediaStats, mediaStats, playRemoteAudio } from './media';
 import type { PhoneCallState, PhoneState, SoftPhone, SoftPhoneSettings } from './softphone';
 
@@ -69,7 +68,7 @@ export class SipSoftPhone implements SoftPhone {
     const s = this.settings;
     try {
       const ua = new UA({
-        sockets: [sipWebSocket(this.url)],
+        sockets: [new WebSocketInterface(this.url)],
         uri: s.uri!,
         authorization_user: s.authorizationUser ?? undefined,
         realm: s.realm ?? undefined,
