@@ -8,6 +8,7 @@ using Acd.Sip.Auth;
 using Acd.Sip.Dialogs;
 using Acd.Sip.Headers;
 using Acd.Sip.Messages;
+using Acd.Sip.Parsing;
 using Acd.Sip.Registrar;
 using Acd.Sip.Transactions;
 using Acd.Sip.Transports;
@@ -65,6 +66,8 @@ public sealed partial class SipEdgeService : IAsyncDisposable
         {
             PublicHost = PublicHost,
             Timers = new SipTimerSettings { T1 = TimeSpan.FromMilliseconds(Math.Max(10, _options.TimerT1Ms)) },
+            // Judged before digest: a method the edge does not serve is 405/501 for everybody, not a 401 first.
+            Validation = new SipValidationOptions { AllowedMethods = AllowedMethods },
         }, time);
         UserAgent = new SipUserAgent(Stack)
         {
@@ -213,8 +216,17 @@ public sealed partial class SipEdgeService : IAsyncDisposable
             return;
         }
 
-        tx.Respond(tx.CreateResponse(dialog is null ? 405 : 501));
+        var notAllowed = tx.CreateResponse(405);
+        notAllowed.Headers.Add(SipHeaderNames.Allow, string.Join(", ", AllowedMethods));
+        tx.Respond(notAllowed);
     }
+
+    /// <summary>What the edge serves (the Allow header of its 405s): registrar, B2BUA calls and their in-dialog requests.</summary>
+    internal static readonly string[] AllowedMethods =
+    [
+        SipMethods.Invite, SipMethods.Ack, SipMethods.Bye, SipMethods.Cancel, SipMethods.Options, SipMethods.Register,
+        SipMethods.Info, SipMethods.Refer, SipMethods.Notify, SipMethods.Update,
+    ];
 
     // ---- registrar -> AgentGrain --------------------------------------------------------------
 

@@ -202,7 +202,14 @@ public sealed class SipNameAddress
                 error = "missing '>'";
                 return false;
             }
-            var uriText = rest[..close].Trim().ToString();
+            var inner = rest[..close];
+            if (inner.Length > 0 && (SipGrammar.IsWs(inner[0]) || SipGrammar.IsWs(inner[^1])))
+            {
+                // RFC 3261 25.1: LAQUOT/RAQUOT take no whitespace inside the brackets (RFC 4475 3.1.2.14).
+                error = "whitespace inside <> around the URI";
+                return false;
+            }
+            var uriText = inner.ToString();
             if (!SipUri.TryParse(uriText, out uri, out error))
             {
                 error = "invalid URI: " + error;

@@ -54,7 +54,8 @@ public sealed class SipVia
 
     public string? Maddr => Parameters["maddr"];
 
-    public bool IsRfc3261Branch => Branch?.StartsWith(MagicCookie, StringComparison.Ordinal) == true;
+    /// <summary>A branch of RFC 3261 17.2.3: the magic cookie and an id after it; a bare cookie (RFC 4475 3.2.1) is matched as RFC 2543's.</summary>
+    public bool IsRfc3261Branch => Branch is { } b && b.Length > MagicCookie.Length && b.StartsWith(MagicCookie, StringComparison.Ordinal);
 
     /// <summary>"host:port" as written, the sent-by used for transaction matching.</summary>
     public string SentBy => Port is { } p ? $"{Host}:{p}" : Host;

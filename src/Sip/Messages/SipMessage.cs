@@ -194,10 +194,18 @@ public abstract class SipMessage
         CheckCache();
         var vias = new List<SipVia>(2);
         List<SipNameAddress>? contacts = null, routes = null, recordRoutes = null;
+        var seen = SingleValued.None;
         foreach (var h in Headers)
         {
             string? err = null;
             var name = h.Name;
+            var single = SingleValuedFlag(name);
+            if (single != SingleValued.None)
+            {
+                // RFC 3261 7.3.1: these headers take one value; a second one is a malformed request (RFC 4475 3.3.8).
+                if ((seen & single) != 0) return new SipHeaderError(SipParseError.InvalidHeaderValue, $"duplicate {name} header");
+                seen |= single;
+            }
             if (ReferenceEquals(name, SipHeaderNames.Via))
             {
                 if (!SipVia.TryParseList(h.Value, vias, out err)) return Bad("Via", err);
@@ -228,7 +236,17 @@ public abstract class SipMessage
             }
             else if (ReferenceEquals(name, SipHeaderNames.MaxForwards))
             {
-                if (!SipHeaderParsing.TryParseUInt(h.Value, 255, out _)) return Bad("Max-Forwards", "invalid value");
+                if (!SipHeaderParsing.TryParseUInt(h.Value, 255, out _)) return Bad("Max-Forwards", "not a number from 0 to 255");
+            }
+            else if (ReferenceEquals(name, SipHeaderNames.Expires) || ReferenceEquals(name, SipHeaderNames.MinExpires))
+            {
+                if (!SipHeaderParsing.TryParseUInt(h.Value, uint.MaxValue, out _)) return Bad(name, "not a number of seconds below 2^32");
+            }
+            else if (ReferenceEquals(name, SipHeaderNames.Date))
+            {
+                // RFC 3261 20.17: rfc1123-date, and always GMT (RFC 4475 3.1.2.12).
+                if (!DateTime.TryParseExact(h.Value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out _))
+                    return Bad("Date", "not an RFC 1123 date in GMT");
             }
         }
         _vias = vias;
@@ -241,6 +259,31 @@ public abstract class SipMessage
 
         static SipHeaderError Bad(string header, string? why) => new(SipParseError.InvalidHeaderValue, $"invalid {header} header: {why}");
     }
+
+    [Flags]
+    private enum SingleValued
+    {
+        None = 0,
+        From = 1,
+        To = 2,
+        CallId = 4,
+        CSeq = 8,
+        MaxForwards = 16,
+        ContentType = 32,
+        Expires = 64,
+        Date = 128,
+    }
+
+    private static SingleValued SingleValuedFlag(string name) =>
+        ReferenceEquals(name, SipHeaderNames.From) ? SingleValued.From
+        : ReferenceEquals(name, SipHeaderNames.To) ? SingleValued.To
+        : ReferenceEquals(name, SipHeaderNames.CallId) ? SingleValued.CallId
+        : ReferenceEquals(name, SipHeaderNames.CSeq) ? SingleValued.CSeq
+        : ReferenceEquals(name, SipHeaderNames.MaxForwards) ? SingleValued.MaxForwards
+        : ReferenceEquals(name, SipHeaderNames.ContentType) ? SingleValued.ContentType
+        : ReferenceEquals(name, SipHeaderNames.Expires) ? SingleValued.Expires
+        : ReferenceEquals(name, SipHeaderNames.Date) ? SingleValued.Date
+        : SingleValued.None;
 
     private List<SipNameAddress> ParseAddressList(string name, bool wildcard)
     {

@@ -20,6 +20,9 @@ public static class SipMethods
 
     private static readonly string[] All = [Invite, Ack, Bye, Cancel, Options, Register, Prack, Update, Info, Refer, Notify, Subscribe, Message, Publish];
 
+    /// <summary>Whether <paramref name="method"/> is one of the registered methods above (case-sensitive).</summary>
+    public static bool IsRegistered(string method) => Array.IndexOf(All, method) >= 0;
+
     /// <summary>Method names are case-sensitive (RFC 3261 7.1); known ones map to the constants above.</summary>
     public static string Intern(ReadOnlySpan<char> method)
     {

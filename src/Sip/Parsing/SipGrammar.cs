@@ -33,6 +33,9 @@ internal static class SipGrammar
 
     public static bool IsHex(char c) => char.IsAsciiHexDigit(c);
 
+    /// <summary>RFC 3261 25.1 unreserved: alphanumerics and the marks - _ . ! ~ * ' ( ).</summary>
+    public static bool IsUnreserved(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '!' or '~' or '*' or '\'' or '(' or ')';
+
     /// <summary>Characters that may appear unescaped in a URI component we accept; '%' must start a valid escape.</summary>
     public static bool IsUriChar(char c) =>
         c > ' ' && c < 127 && c is not '<' and not '>' and not '"' and not '{' and not '}' and not '|' and not '\\' and not '^' and not '`';

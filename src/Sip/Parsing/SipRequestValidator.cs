@@ -26,6 +26,15 @@ public sealed class SipValidationOptions
         new HashSet<string>(["replaces", "timer"], StringComparer.OrdinalIgnoreCase);
 
     public IReadOnlySet<string> SupportedSchemes { get; init; } = new HashSet<string>(["sip", "sips", "tel"], StringComparer.Ordinal);
+
+    /// <summary>
+    /// Methods this element serves; a registered method outside it gets 405 with an Allow header listing these
+    /// (RFC 3261 8.2.1), an unknown method 501 (21.5.2). Null serves every method in <see cref="SipMethods"/>.
+    /// </summary>
+    public IReadOnlyList<string>? AllowedMethods { get; init; }
+
+    /// <summary>Body types a session description may come in (INVITE, UPDATE, PRACK); others get 415 with Accept.</summary>
+    public IReadOnlyList<string> SessionBodyTypes { get; init; } = ["application/sdp", "multipart/mixed"];
 }
 
 /// <summary>A rejection decided by validation; turn it into a response with <see cref="CreateResponse"/>.</summary>
@@ -63,7 +72,8 @@ public static class SipRequestValidator
         if (request.From is null) missing.Add("From");
         if (string.IsNullOrWhiteSpace(request.CallId)) missing.Add("Call-ID");
         if (request.CSeq is null) missing.Add("CSeq");
-        if (request.MaxForwards is null) missing.Add("Max-Forwards");
+        // RFC 2543 had no Max-Forwards requirement; its clients (no magic cookie in the branch) are still served (RFC 4475 3.4.1).
+        if (request.MaxForwards is null && request.TopVia is not { IsRfc3261Branch: false }) missing.Add("Max-Forwards");
         if (missing.Count > 0) return Reject(400, $"Missing {string.Join(", ", missing)} header{(missing.Count > 1 ? "s" : "")}");
 
         var lengths = request.Headers.GetAll(SipHeaderNames.ContentLength).Select(v => v.Trim()).Distinct().Count();
@@ -77,6 +87,19 @@ public static class SipRequestValidator
 
         if (options.Role == SipRole.UserAgentServer && !options.SupportedSchemes.Contains(request.RequestUri.Scheme))
             return Reject(416, "Unsupported URI Scheme");
+
+        if (request.Body.Length > 0 && string.IsNullOrWhiteSpace(request.ContentType))
+            return Reject(400, "Body without Content-Type header");
+
+        if (options.Role == SipRole.UserAgentServer && MethodRejection(request, options) is { } methodRejection)
+            return methodRejection;
+
+        if (options.Role == SipRole.UserAgentServer && request.Method == SipMethods.Register && request.To!.Uri.Scheme is not ("sip" or "sips"))
+            return Reject(400, "To of a REGISTER must be a SIP or SIPS address of record");
+
+        if (options.Role == SipRole.UserAgentServer && request.Method is SipMethods.Invite or SipMethods.Update or SipMethods.Prack
+            && SessionBodyRejection(request, options) is { } bodyRejection)
+            return bodyRejection;
 
         // RFC 3261 8.2.2.3: Require is not checked for CANCEL nor for ACK.
         if (request.Method is not SipMethods.Ack and not SipMethods.Cancel)
@@ -119,6 +142,34 @@ public static class SipRequestValidator
             return new SipInboundDecision(SipInboundAction.Respond, bad, SipResponse.Create(bad, code, reason), result.Detail);
         }
         return new SipInboundDecision(SipInboundAction.Drop, result.Message, null, result.Detail);
+    }
+
+    private static SipRejection? MethodRejection(SipRequest request, SipValidationOptions options)
+    {
+        if (options.AllowedMethods is not { } allowed || request.Method is SipMethods.Ack or SipMethods.Cancel || allowed.Contains(request.Method))
+            return null;
+        return SipMethods.IsRegistered(request.Method)
+            ? new SipRejection(405, "Method Not Allowed", [new SipHeader(SipHeaderNames.Allow, string.Join(", ", allowed))])
+            : Reject(501, "Not Implemented");
+    }
+
+    private static SipRejection? SessionBodyRejection(SipRequest request, SipValidationOptions options)
+    {
+        if (request.Body.Length > 0 && !options.SessionBodyTypes.Contains(MediaType(request.ContentType!), StringComparer.OrdinalIgnoreCase))
+            return new SipRejection(415, "Unsupported Media Type", [new SipHeader(SipHeaderNames.Accept, string.Join(", ", options.SessionBodyTypes))]);
+
+        // An INVITE whose Accept rules out SDP can get no answer (RFC 4475 3.3.15).
+        if (request.Method == SipMethods.Invite && request.Headers.GetAll(SipHeaderNames.Accept).ToList() is { Count: > 0 } accepts
+            && accepts.Any(a => a.Trim().Length > 0)
+            && !accepts.SelectMany(a => a.Split(',')).Select(MediaType).Any(t => t is "application/sdp" or "application/*" or "*/*" or "multipart/mixed"))
+            return new SipRejection(406, "Not Acceptable - Accept does not include application/sdp", [new SipHeader(SipHeaderNames.Accept, "application/sdp")]);
+        return null;
+    }
+
+    private static string MediaType(string value)
+    {
+        var semi = value.IndexOf(';', StringComparison.Ordinal);
+        return (semi < 0 ? value : value[..semi]).Trim().ToLowerInvariant();
     }
 
     private static string Sanitize(string? s) => string.IsNullOrEmpty(s) ? "malformed message" : s.Replace('\r', ' ').Replace('\n', ' ');

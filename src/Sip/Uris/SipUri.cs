@@ -116,11 +116,32 @@ public sealed class SipUri : IEquatable<SipUri>
 
     private static bool TryParseSip(string scheme, ReadOnlySpan<char> rest, string text, out SipUri? uri, out string? error)
     {
+        // A '@' before the first '?' ends the userinfo; URI headers often carry one unescaped (?To=sip:bob@host).
+        var q0 = rest.IndexOf('?');
+        if (TryParseSip(scheme, rest, (q0 < 0 ? rest : rest[..q0]).IndexOf('@'), text, out uri, out error)) return true;
+
+        // But a user part may hold '?', ';', '/' and ',' (RFC 3261 25.1 user-unreserved, RFC 4475 3.1.1.2): when the
+        // first reading fails, the userinfo runs up to the first character a userinfo cannot hold, if that is a '@'.
+        var userinfoEnd = UserinfoLength(rest);
+        return q0 >= 0 && q0 < userinfoEnd && userinfoEnd < rest.Length && rest[userinfoEnd] == '@'
+            && TryParseSip(scheme, rest, userinfoEnd, text, out uri, out _);
+    }
+
+    private static int UserinfoLength(ReadOnlySpan<char> s)
+    {
+        var i = 0;
+        while (i < s.Length && (SipGrammar.IsUnreserved(s[i]) || s[i] is '%' or '&' or '=' or '+' or '$' or ',' or ';' or '?' or '/' or ':'))
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    private static bool TryParseSip(string scheme, ReadOnlySpan<char> rest, int at, string text, out SipUri? uri, out string? error)
+    {
         uri = null;
         string? user = null, password = null;
-        // URI headers often carry an unescaped '@' (?To=sip:bob@host): only look before the '?'.
-        var q0 = rest.IndexOf('?');
-        var at = (q0 < 0 ? rest : rest[..q0]).IndexOf('@');
         if (at >= 0)
         {
             var userinfo = rest[..at];
