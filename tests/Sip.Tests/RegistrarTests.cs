@@ -1,8 +1,10 @@
+using System.Net;
 using Acd.Sip.Auth;
 using Acd.Sip.Headers;
 using Acd.Sip.Messages;
 using Acd.Sip.Registrar;
 using Acd.Sip.Transactions;
+using Acd.Sip.Transports;
 using Acd.Sip.Uris;
 using Microsoft.Extensions.Time.Testing;
 
@@ -114,5 +116,32 @@ public sealed class RegistrarTests
         {
             if (message is SipResponse { StatusCode: > 100 } r) onResponse(r);
         }
+    }
+}
+
+public sealed class ContactRouteTests
+{
+    [Theory]
+    [InlineData("<sip:a@203.0.113.5:5060>", "UDP", "203.0.113.5:5060", SipBindingRoute.Contact)] // the contact is the source
+    [InlineData("<sip:a@127.0.0.1:5090>", "UDP", "127.0.0.1:5080", SipBindingRoute.Contact)] // a device on another port of the same host
+    [InlineData("<sip:a@198.51.100.7:5060>", "UDP", "203.0.113.5:5060", SipBindingRoute.Contact)] // third-party registration
+    [InlineData("<sip:a@10.0.0.8:5060>", "UDP", "10.0.0.7:5060", SipBindingRoute.Contact)] // one private network, no NAT
+    [InlineData("<sip:a@phone.example.com>", "UDP", "203.0.113.5:5060", SipBindingRoute.Contact)] // a name to resolve
+    [InlineData("<sip:a@192.168.1.20:5060>", "UDP", "203.0.113.5:40312", SipBindingRoute.Flow)] // NAT: private contact, public source
+    [InlineData("<sip:a@10.1.2.3:5060>", "UDP", "192.168.0.1:5060", SipBindingRoute.Flow)] // NAT between two private networks
+    [InlineData("<sip:a@100.64.3.4:5060>", "UDP", "203.0.113.5:5060", SipBindingRoute.Flow)] // carrier-grade NAT
+    [InlineData("<sip:a@127.0.0.1:5060>", "UDP", "203.0.113.5:5060", SipBindingRoute.Flow)] // loopback seen from elsewhere
+    [InlineData("<sip:a@0.0.0.0:5060>", "UDP", "203.0.113.5:5060", SipBindingRoute.Flow)]
+    [InlineData("<sip:a@df7jal23ls0d.invalid;transport=ws>", "WS", "203.0.113.5:51000", SipBindingRoute.Flow)] // RFC 7118 browser
+    [InlineData("<sip:a@203.0.113.5:5060;transport=tcp>", "TCP", "203.0.113.5:49152", SipBindingRoute.Flow)] // reuse the phone's connection
+    [InlineData("<sip:a@198.51.100.7:5060;transport=tcp>", "TCP", "203.0.113.5:49152", SipBindingRoute.Contact)]
+    [InlineData("<sip:a@198.51.100.7:5060;ob>", "UDP", "203.0.113.5:5060", SipBindingRoute.Flow)] // RFC 5626 ;ob
+    [InlineData("<sip:a@198.51.100.7:5060>;reg-id=1;+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\"", "UDP", "203.0.113.5:5060", SipBindingRoute.Flow)]
+    public void Calls_go_to_the_contact_unless_outbound_or_nat(string contact, string transport, string source, SipBindingRoute expected)
+    {
+        var kind = transport switch { "TCP" => SipTransportKind.Tcp, "WS" => SipTransportKind.Ws, _ => SipTransportKind.Udp };
+        var (route, why) = SipContactRoute.Choose(SipNameAddress.Parse(contact), new SipTarget(kind, IPEndPoint.Parse(source), kind == SipTransportKind.Udp ? 0 : 7));
+        Assert.True(expected == route, $"{contact} from {transport} {source}: {route} ({why})");
+        Assert.False(string.IsNullOrEmpty(why));
     }
 }

@@ -158,10 +158,12 @@ public class EdgeHost : IAsyncLifetime
     }
 
     /// <summary>Registers a SIPp "phone" for the agent (digest REGISTER from <paramref name="phonePort"/>) and waits for the grain to see it.</summary>
-    public async Task RegisterPhoneAsync(string agentId, int phonePort, int expires = 3600)
+    /// <remarks>With <paramref name="contact"/> (host:port[;uri-params]) the REGISTER names that Contact instead of its own address.</remarks>
+    public async Task RegisterPhoneAsync(string agentId, int phonePort, int expires = 3600, string? contact = null)
     {
-        await using (var register = Sipp.Start("register.xml", SipPort, phonePort, agentId, 15,
-                         ["-au", agentId, "-ap", SipPassword, "-set", "expires", expires.ToString(CultureInfo.InvariantCulture)]))
+        string[] args = ["-au", agentId, "-ap", SipPassword, "-set", "expires", expires.ToString(CultureInfo.InvariantCulture)];
+        await using (var register = Sipp.Start(contact is null ? "register.xml" : "register-contact.xml", SipPort, phonePort, agentId, 15,
+                         contact is null ? args : [.. args, "-set", "contact", contact]))
         {
             await register.AssertSucceededAsync(20);
         }

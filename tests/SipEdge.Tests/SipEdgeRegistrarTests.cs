@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using Acd.Accounts;
 using Acd.Agents;
+using Acd.Calls;
 using Acd.Sip.Auth;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -64,5 +65,56 @@ public sealed class SipEdgeRegistrarTests(EdgeHost host)
         Assert.Null(migrated!.SipPassword);
         Assert.Equal(DigestHash.ComputeHa1(DigestAlgorithm.Md5, id, "127.0.0.1", EdgeHost.SipPassword), migrated.SipHa1!["MD5:127.0.0.1"]);
         Assert.True(migrated.SipHa1.ContainsKey("SHA-256:127.0.0.1"));
+    }
+}
+
+/// <summary>
+/// Which address the edge rings for a registered phone: the Contact (RFC 3261 10), unless the phone asked for outbound
+/// (RFC 5626) or NAT is detected (a private Contact that differs from the source), when it is the REGISTER's source.
+/// </summary>
+[Collection(EdgeCollection.Name)]
+public sealed class SipEdgeContactRouteTests(EdgeHost host)
+{
+    [Fact]
+    public async Task A_third_party_registration_rings_the_contact_not_the_registering_address()
+    {
+        // SIPp registers from one port on behalf of a SIPp phone listening on another.
+        var registrarPort = Sipp.FreeUdpPort();
+        var phonePort = Sipp.FreeUdpPort();
+        await AnsweredOnAsync(registrarPort, phonePort, $"127.0.0.1:{phonePort}");
+    }
+
+    [Fact]
+    public async Task A_phone_behind_nat_is_rung_at_the_address_its_register_came_from()
+    {
+        // The phone writes its private LAN address into the Contact; the REGISTER arrives from the NAT's address (here
+        // the phone's loopback socket), which is the only one that reaches it.
+        var phonePort = Sipp.FreeUdpPort();
+        await AnsweredOnAsync(phonePort, phonePort, "192.168.77.10:5060");
+    }
+
+    [Fact]
+    public async Task A_phone_asking_for_outbound_is_rung_on_its_flow()
+    {
+        var phonePort = Sipp.FreeUdpPort();
+        await AnsweredOnAsync(phonePort, phonePort, $"127.0.0.1:{Sipp.FreeUdpPort()};ob");
+    }
+
+    private async Task AnsweredOnAsync(int registerFrom, int answerOn, string contact)
+    {
+        var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 10);
+        var agentId = await host.CreateAgentAsync(queueId);
+        await host.RegisterPhoneAsync(agentId, registerFrom, contact: contact);
+        Assert.Contains(contact.Split(';')[0], Assert.Single((await host.AgentAsync(agentId)).Devices).Contact, StringComparison.Ordinal);
+        Assert.True((await host.Grains.GetGrain<IAgentGrain>(agentId).SetReadyAsync()).IsSuccess);
+
+        await using var phone = Sipp.Start("agent-answer.xml", host.SipPort, answerOn, agentId);
+        await phone.WaitListeningAsync();
+        await using var caller = Sipp.Start("caller-hangup.xml", host.SipPort, Sipp.FreeUdpPort(), number);
+        await caller.AssertSucceededAsync();
+        await phone.AssertSucceededAsync();
+        var record = await host.EndedCallAsync(queueId);
+        Assert.Equal(CallDisposition.Answered, record.Disposition);
+        Assert.Equal(agentId, record.AgentId);
     }
 }

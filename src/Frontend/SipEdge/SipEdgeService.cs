@@ -42,7 +42,8 @@ public sealed partial class SipEdgeService : IAsyncDisposable
     private readonly TrunkAllowList _trunks;
     private readonly ConcurrentDictionary<string, EdgeCall> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, EdgeCall> _dialogs = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SipTarget> _flows = new(StringComparer.Ordinal);
+    /// <summary>The bindings this edge registered, by contact: the flow they came in on and whether to use it or the Contact.</summary>
+    private readonly ConcurrentDictionary<string, SipBinding> _flows = new(StringComparer.Ordinal);
     private readonly Lock _mirrorGate = new();
     private readonly Dictionary<string, Task> _mirrorTails = new(StringComparer.OrdinalIgnoreCase);
     private readonly CancellationTokenSource _stopping = new();
@@ -235,7 +236,7 @@ public sealed partial class SipEdgeService : IAsyncDisposable
         var contact = binding.Contact.ToString();
         if (added)
         {
-            _flows[contact] = binding.Flow;
+            _flows[contact] = binding;
         }
         else
         {
@@ -281,7 +282,7 @@ public sealed partial class SipEdgeService : IAsyncDisposable
                 : await agent.UnregisterDeviceAsync(contact);
             if (result.IsSuccess)
             {
-                LogBinding(agentId, added ? "registered" : "unregistered", contact, binding.Flow.ToString(), binding.Expires);
+                LogBinding(agentId, added ? "registered" : "unregistered", contact, binding.Flow.ToString(), binding.Route, binding.RouteReason, binding.Expires);
             }
             else
             {
@@ -312,8 +313,9 @@ public sealed partial class SipEdgeService : IAsyncDisposable
                 continue;
             }
 
-            if (_flows.TryGetValue(device.Contact, out var flow))
+            if (_flows.TryGetValue(device.Contact, out var binding) && binding.Route == SipBindingRoute.Flow)
             {
+                var flow = binding.Flow;
                 if (flow.FlowId != 0 && !Stack.IsFlowAlive(flow.FlowId))
                 {
                     // The phone's connection (TCP, WebSocket) is gone: it cannot be reached until it registers again.
@@ -323,7 +325,7 @@ public sealed partial class SipEdgeService : IAsyncDisposable
                 return (contact, flow);
             }
 
-            if (device.EdgeId != EdgeId && device.Transport is "WS" or "WSS")
+            if (binding is null && device.EdgeId != EdgeId && device.Transport is "WS" or "WSS")
             {
                 // Another edge holds that browser's socket; cross-edge legs come with part 2.
                 continue;
@@ -563,8 +565,8 @@ public sealed partial class SipEdgeService : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "SIP edge {EdgeId} listening on {Address} (udp {UdpPort}, tcp {TcpPort}), domain {Domain}, public host {PublicHost}")]
     private partial void LogStarted(string edgeId, string address, int udpPort, int tcpPort, string domain, string publicHost);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Phone of agent {AgentId} {Change}: {Contact} via {Flow}, expires {Expires:O}")]
-    private partial void LogBinding(string agentId, string change, string contact, string flow, DateTimeOffset expires);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Phone of agent {AgentId} {Change}: {Contact} via {Flow}, calls go to the {Route} ({RouteReason}), expires {Expires:O}")]
+    private partial void LogBinding(string agentId, string change, string contact, string flow, SipBindingRoute route, string? routeReason, DateTimeOffset expires);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId} refused the binding {Contact}: {Reason}")]
     private partial void LogBindingRefused(string agentId, string contact, string reason);

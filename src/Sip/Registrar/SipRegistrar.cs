@@ -10,10 +10,12 @@ using Acd.Sip.Uris;
 namespace Acd.Sip.Registrar;
 
 /// <summary>
-/// A registered contact. <see cref="Flow"/> is where the REGISTER came from (the connection for
-/// TCP/TLS/WS, the NAT-mapped address for UDP): send requests for this contact there.
+/// A registered contact. <see cref="Flow"/> is where the REGISTER came from (the connection for TCP/TLS/WS, the
+/// NAT-mapped address for UDP); <see cref="Route"/> says whether requests for this contact go there or to the Contact
+/// itself (<see cref="SipContactRoute"/>, with <see cref="RouteReason"/> for the logs).
 /// </summary>
-public sealed record SipBinding(string AddressOfRecord, SipUri Contact, SipTarget Flow, DateTimeOffset Expires, string CallId, uint CSeq, string? InstanceId, string? Username);
+public sealed record SipBinding(string AddressOfRecord, SipUri Contact, SipTarget Flow, DateTimeOffset Expires, string CallId, uint CSeq, string? InstanceId, string? Username,
+    SipBindingRoute Route = SipBindingRoute.Flow, string? RouteReason = null);
 
 public sealed class SipRegistrarOptions
 {
@@ -132,7 +134,8 @@ public sealed class SipRegistrar
                 }
                 if (expires > 0)
                 {
-                    var b = new SipBinding(key, c.Uri, tx.Source.SourceTarget, now.AddSeconds(expires), callId, cseq, instance, username);
+                    var (route, why) = SipContactRoute.Choose(c, tx.Source.SourceTarget);
+                    var b = new SipBinding(key, c.Uri, tx.Source.SourceTarget, now.AddSeconds(expires), callId, cseq, instance, username, route, why);
                     list.Add(b);
                     changes.RemoveAll(x => x.Item1.Contact.Equals(c.Uri));
                     changes.Add((b, true));
