@@ -9,11 +9,11 @@ namespace Acd.Grains.Tests;
 [Collection(AcdCollection.Name)]
 public sealed class CallControlTests(AcdCluster fixture) : AcdTestBase(fixture)
 {
-    private async Task<(string Queue, string Agent, string Call)> ConnectedCallAsync(int wrapUpSeconds = 0)
+    private async Task<(string Queue, string Agent, string Call)> ConnectedCallAsync(int wrapUpSeconds = 0, RecordingEdge? edge = null)
     {
         var queue = await NewQueueAsync(c => c with { WrapUpSeconds = wrapUpSeconds });
         var agent = await NewAgentAsync([queue]);
-        var call = await NewCallAsync(queue);
+        var call = await NewCallAsync(queue, edge: edge);
         Ok(await Call(call).AnswerAsync(agent));
         return (queue, agent, call);
     }
@@ -107,9 +107,70 @@ public sealed class CallControlTests(AcdCluster fixture) : AcdTestBase(fixture)
     }
 
     [Fact]
+    public async Task The_ring_command_carries_the_offer_number_and_the_phones_the_agent_had_when_reserved()
+    {
+        var queue = await NewQueueAsync();
+        var agent = await NewAgentAsync([queue]);
+        var phone = new DeviceBinding("sip:" + agent + "@10.0.0.7:5060", "edge-2", "UDP", Fixture.Time.GetUtcNow().AddHours(1), "phone", null, "10.0.0.2:5060");
+        Ok(await Agent(agent).RegisterDeviceAsync(phone));
+        var edge = new RecordingEdge();
+        await NewCallAsync(queue, edge: edge);
+
+        await Eventually(() => Task.FromResult(edge.Of<RingAgent>().Any()), "the ring command");
+        var ring = edge.Of<RingAgent>().Single();
+        Assert.Equal(phone, Assert.Single(ring.Devices));
+        Assert.Equal(1, ring.Offer);
+    }
+
+    [Fact]
+    public async Task An_unreachable_phone_requeues_the_call_and_leaves_the_agent_ready()
+    {
+        var queue = await NewQueueAsync();
+        var agent = await NewAgentAsync([queue]);
+        var edge = new RecordingEdge();
+        var call = await NewCallAsync(queue, edge: edge);
+        await Eventually(() => Task.FromResult(edge.Of<RingAgent>().Any()), "the ring command");
+
+        Ok(await Call(call).RejectAsync(agent, ring: 1, OfferFailure.Unreachable));
+
+        // Not the agent's doing: no Not Ready; the call waits for another agent (this one is offered it again at once).
+        var snapshot = await Agent(agent).GetAsync();
+        Assert.NotEqual(AgentStatus.NotReady, snapshot.Status);
+        await Eventually(() => Task.FromResult(edge.Of<CancelAgent>().Any(c => c.Reason == CancelReason.Unreachable && c.Offer == 1)),
+            "the edge told why the ring ended");
+    }
+
+    [Fact]
+    public async Task A_late_report_about_an_earlier_ring_changes_nothing()
+    {
+        var queue = await NewQueueAsync(c => c with { RingTimeoutSeconds = 5 });
+        var agent = await NewAgentAsync([queue]);
+        var edge = new RecordingEdge();
+        var call = await NewCallAsync(queue, edge: edge);
+        Ok(await Call(call).RejectAsync(agent, ring: 1, OfferFailure.Unreachable));
+        await Eventually(() => Task.FromResult(edge.Of<RingAgent>().Any(r => r.Offer == 2)), "the call offered to the agent again");
+
+        // The first ring's phone answering (or failing) late must not take over or drop the second offer.
+        Fails(await Call(call).AnswerAsync(agent, ring: 1), AcdError.IllegalTransition);
+        Fails(await Call(call).RejectAsync(agent, ring: 1), AcdError.IllegalTransition);
+        Assert.Equal(CallStatus.Offered, await StatusOfCall(call));
+        Ok(await Call(call).AnswerAsync(agent, ring: 2));
+        Assert.Equal(CallStatus.Connected, await StatusOfCall(call));
+
+        // Commands are numbered in the order the grain decided them (they may arrive in another).
+        var ordered = edge.Commands.OrderBy(c => c.Sequence).ToList();
+        Assert.Equal(ordered.Count, ordered.Select(c => c.Sequence).Distinct().Count());
+        Assert.Collection(ordered,
+            c => Assert.Equal(1, Assert.IsType<RingAgent>(c).Offer),
+            c => Assert.Equal((1, CancelReason.Unreachable), (Assert.IsType<CancelAgent>(c).Offer, ((CancelAgent)c).Reason)),
+            c => Assert.Equal(2, Assert.IsType<RingAgent>(c).Offer));
+    }
+
+    [Fact]
     public async Task Blind_transfer_to_an_agent_rings_the_target_and_wraps_up_the_first()
     {
-        var (queue, first, call) = await ConnectedCallAsync(wrapUpSeconds: 5);
+        var edge = new RecordingEdge();
+        var (queue, first, call) = await ConnectedCallAsync(wrapUpSeconds: 5, edge);
         var target = await NewAgentAsync([], ready: true);
 
         Ok(await Call(call).TransferAsync(new TransferTarget(TransferTargetKind.Agent, target), TransferMode.Blind));
@@ -122,8 +183,9 @@ public sealed class CallControlTests(AcdCluster fixture) : AcdTestBase(fixture)
         Assert.Equal(CallStatus.Connected, snapshot.Status);
         Assert.Equal(queue, snapshot.QueueId);
         // The edge ends the first agent's leg and keeps the caller's.
-        await Eventually(() => Task.FromResult(Fixture.Reporting.Events.OfType<CallCommand>().Any(c =>
-            c.CallId == call && c.Kind == CallCommandKind.DropAgent && c.AgentId == first)), "the first agent's leg to be dropped");
+        await Eventually(() => Task.FromResult(edge.Of<DropAgent>().Any(c => c.AgentId == first && c.Reason == DropReason.Transferred)),
+            "the first agent's leg to be dropped");
+        await Eventually(() => Task.FromResult(edge.Of<RingAgent>().Any(r => r.AgentId == target && r.Offer == 2)), "the target to be rung");
     }
 
     [Fact]
@@ -158,21 +220,24 @@ public sealed class CallControlTests(AcdCluster fixture) : AcdTestBase(fixture)
     public async Task Blind_transfer_to_an_external_number_ends_the_call_as_transferred()
     {
         var (_, _, call) = await ConnectedCallAsync();
-        var observer = new RecordingObserver();
-        var reference = Client.CreateObjectReference<IAcdObserver>(observer);
-        await Call(call).SubscribeAsync(reference);
+        var edge = await AttachEdgeAsync(call);
 
         Ok(await Call(call).TransferAsync(new TransferTarget(TransferTargetKind.External, "+15559999"), TransferMode.Blind));
 
         Assert.Equal(CallDisposition.Transferred, (await Call(call).GetAsync()).Disposition);
-        await Eventually(() => Task.FromResult(observer.Events.OfType<CallCommand>()
-            .Any(c => c.Kind == CallCommandKind.TransferOut && c.Argument == "+15559999")), "the edge was told to transfer out");
+        await Eventually(() => Task.FromResult(edge.Of<HangUpCall>().Any()), "the edge was told the call ended");
+        var transfer = Assert.Single(edge.Of<TransferOut>());
+        Assert.Equal("+15559999", transfer.Number);
+        // The hand-over comes before the end, so the edge keeps the caller's leg for the external party.
+        Assert.True(transfer.Sequence < edge.Of<HangUpCall>().Single().Sequence);
+        Assert.Equal(CallDisposition.Transferred, edge.Of<HangUpCall>().Single().Disposition);
     }
 
     [Fact]
     public async Task Attended_transfer_consults_then_completes_to_the_second_agent()
     {
-        var (_, first, call) = await ConnectedCallAsync();
+        var edge = new RecordingEdge();
+        var (_, first, call) = await ConnectedCallAsync(edge: edge);
         var second = await NewAgentAsync([], ready: true);
         Ok(await Call(call).HoldAsync());
 
@@ -187,16 +252,17 @@ public sealed class CallControlTests(AcdCluster fixture) : AcdTestBase(fixture)
         Assert.Equal(second, snapshot.AgentId);
         Assert.Equal(AgentStatus.Ready, await StatusOf(first));
         // The edge is told to ring the consulted agent as a consultation, then to hand the caller over.
-        await Eventually(() => Task.FromResult(Fixture.Reporting.Events.OfType<CallCommand>().Any(c =>
-            c.CallId == call && c.Kind == CallCommandKind.ConsultAgent && c.AgentId == second)), "the consultation command");
-        await Eventually(() => Task.FromResult(Fixture.Reporting.Events.OfType<CallCommand>().Any(c =>
-            c.CallId == call && c.Kind == CallCommandKind.CompleteConsult && c.AgentId == second && c.Argument == first)), "the completion command");
+        await Eventually(() => Task.FromResult(edge.Of<RecordingEdge.Consultation>().Any(c => c.Ring.AgentId == second)), "the consultation command");
+        await Eventually(() => Task.FromResult(edge.Of<CompleteConsultation>().Any(c => c.AgentId == second && c.PreviousAgentId == first)),
+            "the completion command");
+        Assert.True(edge.Of<RecordingEdge.Consultation>().Single().Sequence < edge.Of<CompleteConsultation>().Single().Sequence);
     }
 
     [Fact]
     public async Task A_phone_attended_transfer_hands_the_caller_to_the_agent_of_the_consultation_call()
     {
-        var (_, first, call) = await ConnectedCallAsync();
+        var edge = new RecordingEdge();
+        var (_, first, call) = await ConnectedCallAsync(edge: edge);
         Ok(await Call(call).HoldAsync());
         // The first agent's phone calls a second queue, whose agent answers: the consultation.
         var helpdesk = await NewQueueAsync(c => c with { WrapUpSeconds = 0 });
@@ -216,8 +282,7 @@ public sealed class CallControlTests(AcdCluster fixture) : AcdTestBase(fixture)
         var ended = await Call(consultation).GetAsync();
         Assert.Equal(CallStatus.Ended, ended.Status);
         Assert.Equal(CallDisposition.Transferred, ended.Disposition);
-        await Eventually(() => Task.FromResult(Fixture.Reporting.Events.OfType<CallCommand>().Any(c =>
-            c.CallId == call && c.Kind == CallCommandKind.DropAgent && c.AgentId == first)), "the transferring agent's leg dropped");
+        await Eventually(() => Task.FromResult(edge.Of<DropAgent>().Any(c => c.AgentId == first)), "the transferring agent's leg dropped");
 
         // Taking over again, or from a call that has no other agent, changes nothing.
         Fails(await Call(call).TakeOverFromAsync(consultation), AcdError.Conflict);
@@ -243,11 +308,12 @@ public sealed class CallControlTests(AcdCluster fixture) : AcdTestBase(fixture)
     [Fact]
     public async Task Dtmf_is_validated_and_passed_to_the_edge()
     {
-        var (_, _, call) = await ConnectedCallAsync();
+        var edge = new RecordingEdge();
+        var (_, _, call) = await ConnectedCallAsync(edge: edge);
         Fails(await Call(call).SendDtmfAsync("12x"), AcdError.InvalidArgument);
+        Fails(await Call(call).SendDtmfAsync(new string('1', DtmfDigits.MaxLength + 1)), AcdError.InvalidArgument);
         Ok(await Call(call).SendDtmfAsync("1#*a"));
-        await Eventually(() => Task.FromResult(Fixture.Reporting.Events.OfType<CallCommand>()
-            .Any(c => c.CallId == call && c.Kind == CallCommandKind.SendDtmf && c.Argument == "1#*A")), "the DTMF command was published");
+        await Eventually(() => Task.FromResult(edge.Of<SendDtmf>().Any(c => c.Digits == "1#*A")), "the DTMF command reached the edge");
     }
 
     [Fact]

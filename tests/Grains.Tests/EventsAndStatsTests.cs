@@ -34,7 +34,8 @@ public sealed class EventsAndStatsTests(AcdCluster fixture) : AcdTestBase(fixtur
         var queue = await NewQueueAsync();
         var queueObserver = new RecordingObserver();
         await Queue(queue).SubscribeAsync(Client.CreateObjectReference<IAcdObserver>(queueObserver));
-        var call = await NewCallAsync(queue);
+        var edge = new RecordingEdge();
+        var call = await NewCallAsync(queue, edge: edge);
         var callObserver = new RecordingObserver();
         await Call(call).SubscribeAsync(Client.CreateObjectReference<IAcdObserver>(callObserver));
 
@@ -45,7 +46,14 @@ public sealed class EventsAndStatsTests(AcdCluster fixture) : AcdTestBase(fixtur
         await Eventually(() => Task.FromResult(callObserver.Events.OfType<CallChanged>().Any(e => e.Call.Status == CallStatus.Ended)), "the end reached the observer");
         Assert.Equal([CallStatus.Offered, CallStatus.Connected, CallStatus.Ended],
             callObserver.Events.OfType<CallChanged>().Select(e => e.Call.Status));
-        Assert.Contains(callObserver.Events.OfType<CallCommand>(), c => c.Kind == CallCommandKind.RingAgent && c.AgentId == agent);
+        // The edge carrying the legs gets the commands, numbered in order; desktops and wallboards get the state changes.
+        await Eventually(() => Task.FromResult(edge.Of<HangUpCall>().Any()), "the hang-up command reached the edge");
+        var ring = Assert.Single(edge.Of<RingAgent>());
+        Assert.Equal(agent, ring.AgentId);
+        Assert.Equal(1, ring.Offer);
+        Assert.Equal(TimeSpan.FromSeconds(20), ring.RingTimeout);
+        Assert.True(ring.Sequence < Assert.Single(edge.Of<HangUpCall>()).Sequence);
+        Assert.Equal(CallDisposition.Answered, edge.Of<HangUpCall>().Single().Disposition);
         await Eventually(() => Task.FromResult(queueObserver.Events.OfType<QueueChanged>().Any(e => e.Queue.Stats.Answered == 1)), "queue stats updated");
         Assert.Contains(queueObserver.Events.OfType<QueueChanged>(), e => e.Queue.Waiting.Any(w => w.CallId == call));
     }

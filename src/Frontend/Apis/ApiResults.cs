@@ -55,9 +55,6 @@ public static partial class ApiResults
 
     [GeneratedRegex(@"^\+?[0-9*#]{1,32}$")]
     public static partial Regex NumberPattern();
-
-    [GeneratedRegex("^[0-9*#A-Da-d]{1,64}$")]
-    public static partial Regex DtmfPattern();
 }
 
 /// <summary>Collects field errors for a 400 validation problem.</summary>

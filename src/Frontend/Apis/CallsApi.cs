@@ -168,12 +168,12 @@ public static class CallsApi
     private static async Task<Results<Ok<CallView>, ValidationProblem, ProblemHttpResult>> DtmfAsync(string id, DtmfRequest request,
         ClaimsPrincipal user, CallCommands cmd)
     {
-        if (request.Digits is null || !ApiResults.DtmfPattern().IsMatch(request.Digits))
+        if (!DtmfDigits.IsValid(request.Digits))
         {
-            return ApiResults.Invalid("digits", "1-64 of 0-9, *, #, A-D.");
+            return ApiResults.Invalid("digits", DtmfDigits.Rule + ".");
         }
 
-        var result = await cmd.SendDtmfAsync(id, user, request.Digits);
+        var result = await cmd.SendDtmfAsync(id, user, request.Digits!);
         return result.IsSuccess ? TypedResults.Ok(CallView.Of(result.Value!)) : ApiResults.Problem(result);
     }
 

@@ -102,9 +102,9 @@ public sealed class AgentHub(EventRelay relay, IGrainFactory grains, AgentComman
     public Task<CommandResult> CancelTransfer(string callId) => Call(calls.RunAsync(callId, Context.User!, CallAction.CancelTransfer));
 
     public Task<CommandResult> SendDtmf(string callId, string digits) =>
-        digits is not null && ApiResults.DtmfPattern().IsMatch(digits)
+        DtmfDigits.IsValid(digits)
             ? Call(calls.SendDtmfAsync(callId, Context.User!, digits))
-            : Task.FromResult(CommandResult.From(AcdError.InvalidArgument, "1-64 of 0-9, *, #, A-D."));
+            : Task.FromResult(CommandResult.From(AcdError.InvalidArgument, DtmfDigits.Rule + "."));
 
     public Task<CommandResult> Transfer(string callId, string target, string? mode) =>
         string.IsNullOrWhiteSpace(target)

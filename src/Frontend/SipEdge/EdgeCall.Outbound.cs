@@ -28,8 +28,8 @@ internal enum CallOrigin
 /// </summary>
 internal sealed partial class EdgeCall
 {
-    /// <summary>Must match the call grain's outbound ring timeout (the far end's ringing counts against it).</summary>
-    private const int CallGrainOutboundRingSeconds = 60;
+    /// <summary>How long the agent's own outgoing INVITE may wait for the destination before the edge gives up on it.</summary>
+    private const int OutboundLegSeconds = 60;
 
     private CancellationTokenSource? _trunkCancellation;
     private string _agentNumber = "";
@@ -53,8 +53,8 @@ internal sealed partial class EdgeCall
             }
 
             _agentNumber = info.Ani;
-            _reference = _edge.Grains.CreateObjectReference<IAcdObserver>(this);
-            await _grain.SubscribeAsync(_reference);
+            _reference = _edge.Grains.CreateObjectReference<ICallEdgeObserver>(this);
+            await _grain.AttachEdgeAsync(_reference);
             var started = await _grain.StartOutboundAsync(agentId, info with { EdgeId = _edge.EdgeId });
             if (!started.IsSuccess)
             {
@@ -81,7 +81,7 @@ internal sealed partial class EdgeCall
     }
 
     /// <summary>The grain's PlaceOutbound: ring the agent's phone (click-to-dial) or, when the agent dialled, the destination.</summary>
-    private async Task PlaceOutboundAsync(string agentId)
+    private async Task PlaceOutboundAsync(string agentId, TimeSpan ringTimeout)
     {
         if (_ended)
         {
@@ -100,7 +100,7 @@ internal sealed partial class EdgeCall
         }
 
         // Nothing to talk to yet: the phone gets an inactive placeholder and is re-INVITEd once the destination answers.
-        var leg = await StartLegAsync(agentId, CallGrainOutboundRingSeconds, PlaceholderSdp(), shape: SdpShape.AsIs);
+        var leg = await StartLegAsync(agentId, ringTimeout, PlaceholderSdp(), ring: 0, shape: SdpShape.AsIs);
         if (leg is null)
         {
             await Safe(() => _grain.RejectAsync(agentId));
@@ -148,7 +148,7 @@ internal sealed partial class EdgeCall
             Bye(agentLeg);
         }
 
-        var external = new AgentLeg("external:" + number, TimeSpan.FromSeconds(CallGrainOutboundRingSeconds), _edge.Time);
+        var external = new AgentLeg("external:" + number, TimeSpan.FromSeconds(OutboundLegSeconds), _edge.Time);
         _legs[external.AgentId] = external;
         _external = external;
         LogTransferringOut(CallId, number);
@@ -160,11 +160,8 @@ internal sealed partial class EdgeCall
     {
         _detached = true;
         LogDetached(CallId);
-        if (_reference is { } reference)
-        {
-            _reference = null;
-            await Safe(() => _grain.UnsubscribeAsync(reference));
-        }
+        _reference = null;
+        await Task.CompletedTask;
     }
 
     private void StartTrunkLeg(string? media, AgentLeg? external)

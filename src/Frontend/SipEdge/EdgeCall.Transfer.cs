@@ -61,8 +61,9 @@ internal sealed partial class EdgeCall
     }
 
     /// <summary>Attended transfer: ring the consulted agent with the transferring agent's media.</summary>
-    private async Task ConsultAsync(string agentId, CallCommand command)
+    private async Task ConsultAsync(RingAgent command)
     {
+        var agentId = command.AgentId;
         if (_ended || _callerGone || _bridged is not { Dialog: not null } transferring || _consult is not null)
         {
             LogConsultImpossible(CallId, agentId);
@@ -70,7 +71,7 @@ internal sealed partial class EdgeCall
             return;
         }
 
-        var leg = await StartLegAsync(agentId, RingSeconds(command), transferring.Sdp.Remote, consult: true);
+        var leg = await StartLegAsync(agentId, command.RingTimeout, transferring.Sdp.Remote, command.Offer, consult: true);
         if (leg is null)
         {
             await Safe(() => _grain.CancelTransferAsync());
@@ -90,7 +91,7 @@ internal sealed partial class EdgeCall
             return;
         }
 
-        var answered = await Safe(() => _grain.AnswerAsync(leg.AgentId));
+        var answered = await Safe(() => _grain.AnswerAsync(leg.AgentId, leg.Ring));
         if (answered is not { IsSuccess: true })
         {
             LogAnswerRefused(CallId, leg.AgentId, answered?.ToString() ?? "grain unreachable");

@@ -15,7 +15,7 @@ namespace Acd.Frontend.SipEdge;
 /// Every entry point (grain event, SIP callback, finished agent INVITE) runs under one gate, so the legs' state needs
 /// no further locking; an agent INVITE waits outside the gate so CANCELs and hang-ups are never held up by it.
 /// </summary>
-internal sealed partial class EdgeCall : IAcdObserver
+internal sealed partial class EdgeCall : ICallEdgeObserver
 {
     private readonly SipEdgeService _edge;
     /// <summary>The caller's INVITE for inbound calls; null when the customer's leg is one the edge places (outbound).</summary>
@@ -24,9 +24,9 @@ internal sealed partial class EdgeCall : IAcdObserver
     private readonly ILogger<EdgeCall> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, AgentLeg> _legs = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _cancelledAt = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _cancelledRing = new(StringComparer.Ordinal);
     private readonly ICallGrain _grain;
-    private IAcdObserver? _reference;
+    private ICallEdgeObserver? _reference;
     private SipDialog? _callerDialog;
     private readonly HashSet<SipDialog> _seenByProbe = [];
     private readonly LegSdp _callerSdp = new();
@@ -67,7 +67,7 @@ internal sealed partial class EdgeCall : IAcdObserver
         Origin = agentInvite is null ? CallOrigin.ClickToDial : CallOrigin.AgentPhone;
         if (agentInvite is not null)
         {
-            var leg = new AgentLeg(agentId, TimeSpan.FromSeconds(CallGrainOutboundRingSeconds + edge.Options.RingGraceSeconds), edge.Time)
+            var leg = new AgentLeg(agentId, TimeSpan.FromSeconds(OutboundLegSeconds + edge.Options.RingGraceSeconds), edge.Time)
             {
                 Incoming = agentInvite,
             };
@@ -104,7 +104,7 @@ internal sealed partial class EdgeCall : IAcdObserver
         LogCallerArrived(CallId, CallerNumber, Dialled, QueueId);
 
         // Subscribe before starting: the grain may offer the call (RingAgent) inside StartInbound itself.
-        _reference = _edge.Grains.CreateObjectReference<IAcdObserver>(this);
+        _reference = _edge.Grains.CreateObjectReference<ICallEdgeObserver>(this);
         string? refused;
         try
         {
@@ -189,8 +189,6 @@ internal sealed partial class EdgeCall : IAcdObserver
         });
     }
 
-    public Task RenewSubscriptionAsync() => _reference is { } reference && !_ended ? Safe(() => _grain.AttachEdgeAsync(reference)) : Task.CompletedTask;
-
     /// <summary>The edge is shutting down: end the call (failed) and its legs.</summary>
     public Task AbortAsync(string reason) => RunAsync(async () =>
     {
@@ -204,100 +202,91 @@ internal sealed partial class EdgeCall : IAcdObserver
         await FinishAsync();
     });
 
-    // ---- grain events -------------------------------------------------------------------------
+    // ---- grain commands -----------------------------------------------------------------------
 
-    public Task OnEventAsync(AcdEvent @event)
+    // One-way from the grain: never block its delivery; the gate orders the work.
+    public Task RingAgentAsync(RingAgent command) => Enqueue(command, () => RingAsync(command));
+
+    public Task CancelAgentAsync(CancelAgent command) => Enqueue(command, async () =>
     {
-        // One-way from the grain: never block its delivery; the gate orders the work.
-        if (@event is CallCommand command && command.CallId == CallId)
+        _cancelledRing[command.AgentId] = Math.Max(_cancelledRing.GetValueOrDefault(command.AgentId), command.Offer);
+        if (_legs.TryGetValue(command.AgentId, out var leg) && (leg.Ring == 0 || leg.Ring <= command.Offer))
         {
-            _ = RunAsync(() => OnCommandAsync(command));
+            LogCancellingAgent(CallId, command.AgentId, command.Reason.ToString());
+            if (leg == _consult)
+            {
+                await EndConsultAsync(leg);
+            }
+            else
+            {
+                StopLeg(leg);
+            }
+        }
+    });
+
+    public Task DropAgentAsync(DropAgent command) => Enqueue(command, async () =>
+    {
+        DropAgent(command.AgentId);
+        if (command.Reason == DropReason.Parked)
+        {
+            await ParkCallerAsync();
+        }
+    });
+
+    public Task HoldAsync(HoldCall command) => Enqueue(command, () => HoldAsync(true));
+
+    public Task ResumeAsync(ResumeCall command) => Enqueue(command, () => HoldAsync(false));
+
+    public Task SendDtmfAsync(SendDtmf command) => Enqueue(command, () => SendDtmfAsync(command.Digits));
+
+    public Task ConsultAgentAsync(RingAgent command) => Enqueue(command, () => ConsultAsync(command));
+
+    public Task CompleteConsultationAsync(CompleteConsultation command) => Enqueue(command, () => CompleteConsultAsync(command.AgentId));
+
+    public Task PlaceOutboundAsync(PlaceOutbound command) => Enqueue(command, () => PlaceOutboundAsync(command.AgentId, command.RingTimeout));
+
+    public Task TransferOutAsync(TransferOut command) => Enqueue(command, () =>
+    {
+        TransferOut(command.AgentId, command.Number);
+        return Task.CompletedTask;
+    });
+
+    public Task HangUpAsync(HangUpCall command) => Enqueue(command, async () =>
+    {
+        if (command.Disposition == CallDisposition.Transferred && _external is not null)
+        {
+            await DetachAsync();
+        }
+        else if (!_ended)
+        {
+            LogEnded(CallId, command.Disposition.ToString());
+            TearDown(command.Disposition == CallDisposition.Failed ? 503 : 480);
+            await FinishAsync();
+        }
+    });
+
+    private Task Enqueue(ICallCommand command, Func<Task> work)
+    {
+        if (command.CallId == CallId)
+        {
+            _ = RunAsync(work);
         }
 
         return Task.CompletedTask;
     }
 
-    private async Task OnCommandAsync(CallCommand command)
-    {
-        switch (command.Kind)
-        {
-            case CallCommandKind.RingAgent when command.AgentId is { } agentId:
-                await RingAsync(agentId, command);
-                break;
-            case CallCommandKind.CancelAgent when command.AgentId is { } agentId:
-                _cancelledAt[agentId] = command.At;
-                if (_legs.TryGetValue(agentId, out var leg))
-                {
-                    LogCancellingAgent(CallId, agentId, command.Argument ?? "cancelled");
-                    if (leg == _consult)
-                    {
-                        await EndConsultAsync(leg);
-                    }
-                    else
-                    {
-                        StopLeg(leg);
-                    }
-                }
-
-                break;
-            case CallCommandKind.Hold:
-                await HoldAsync(true);
-                break;
-            case CallCommandKind.Unhold:
-                await HoldAsync(false);
-                break;
-            case CallCommandKind.SendDtmf when command.Argument is { } digits:
-                await SendDtmfAsync(digits);
-                break;
-            case CallCommandKind.DropAgent when command.AgentId is { } agentId:
-                DropAgent(agentId);
-                if (command.Argument == "parked")
-                {
-                    await ParkCallerAsync();
-                }
-
-                break;
-            case CallCommandKind.ConsultAgent when command.AgentId is { } agentId:
-                await ConsultAsync(agentId, command);
-                break;
-            case CallCommandKind.CompleteConsult when command.AgentId is { } agentId:
-                await CompleteConsultAsync(agentId);
-                break;
-            case CallCommandKind.PlaceOutbound when command.AgentId is { } agentId:
-                await PlaceOutboundAsync(agentId);
-                break;
-            case CallCommandKind.TransferOut when command.AgentId is { } agentId && command.Argument is { } number:
-                TransferOut(agentId, number);
-                break;
-            case CallCommandKind.Hangup when command.Argument == nameof(CallDisposition.Transferred) && _external is not null:
-                await DetachAsync();
-                break;
-            case CallCommandKind.Hangup:
-                if (!_ended)
-                {
-                    LogEnded(CallId, command.Argument ?? "ended");
-                    TearDown(command.Argument == nameof(CallDisposition.Failed) ? 503 : 480);
-                    await FinishAsync();
-                }
-
-                break;
-            default:
-                LogUnsupportedCommand(CallId, command.Kind.ToString());
-                break;
-        }
-    }
-
     // ---- agent legs ---------------------------------------------------------------------------
 
-    private async Task RingAsync(string agentId, CallCommand command)
+    private async Task RingAsync(RingAgent command)
     {
+        var agentId = command.AgentId;
         if (_ended || _callerGone || _bridged is not null)
         {
             return;
         }
 
-        // Events are one-way and may overtake each other: a CancelAgent already seen for a later offer wins.
-        if (_cancelledAt.TryGetValue(agentId, out var cancelledAt) && cancelledAt >= command.At)
+        // Commands are one-way and may overtake each other: a CancelAgent already seen for this offer wins.
+        if (_cancelledRing.GetValueOrDefault(agentId) >= command.Offer)
         {
             return;
         }
@@ -307,17 +296,14 @@ internal sealed partial class EdgeCall : IAcdObserver
             return;
         }
 
-        if (await StartLegAsync(agentId, RingSeconds(command), _callerSdp.Remote) is null)
+        if (await StartLegAsync(agentId, command.RingTimeout, _callerSdp.Remote, command.Offer) is null)
         {
-            await Safe(() => _grain.RejectAsync(agentId));
+            await Safe(() => _grain.RejectAsync(agentId, command.Offer, OfferFailure.Unreachable));
         }
     }
 
     /// <summary>INVITEs the agent's phone with <paramref name="media"/> as the offer; null when the agent has no reachable phone.</summary>
-    private static int RingSeconds(CallCommand command) =>
-        int.TryParse(command.Argument, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 20;
-
-    private async Task<AgentLeg?> StartLegAsync(string agentId, int ringSeconds, string? media, bool consult = false,
+    private async Task<AgentLeg?> StartLegAsync(string agentId, TimeSpan ringTimeout, string? media, int ring, bool consult = false,
         SdpShape shape = SdpShape.Active)
     {
         var device = await _edge.FindDeviceAsync(agentId);
@@ -328,7 +314,7 @@ internal sealed partial class EdgeCall : IAcdObserver
         }
 
         // The leg's own limit is a safety net only: normally the grain's ring timer sends CancelAgent first.
-        var leg = new AgentLeg(agentId, TimeSpan.FromSeconds(ringSeconds + _edge.Options.RingGraceSeconds), _edge.Time) { IsConsult = consult };
+        var leg = new AgentLeg(agentId, ringTimeout + TimeSpan.FromSeconds(_edge.Options.RingGraceSeconds), _edge.Time) { IsConsult = consult, Ring = ring };
         _legs[agentId] = leg;
         var offer = media is null ? null : leg.Sdp.Prepare(media, shape);
         LogRingingAgent(CallId, agentId, found.Contact.ToString(), found.Target.ToString());
@@ -379,7 +365,7 @@ internal sealed partial class EdgeCall : IAcdObserver
                 return;
             }
 
-            var answered = await Safe(() => _grain.AnswerAsync(leg.AgentId));
+            var answered = await Safe(() => _grain.AnswerAsync(leg.AgentId, leg.Ring));
             if (answered is not { IsSuccess: true })
             {
                 LogAnswerRefused(CallId, leg.AgentId, answered?.ToString() ?? "grain unreachable");
@@ -454,7 +440,7 @@ internal sealed partial class EdgeCall : IAcdObserver
             return;
         }
 
-        await Safe(() => _grain.RejectAsync(leg.AgentId));
+        await Safe(() => _grain.RejectAsync(leg.AgentId, leg.Ring));
     }
 
     private void StopLeg(AgentLeg leg)
@@ -653,11 +639,10 @@ internal sealed partial class EdgeCall : IAcdObserver
         if (_reference is { } reference)
         {
             _reference = null;
-            await Safe(() => _grain.UnsubscribeAsync(reference));
-            // Events the grain queued before the unsubscribe (its Hangup command, the Ended change) are still in flight:
-            // deleting the reference at once would make Orleans log them as errors. Let them land first.
+            // Commands the grain sent before it ended (its HangUp) may still be in flight: deleting the reference at once
+            // would make Orleans log them as errors. Let them land first.
             _ = Task.Delay(TimeSpan.FromSeconds(30), _edge.Time).ContinueWith(
-                _ => _edge.Grains.DeleteObjectReference<IAcdObserver>(reference), CancellationToken.None,
+                _ => _edge.Grains.DeleteObjectReference<ICallEdgeObserver>(reference), CancellationToken.None,
                 TaskContinuationOptions.None, TaskScheduler.Default);
         }
     }
@@ -732,6 +717,9 @@ internal sealed partial class EdgeCall : IAcdObserver
 
         /// <summary>The agent consulted in an attended transfer (talks to the transferring agent, not the caller).</summary>
         public bool IsConsult { get; set; }
+
+        /// <summary>The grain's number for this ring (its offer), named when reporting the answer or the failure.</summary>
+        public int Ring { get; init; }
 
         /// <summary>The agent's own INVITE when the agent dialled out from its phone; answered once the destination answers.</summary>
         public SipIncomingCall? Incoming { get; init; }

@@ -24,8 +24,6 @@ namespace Acd.Frontend.SipEdge;
 /// </summary>
 public sealed partial class SipEdgeService : IAsyncDisposable
 {
-    /// <summary>Grain observer subscriptions lapse after 5 minutes; renew well before.</summary>
-    private static readonly TimeSpan SubscriptionRenewal = TimeSpan.FromMinutes(2);
 
     /// <summary>How often callers on stream transports are checked for a closed connection.</summary>
     private static readonly TimeSpan FlowCheckInterval = TimeSpan.FromSeconds(2);
@@ -170,7 +168,7 @@ public sealed partial class SipEdgeService : IAsyncDisposable
 
         Stack.SendFailed = (target, ex) => LogSendFailed(target.ToString(), ex.Message);
         await Stack.StartAsync(cancellationToken);
-        _background = Task.WhenAll(Task.Run(RenewSubscriptionsAsync, CancellationToken.None), Task.Run(WatchCallerFlowsAsync, CancellationToken.None),
+        _background = Task.WhenAll(Task.Run(WatchCallerFlowsAsync, CancellationToken.None),
             Task.Run(ProbeLegsAsync, CancellationToken.None));
         LogStarted(EdgeId, _options.ListenAddress, _options.UdpPort, _options.TcpPort, Domain, PublicHost);
     }
@@ -500,24 +498,6 @@ public sealed partial class SipEdgeService : IAsyncDisposable
         _dialogs.TryGetValue($"{replaces.CallId};{replaces.ToTag};{replaces.FromTag}", out var call) ? call : null;
 
     internal void Forget(EdgeCall call) => _calls.TryRemove(call.CallId, out _);
-
-    private async Task RenewSubscriptionsAsync()
-    {
-        using var timer = new PeriodicTimer(SubscriptionRenewal, Time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stopping.Token))
-            {
-                foreach (var call in _calls.Values)
-                {
-                    await call.RenewSubscriptionAsync();
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
 
     private async Task WatchCallerFlowsAsync()
     {

@@ -37,7 +37,10 @@ public sealed record AgentStateChange(
     [property: Id(4)] DateTimeOffset At,
     [property: Id(5)] TimeSpan TimeInPrevious);
 
-/// <summary>A registered phone of the agent: where to send INVITEs and which edge holds the flow to it.</summary>
+/// <summary>
+/// A registered phone of the agent: where to send INVITEs and which edge holds the flow to it. <see cref="EdgeAddress"/>
+/// is where other edges reach that edge (host:port), so a call arriving elsewhere rings the phone through it.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("acd.DeviceBinding")]
 public sealed record DeviceBinding(
     [property: Id(0)] string Contact,
@@ -45,7 +48,14 @@ public sealed record DeviceBinding(
     [property: Id(2)] string Transport,
     [property: Id(3)] DateTimeOffset ExpiresAt,
     [property: Id(4)] string? UserAgent,
-    [property: Id(5)] string? FlowId);
+    [property: Id(5)] string? FlowId,
+    [property: Id(6)] string? EdgeAddress = null);
+
+/// <summary>An agent held for a call, with the phones to ring (as the agent grain knew them at that moment).</summary>
+[GenerateSerializer, Immutable, Alias("acd.AgentReservation")]
+public sealed record AgentReservation(
+    [property: Id(0)] string AgentId,
+    [property: Id(1)] ImmutableArray<DeviceBinding> Devices);
 
 /// <summary>Why a reservation ended without the call being answered.</summary>
 public enum ReservationRelease
@@ -56,4 +66,6 @@ public enum ReservationRelease
     Rejected,
     /// <summary>The caller hung up or the call ended elsewhere: the agent goes back to Ready.</summary>
     CallGone,
+    /// <summary>No edge could reach the agent's phone: not the agent's doing, so it stays Ready (the stale phone is dropped).</summary>
+    Unreachable,
 }

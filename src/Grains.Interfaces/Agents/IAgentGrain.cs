@@ -50,16 +50,19 @@ public interface IAgentGrain : IGrainWithStringKey
     [Alias("EndWrapUp")]
     Task<Result> EndWrapUpAsync();
 
-    /// <summary>Ready -> Reserved(call) for the given lease. The only way an agent gets a call.</summary>
+    /// <summary>
+    /// Ready -> Reserved(call) for the given lease. The only way an agent gets a call. <paramref name="byQueueId"/> is
+    /// the queue reserving it, which knows of the change already and is not told again.
+    /// </summary>
     [Alias("TryReserve"), AlwaysInterleave]
-    Task<Result> TryReserveAsync(string callId, TimeSpan lease);
+    Task<Result<AgentReservation>> TryReserveAsync(string callId, TimeSpan lease, string? byQueueId = null);
 
     /// <summary>
     /// Ready/NotReady -> Reserved(call) for an outbound call the agent places. Afterwards the agent
     /// returns to the state it came from (Ready, or Not Ready with its reason).
     /// </summary>
     [Alias("ReserveForOutbound"), AlwaysInterleave]
-    Task<Result> ReserveForOutboundAsync(string callId);
+    Task<Result<AgentReservation>> ReserveForOutboundAsync(string callId);
 
     /// <summary>Reserved(call) -> Ready or NotReady, per the release reason.</summary>
     [Alias("ReleaseReservation"), AlwaysInterleave]

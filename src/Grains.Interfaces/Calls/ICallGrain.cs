@@ -1,7 +1,17 @@
+using Acd.Agents;
 using Acd.Common;
 using Acd.Events;
 
 namespace Acd.Calls;
+
+/// <summary>Why an offered agent's phone did not take the call.</summary>
+public enum OfferFailure
+{
+    /// <summary>Busy, declined, no answer before the edge gave up: the agent goes Not Ready "rejected".</summary>
+    Declined,
+    /// <summary>No edge could reach the phone: the agent stays Ready and the stale phone is dropped.</summary>
+    Unreachable,
+}
 
 /// <summary>
 /// One call (key: call id). Decides what happens to the call; the SIP edge (or a CTI integration)
@@ -23,15 +33,21 @@ public interface ICallGrain : IGrainWithStringKey
 
     /// <summary>Queue matching offers the call to a reserved agent. Refused if the call is no longer waiting.</summary>
     [Alias("Offer")]
-    Task<Result> OfferAsync(string agentId, TimeSpan ringTimeout);
+    Task<Result> OfferAsync(AgentReservation agent, TimeSpan ringTimeout);
 
-    /// <summary>Offered(agent) -> Connected; for outbound calls: the far end answered.</summary>
+    /// <summary>
+    /// Offered(agent) -> Connected; for outbound calls: the far end answered. <paramref name="ring"/> is the
+    /// <see cref="RingAgent.Offer"/> the answer belongs to (0: whatever rings now, as a desktop's Answer means).
+    /// </summary>
     [Alias("Answer")]
-    Task<Result> AnswerAsync(string agentId);
+    Task<Result> AnswerAsync(string agentId, int ring = 0);
 
-    /// <summary>The offered agent declined: the call goes back to the head of its queue.</summary>
+    /// <summary>
+    /// The offered agent's phone did not take the call: declined (the agent goes Not Ready "rejected") or unreachable
+    /// (the agent stays Ready). The call goes back to the head of its queue. <paramref name="ring"/> as for answers.
+    /// </summary>
     [Alias("Reject")]
-    Task<Result> RejectAsync(string agentId);
+    Task<Result> RejectAsync(string agentId, int ring = 0, OfferFailure failure = OfferFailure.Declined);
 
     [Alias("Hold")]
     Task<Result> HoldAsync();
@@ -81,11 +97,6 @@ public interface ICallGrain : IGrainWithStringKey
     [Alias("Unsubscribe"), AlwaysInterleave]
     Task UnsubscribeAsync(IAcdObserver observer);
 
-    /// <summary>
-    /// Subscribes the SIP edge that carries the call's legs. Unlike <see cref="SubscribeAsync"/>, the reference is kept in
-    /// the call's stored state: a call re-activated on another silo after a silo failure re-subscribes it at once, so its
-    /// commands (RingAgent, Hangup) still reach the edge instead of waiting for the edge's next renewal.
-    /// </summary>
     /// <summary>Parks a connected call in the lowest free numbered slot; the agent leaves it (into wrap-up).</summary>
     [Alias("Park")]
     Task<Result<int>> ParkAsync();
@@ -98,6 +109,11 @@ public interface ICallGrain : IGrainWithStringKey
     [Alias("Pickup")]
     Task<Result> PickupAsync(string agentId, bool ring = true);
 
+    /// <summary>
+    /// The SIP edge that carries the call's legs and receives its commands. The reference is kept in the call's stored
+    /// state, so a call re-activated on another silo after a silo failure still commands the same edge. Unlike
+    /// <see cref="SubscribeAsync"/> (state changes for desktops and wallboards) the edge gets only commands.
+    /// </summary>
     [Alias("AttachEdge"), AlwaysInterleave]
-    Task AttachEdgeAsync(IAcdObserver edge);
+    Task AttachEdgeAsync(ICallEdgeObserver edge);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Acd.Agents;
 
 namespace Acd.Queues;
 
@@ -46,7 +47,7 @@ public sealed record QueueMember(
 /// <summary>Result of entering a queue: offered at once to an agent, or waiting.</summary>
 [GenerateSerializer, Immutable, Alias("acd.EnqueueOutcome")]
 public sealed record EnqueueOutcome(
-    [property: Id(0)] string? OfferedAgentId,
+    [property: Id(0)] AgentReservation? Offered,
     [property: Id(1)] QueueConfig Config,
     [property: Id(2)] int Position);
 

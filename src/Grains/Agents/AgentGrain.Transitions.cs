@@ -60,7 +60,7 @@ public sealed partial class AgentGrain
 
             Reserve(best.Call.CallId, best.RingTimeout + LeaseGrace, outbound: false);
             await SaveAndNotifyAsync();
-            var offered = await GrainFactory.GetGrain<ICallGrain>(best.Call.CallId).OfferAsync(AgentId, best.RingTimeout);
+            var offered = await GrainFactory.GetGrain<ICallGrain>(best.Call.CallId).OfferAsync(Reservation(), best.RingTimeout);
             if (offered.IsSuccess)
             {
                 return;
@@ -173,8 +173,8 @@ public sealed partial class AgentGrain
 
     private Task SaveAndNotifyAsync() => Task.WhenAll(Writer.WriteAsync(), NotifyQueuesAsync());
 
-    /// <summary>Tells each of the agent's queues what it needs for routing (Ready, idle since, calls handled, skills).</summary>
-    private Task NotifyQueuesAsync()
+    /// <summary>Tells each of the agent's queues (but <paramref name="except"/>) what it needs for routing (Ready, idle since, calls handled, skills).</summary>
+    private Task NotifyQueuesAsync(string? except = null)
     {
         if (S.Profile is not { } profile || profile.Queues.IsDefaultOrEmpty)
         {
@@ -182,8 +182,10 @@ public sealed partial class AgentGrain
         }
 
         var member = Member(profile);
-        return Task.WhenAll(profile.Queues.Select(q => GrainFactory.GetGrain<IQueueGrain>(q).UpdateMemberAsync(member)));
+        return Task.WhenAll(profile.Queues.Where(q => q != except).Select(q => GrainFactory.GetGrain<IQueueGrain>(q).UpdateMemberAsync(member)));
     }
+
+    private AgentReservation Reservation() => new(AgentId, [.. LiveDevices()]);
 
     private QueueMember Member(AgentProfile profile) => new(AgentId, S.Status == AgentStatus.Ready, S.Status != AgentStatus.LoggedOut,
         S.IdleSince, S.CallsHandled, profile.Skills, LiveDevices().Any());

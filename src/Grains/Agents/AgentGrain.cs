@@ -242,7 +242,7 @@ public sealed partial class AgentGrain : AcdGrain<AgentState>, IAgentGrain
 
     // ---- the reservation lease (called by queues and calls) -----------------------------------
 
-    public async Task<Result> TryReserveAsync(string callId, TimeSpan lease)
+    public async Task<Result<AgentReservation>> TryReserveAsync(string callId, TimeSpan lease, string? byQueueId = null)
     {
         if (NotConfigured() is { } missing)
         {
@@ -255,11 +255,12 @@ public sealed partial class AgentGrain : AcdGrain<AgentState>, IAgentGrain
         }
 
         Reserve(callId, lease, outbound: false);
-        await SaveAndNotifyAsync();
-        return Result.Ok;
+        // The reserving queue marked the agent busy itself: telling it again would be a round trip back into it.
+        await Task.WhenAll(Writer.WriteAsync(), NotifyQueuesAsync(except: byQueueId));
+        return Result<AgentReservation>.Ok(Reservation());
     }
 
-    public async Task<Result> ReserveForOutboundAsync(string callId)
+    public async Task<Result<AgentReservation>> ReserveForOutboundAsync(string callId)
     {
         if (NotConfigured() is { } missing)
         {
@@ -279,7 +280,7 @@ public sealed partial class AgentGrain : AcdGrain<AgentState>, IAgentGrain
 
         Reserve(callId, OutboundLease, outbound: true);
         await SaveAndNotifyAsync();
-        return Result.Ok;
+        return Result<AgentReservation>.Ok(Reservation());
     }
 
     public async Task<Result> ReleaseReservationAsync(string callId, ReservationRelease reason)

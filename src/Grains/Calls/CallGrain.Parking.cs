@@ -28,7 +28,7 @@ public sealed partial class CallGrain
         }
 
         await Agent(agentId).EndCallAsync(CallId, TimeSpan.FromSeconds(S.WrapUpSeconds));
-        Command(CallCommandKind.DropAgent, agentId, "parked");
+        DropFromEdge(agentId, DropReason.Parked);
         S.AgentId = null;
         S.ParkedSlot = slot.Value;
         S.HeldSince ??= Now; // parked time is hold time
@@ -47,12 +47,12 @@ public sealed partial class CallGrain
         var reserved = await Agent(agentId).TryReserveAsync(CallId, RingTimeout() + AgentGrain.LeaseGrace);
         if (!reserved.IsSuccess)
         {
-            return reserved;
+            return Result.Fail(reserved.Error, reserved.Message ?? "The agent cannot take the call.");
         }
 
         if (ring)
         {
-            ApplyOffer(agentId, RingTimeout());
+            ApplyOffer(reserved.Value!, RingTimeout());
             await Writer.WriteAsync();
             return Result.Ok;
         }
@@ -70,16 +70,16 @@ public sealed partial class CallGrain
         var reserved = await Agent(agentId).TryReserveAsync(CallId, RingTimeout() + AgentGrain.LeaseGrace);
         if (!reserved.IsSuccess)
         {
-            return reserved;
+            return Result.Fail(reserved.Error, reserved.Message ?? "The agent cannot take the call.");
         }
 
         StopTimer(ref _ringTimer);
         // Not the ringing agent's fault: no Not Ready "no answer" for it.
         await Agent(ringing).ReleaseReservationAsync(CallId, ReservationRelease.CallGone);
-        Command(CallCommandKind.CancelAgent, ringing, "picked up");
+        CancelRing(ringing, S.OfferRing, CancelReason.PickedUp);
         if (ring)
         {
-            ApplyOffer(agentId, RingTimeout());
+            ApplyOffer(reserved.Value!, RingTimeout());
             await Writer.WriteAsync();
             return Result.Ok;
         }

@@ -40,9 +40,9 @@ public sealed partial class CallGrain
         S.WrapUpSeconds = config.WrapUpSeconds;
         S.MaxWaitSeconds = config.MaxWaitSeconds;
         S.OverflowQueueId = config.OverflowQueueId;
-        if (outcome.Value.OfferedAgentId is { } agentId)
+        if (outcome.Value.Offered is { } agent)
         {
-            ApplyOffer(agentId, config.RingTimeout);
+            ApplyOffer(agent, config.RingTimeout);
         }
         else
         {
@@ -53,16 +53,18 @@ public sealed partial class CallGrain
         return Result.Ok;
     }
 
-    private void ApplyOffer(string agentId, TimeSpan ringTimeout)
+    private void ApplyOffer(AgentReservation agent, TimeSpan ringTimeout)
     {
         StopTimer(ref _maxWaitTimer);
+        var agentId = agent.AgentId;
         S.AgentId = agentId;
         S.FirstAgentId ??= agentId;
         S.OfferedAt = Now;
         S.OfferCount++;
         S.OfferExpiresAt = Now + ringTimeout;
+        var ring = S.OfferRing = ++S.Rings;
         SetStatus(CallStatus.Offered);
-        Command(CallCommandKind.RingAgent, agentId, ((int)ringTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        ToEdge((edge, seq) => edge.RingAgentAsync(new RingAgent(CallId, seq, agentId, ring, ringTimeout, agent.Devices)));
         ArmRingTimer(S.OfferExpiresAt.Value);
     }
 
@@ -74,7 +76,13 @@ public sealed partial class CallGrain
         S.OfferExpiresAt = null;
         // An unanswered outbound call is the far end's doing, not the agent's: no Not Ready for it.
         await Agent(agentId).ReleaseReservationAsync(CallId, IsOutbound ? ReservationRelease.CallGone : why);
-        Command(CallCommandKind.CancelAgent, agentId, why.ToString());
+        CancelRing(agentId, S.OfferRing, why switch
+        {
+            ReservationRelease.NoAnswer => CancelReason.NoAnswer,
+            ReservationRelease.Unreachable => CancelReason.Unreachable,
+            ReservationRelease.Rejected => CancelReason.Rejected,
+            _ => CancelReason.CallerGone,
+        });
         if (S.ParkedSlot is not null)
         {
             // Nobody took the call out of its slot: it stays parked.
@@ -86,7 +94,12 @@ public sealed partial class CallGrain
 
         if (IsOutbound || S.QueueId is null)
         {
-            await EndAsync(CallDisposition.NotAnswered, why == ReservationRelease.NoAnswer ? "no answer" : "declined");
+            await EndAsync(CallDisposition.NotAnswered, why switch
+            {
+                ReservationRelease.NoAnswer => "no answer",
+                ReservationRelease.Unreachable => "phone unreachable",
+                _ => "declined",
+            });
             return;
         }
 
@@ -120,7 +133,7 @@ public sealed partial class CallGrain
                 return CallDisposition.Answered;
             case CallStatus.Offered:
                 await Agent(S.AgentId!).ReleaseReservationAsync(CallId, ReservationRelease.CallGone);
-                Command(CallCommandKind.CancelAgent, S.AgentId, "caller gone");
+                CancelRing(S.AgentId!, S.OfferRing, CancelReason.CallerGone);
                 if (S.ParkedSlot is not null)
                 {
                     await LeaveParkingAsync();
@@ -161,7 +174,7 @@ public sealed partial class CallGrain
         S.OfferExpiresAt = null;
         S.PendingTransfer = null;
         SetStatus(CallStatus.Ended);
-        Command(CallCommandKind.Hangup, S.AgentId, disposition.ToString());
+        ToEdge((edge, seq) => edge.HangUpAsync(new HangUpCall(CallId, seq, disposition)));
         await Writer.WriteAsync();
     }
 
@@ -250,8 +263,23 @@ public sealed partial class CallGrain
 
     private void Publish(CallStatus previous) => Publish(new CallChanged(Now, Snapshot(), previous));
 
-    private void Command(CallCommandKind kind, string? agentId, string? argument) =>
-        Publish(new CallCommand(Now, CallId, kind, agentId, argument));
+    /// <summary>
+    /// Tells the edge carrying the legs what to do, numbered in the order decided (one-way: a dead edge never holds the
+    /// grain up; a CTI-only call has no edge and its integration follows the state changes instead).
+    /// </summary>
+    private void ToEdge(Func<ICallEdgeObserver, CommandSequence, Task> send)
+    {
+        if (S.Edge is { } edge)
+        {
+            send(edge, new CommandSequence(_commandEpoch, ++_commandNumber)).Ignore();
+        }
+    }
+
+    private void CancelRing(string agentId, int ring, CancelReason reason) =>
+        ToEdge((edge, seq) => edge.CancelAgentAsync(new CancelAgent(CallId, seq, agentId, ring, reason)));
+
+    private void DropFromEdge(string agentId, DropReason reason) =>
+        ToEdge((edge, seq) => edge.DropAgentAsync(new DropAgent(CallId, seq, agentId, reason)));
 
     private CallSnapshot Snapshot() => new(
         CallId, S.Info, S.Status, S.Disposition, S.QueueId, S.AgentId, S.ArrivedAt, S.QueuedAt, S.JoinedAt,

@@ -25,29 +25,34 @@ public sealed partial class CallGrain
             return Result.Fail(AcdError.InvalidArgument, "A call cannot be transferred to the agent already on it.");
         }
 
+        AgentReservation? targetAgent = null;
         if (target.Kind == TransferTargetKind.Agent)
         {
             // Hold the target agent first so a failed transfer changes nothing.
             var reserved = await Agent(target.Value).TryReserveAsync(CallId, RingTimeout() + AgentGrain.LeaseGrace);
             if (!reserved.IsSuccess)
             {
-                return reserved;
+                return Result.Fail(reserved.Error, reserved.Message ?? "The target agent cannot take the call.");
             }
+
+            targetAgent = reserved.Value;
         }
 
         if (mode == TransferMode.Blind)
         {
-            await HandOverAsync(agentId, target);
+            await HandOverAsync(agentId, target, targetAgent);
             return Result.Ok;
         }
 
         S.StatusBeforeTransfer = S.Status;
         S.PendingTransfer = target;
-        S.ConsultAgentId = target.Kind == TransferTargetKind.Agent ? target.Value : null;
+        S.ConsultAgentId = targetAgent?.AgentId;
         SetStatus(CallStatus.Transferring);
-        if (S.ConsultAgentId is { } consult)
+        if (targetAgent is { } consulted)
         {
-            Command(CallCommandKind.ConsultAgent, consult, ((int)RingTimeout().TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var ring = S.ConsultRing = ++S.Rings;
+            var ringTimeout = RingTimeout();
+            ToEdge((edge, seq) => edge.ConsultAgentAsync(new RingAgent(CallId, seq, consulted.AgentId, ring, ringTimeout, consulted.Devices)));
         }
 
         await Writer.WriteAsync();
@@ -77,13 +82,13 @@ public sealed partial class CallGrain
             S.ConsultAgentId = null;
             S.PendingTransfer = null;
             SetStatus(CallStatus.Connected);
-            Command(CallCommandKind.CompleteConsult, consult, agentId);
+            ToEdge((edge, seq) => edge.CompleteConsultationAsync(new CompleteConsultation(CallId, seq, consult, agentId)));
             await Writer.WriteAsync();
             return Result.Ok;
         }
 
         S.PendingTransfer = null;
-        await HandOverAsync(agentId, target);
+        await HandOverAsync(agentId, target, null);
         return Result.Ok;
     }
 
@@ -112,7 +117,7 @@ public sealed partial class CallGrain
         await consultation.EndReplacedAsync(CallId);
         CloseHold();
         await Agent(agentId).EndCallAsync(CallId, TimeSpan.FromSeconds(S.WrapUpSeconds));
-        Command(CallCommandKind.DropAgent, agentId, "transferred");
+        DropFromEdge(agentId, DropReason.Transferred);
         S.AgentId = newAgentId;
         S.ConsultAgentId = null;
         S.PendingTransfer = null;
@@ -143,7 +148,7 @@ public sealed partial class CallGrain
         if (S.ConsultAgentId is { } consult)
         {
             await FreeConsultAgentAsync(consult);
-            Command(CallCommandKind.CancelAgent, consult, "transfer cancelled");
+            CancelRing(consult, S.ConsultRing, CancelReason.TransferCancelled);
         }
 
         S.ConsultAgentId = null;
@@ -154,7 +159,7 @@ public sealed partial class CallGrain
     }
 
     /// <summary>The current agent leaves the call (into wrap-up) and the call goes where the transfer points.</summary>
-    private async Task HandOverAsync(string agentId, TransferTarget target)
+    private async Task HandOverAsync(string agentId, TransferTarget target, AgentReservation? targetAgent)
     {
         CloseHold();
         await Agent(agentId).EndCallAsync(CallId, TimeSpan.FromSeconds(S.WrapUpSeconds));
@@ -163,14 +168,14 @@ public sealed partial class CallGrain
         if (target.Kind != TransferTargetKind.External)
         {
             // The caller stays in the ACD: only the agent's leg ends. An external transfer hands both over instead.
-            Command(CallCommandKind.DropAgent, agentId, "transferred");
+            DropFromEdge(agentId, DropReason.Transferred);
         }
 
         switch (target.Kind)
         {
             case TransferTargetKind.Agent:
                 S.AgentId = null;
-                ApplyOffer(target.Value, RingTimeout());
+                ApplyOffer(targetAgent ?? new AgentReservation(target.Value, []), RingTimeout());
                 await Writer.WriteAsync();
                 break;
             case TransferTargetKind.Queue:
@@ -182,7 +187,7 @@ public sealed partial class CallGrain
 
                 break;
             default:
-                Command(CallCommandKind.TransferOut, agentId, target.Value);
+                ToEdge((edge, seq) => edge.TransferOutAsync(new TransferOut(CallId, seq, agentId, target.Value, OutboundRingTimeout)));
                 S.AgentId = agentId;
                 await EndAsync(CallDisposition.Transferred, $"transferred to {target.Value}");
                 break;

@@ -19,6 +19,8 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
     private readonly ILogger<CallGrain> _logger;
     private IGrainTimer? _ringTimer;
     private IGrainTimer? _maxWaitTimer;
+    private long _commandEpoch = DateTime.UtcNow.Ticks;
+    private int _commandNumber;
 
     public CallGrain(
         [PersistentState("call", AcdStorage.GrainState)] IPersistentState<CallState> state,
@@ -46,12 +48,8 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             ArmMaxWaitTimer();
         }
 
-        // Re-activated after its silo failed: the edge still holds the SIP legs and must receive this activation's commands.
-        if (S.Edge is { } edge && S.Status != CallStatus.Ended)
-        {
-            _ = SubscribeAsync(edge);
-        }
-
+        // A failover starts a new epoch of commands: the edge orders this activation's after the last one's.
+        _commandEpoch = DateTime.UtcNow.Ticks;
         return Task.CompletedTask;
     }
 
@@ -111,7 +109,7 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
         var reserved = await Agent(agentId).ReserveForOutboundAsync(CallId);
         if (!reserved.IsSuccess)
         {
-            return reserved;
+            return Result.Fail(reserved.Error, reserved.Message ?? "The agent cannot place a call now.");
         }
 
         S.Info = info with { Direction = CallDirection.Outbound };
@@ -121,10 +119,12 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
         S.OfferedAt = Now;
         S.OfferCount = 1;
         S.OfferExpiresAt = Now + OutboundRingTimeout;
+        S.OfferRing = ++S.Rings;
         var previous = S.Status;
         S.Status = CallStatus.Offered;
         Publish(previous);
-        Command(CallCommandKind.PlaceOutbound, agentId, info.Dnis);
+        var devices = reserved.Value!.Devices;
+        ToEdge((edge, seq) => edge.PlaceOutboundAsync(new PlaceOutbound(CallId, seq, agentId, info.Dnis, OutboundRingTimeout, devices)));
         ArmRingTimer(S.OfferExpiresAt.Value);
         await Writer.WriteAsync();
         return Result<CallSnapshot>.Ok(Snapshot());
@@ -132,43 +132,43 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
 
     public Task<CallSnapshot> GetAsync() => Task.FromResult(Snapshot());
 
-    public Task AttachEdgeAsync(IAcdObserver edge)
+    public Task AttachEdgeAsync(ICallEdgeObserver edge)
     {
         // Stored with the call's next write (StartInbound at the latest: the edge attaches before starting the call).
         S.Edge = edge;
-        return SubscribeAsync(edge);
+        return Task.CompletedTask;
     }
 
     // ---- offer / answer -----------------------------------------------------------------------
 
-    public async Task<Result> OfferAsync(string agentId, TimeSpan ringTimeout)
+    public async Task<Result> OfferAsync(AgentReservation agent, TimeSpan ringTimeout)
     {
         if (S.Status != CallStatus.Queued)
         {
             return Result.Fail(AcdError.Conflict, $"Call '{CallId}' is {S.Status}, not waiting.");
         }
 
-        ApplyOffer(agentId, ringTimeout);
+        ApplyOffer(agent, ringTimeout);
         await Writer.WriteAsync();
         return Result.Ok;
     }
 
-    public async Task<Result> AnswerAsync(string agentId)
+    public async Task<Result> AnswerAsync(string agentId, int ring = 0)
     {
         if (S.Status is CallStatus.Connected or CallStatus.Held && S.AgentId == agentId)
         {
             return Result.Ok;
         }
 
-        if (S.Status == CallStatus.Transferring && S.ConsultAgentId == agentId)
+        if (S.Status == CallStatus.Transferring && S.ConsultAgentId == agentId && (ring == 0 || ring == S.ConsultRing))
         {
             // The consulted agent picked up: it is on the call now, the transfer completes later.
             return await Agent(agentId).ConnectAsync(CallId);
         }
 
-        if (S.Status != CallStatus.Offered || S.AgentId != agentId)
+        if (S.Status != CallStatus.Offered || S.AgentId != agentId || (ring != 0 && ring != S.OfferRing))
         {
-            return Illegal("be answered", $"it is not offered to agent '{agentId}'");
+            return Illegal("be answered", $"it is not offered to agent '{agentId}'{(ring != 0 ? $" (ring {ring})" : "")}");
         }
 
         var connected = await Agent(agentId).ConnectAsync(CallId);
@@ -182,14 +182,14 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
         return Result.Ok;
     }
 
-    public async Task<Result> RejectAsync(string agentId)
+    public async Task<Result> RejectAsync(string agentId, int ring = 0, OfferFailure failure = OfferFailure.Declined)
     {
-        if (S.Status != CallStatus.Offered || S.AgentId != agentId)
+        if (S.Status != CallStatus.Offered || S.AgentId != agentId || (ring != 0 && ring != S.OfferRing))
         {
-            return Illegal("be rejected", $"it is not offered to agent '{agentId}'");
+            return Illegal("be rejected", $"it is not offered to agent '{agentId}'{(ring != 0 ? $" (ring {ring})" : "")}");
         }
 
-        await RingEndedAsync(ReservationRelease.Rejected);
+        await RingEndedAsync(failure == OfferFailure.Unreachable ? ReservationRelease.Unreachable : ReservationRelease.Rejected);
         return Result.Ok;
     }
 
@@ -215,7 +215,7 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
 
         S.HeldSince = Now;
         SetStatus(CallStatus.Held);
-        Command(CallCommandKind.Hold, agentId, null);
+        ToEdge((edge, seq) => edge.HoldAsync(new HoldCall(CallId, seq)));
         await Writer.WriteAsync();
         return Result.Ok;
     }
@@ -240,7 +240,7 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
 
         CloseHold();
         SetStatus(CallStatus.Connected);
-        Command(CallCommandKind.Unhold, agentId, null);
+        ToEdge((edge, seq) => edge.ResumeAsync(new ResumeCall(CallId, seq)));
         await Writer.WriteAsync();
         return Result.Ok;
     }
@@ -252,12 +252,13 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             return Illegal("send DTMF", "it is not connected");
         }
 
-        if (string.IsNullOrEmpty(digits) || digits.Length > 32 || !digits.All(IsDtmf))
+        if (!DtmfDigits.IsValid(digits))
         {
-            return Result.Fail(AcdError.InvalidArgument, "DTMF digits must be 1-32 of 0-9, *, #, A-D.");
+            return Result.Fail(AcdError.InvalidArgument, $"DTMF digits must be {DtmfDigits.Rule}.");
         }
 
-        Command(CallCommandKind.SendDtmf, S.AgentId, digits.ToUpperInvariant());
+        var normalized = DtmfDigits.Normalize(digits);
+        ToEdge((edge, seq) => edge.SendDtmfAsync(new SendDtmf(CallId, seq, normalized)));
         await Task.CompletedTask;
         return Result.Ok;
     }
@@ -317,8 +318,6 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
 
         return Result.Ok;
     }
-
-    private static bool IsDtmf(char c) => char.IsAsciiDigit(c) || c is '*' or '#' || (char.ToUpperInvariant(c) is >= 'A' and <= 'D');
 
     private IAgentGrain Agent(string agentId) => GrainFactory.GetGrain<IAgentGrain>(agentId);
 

@@ -62,9 +62,18 @@ public sealed class CallState
     /// <summary>Status to return to if an attended transfer is cancelled.</summary>
     [Id(25)] public CallStatus StatusBeforeTransfer { get; set; }
 
-    /// <summary>The SIP edge observing this call (see ICallGrain.AttachEdgeAsync); re-subscribed when the call re-activates.</summary>
-    [Id(26)] public IAcdObserver? Edge { get; set; }
+    /// <summary>The SIP edge carrying this call's legs (see ICallGrain.AttachEdgeAsync), told its commands.</summary>
+    [Id(31)] public ICallEdgeObserver? Edge { get; set; }
 
     /// <summary>The parking slot holding the call while it is parked (and while an agent retrieving it rings).</summary>
     [Id(27)] public int? ParkedSlot { get; set; }
+
+    /// <summary>Counts the phones rung for this call (offers, consultations, retrievals); an answer or failure names its ring.</summary>
+    [Id(28)] public int Rings { get; set; }
+
+    /// <summary>The ring of the current offer (<see cref="AgentId"/>'s phone while Offered).</summary>
+    [Id(29)] public int OfferRing { get; set; }
+
+    /// <summary>The ring of the consulted agent's phone during an attended transfer.</summary>
+    [Id(30)] public int ConsultRing { get; set; }
 }

@@ -13,17 +13,17 @@ public sealed partial class QueueGrain
     private static readonly TimeSpan RecoveryPeriod = TimeSpan.FromMinutes(1);
 
     /// <summary>Tries Ready, qualified members in strategy order; the agent grain's reservation decides.</summary>
-    private async Task<string?> ReserveBestAgentAsync(QueuedCall call, QueueConfig config)
+    private async Task<AgentReservation?> ReserveBestAgentAsync(QueuedCall call, QueueConfig config)
     {
         var lease = config.RingTimeout + AgentGrain.LeaseGrace;
         foreach (var member in RankMembers(call, config).Take(MaxOfferAttempts).ToList())
         {
-            var reserved = await GrainFactory.GetGrain<IAgentGrain>(member.AgentId).TryReserveAsync(call.CallId, lease);
+            var reserved = await GrainFactory.GetGrain<IAgentGrain>(member.AgentId).TryReserveAsync(call.CallId, lease, QueueId);
             MarkBusy(member.AgentId);
             if (reserved.IsSuccess)
             {
                 S.LastRoundRobinAgentId = member.AgentId;
-                return member.AgentId;
+                return reserved.Value;
             }
         }
 

@@ -167,8 +167,8 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
         }
 
         // While agents are tried the call is in neither list, so no agent can claim it concurrently.
-        var agentId = await ReserveBestAgentAsync(call, config);
-        if (agentId is not null)
+        var agent = await ReserveBestAgentAsync(call, config);
+        if (agent is not null)
         {
             S.Offered[call.CallId] = call;
         }
@@ -178,8 +178,8 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
         }
 
         await ContentsChangedAsync();
-        var position = agentId is null ? S.Waiting.FindIndex(c => c.CallId == call.CallId) + 1 : 0;
-        return Result<EnqueueOutcome>.Ok(new EnqueueOutcome(agentId, config, position));
+        var position = agent is null ? S.Waiting.FindIndex(c => c.CallId == call.CallId) + 1 : 0;
+        return Result<EnqueueOutcome>.Ok(new EnqueueOutcome(agent, config, position));
     }
 
     public async Task<bool> RemoveAsync(string callId)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Acd.Calls;
 using Acd.Events;
 using Acd.Grains.Hosting;
 using Acd.Grains.Reporting;
@@ -64,5 +65,49 @@ public sealed class RecordingObserver : IAcdObserver
     {
         Events.Enqueue(@event);
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>A SIP edge stand-in: records the commands a call grain sends to the edge carrying its legs.</summary>
+public sealed class RecordingEdge : ICallEdgeObserver
+{
+    public ConcurrentQueue<ICallCommand> Commands { get; } = new();
+
+    public IEnumerable<T> Of<T>() where T : ICallCommand => Commands.OfType<T>();
+
+    public Task RingAgentAsync(RingAgent command) => Record(command);
+
+    public Task CancelAgentAsync(CancelAgent command) => Record(command);
+
+    public Task DropAgentAsync(DropAgent command) => Record(command);
+
+    public Task HoldAsync(HoldCall command) => Record(command);
+
+    public Task ResumeAsync(ResumeCall command) => Record(command);
+
+    public Task SendDtmfAsync(SendDtmf command) => Record(command);
+
+    /// <summary>Consultations are recorded as <see cref="Consultation"/> so tests tell them from offers.</summary>
+    public Task ConsultAgentAsync(RingAgent command) => Record(new Consultation(command));
+
+    public Task CompleteConsultationAsync(CompleteConsultation command) => Record(command);
+
+    public Task PlaceOutboundAsync(PlaceOutbound command) => Record(command);
+
+    public Task TransferOutAsync(TransferOut command) => Record(command);
+
+    public Task HangUpAsync(HangUpCall command) => Record(command);
+
+    private Task Record(ICallCommand command)
+    {
+        Commands.Enqueue(command);
+        return Task.CompletedTask;
+    }
+
+    public sealed record Consultation(RingAgent Ring) : ICallCommand
+    {
+        public string CallId => Ring.CallId;
+
+        public CommandSequence Sequence => Ring.Sequence;
     }
 }

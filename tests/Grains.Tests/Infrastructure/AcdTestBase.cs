@@ -43,9 +43,22 @@ public abstract class AcdTestBase(AcdCluster fixture)
         return id;
     }
 
-    protected async Task<string> NewCallAsync(string queueId, int priority = 0, string ani = "+15550100")
+    /// <summary>Attaches a recording edge to the call, as the SIP edge does before it starts a call it carries.</summary>
+    protected async Task<RecordingEdge> AttachEdgeAsync(string callId)
+    {
+        var edge = new RecordingEdge();
+        await Call(callId).AttachEdgeAsync(Client.CreateObjectReference<ICallEdgeObserver>(edge));
+        return edge;
+    }
+
+    protected async Task<string> NewCallAsync(string queueId, int priority = 0, string ani = "+15550100", RecordingEdge? edge = null)
     {
         var id = Unique("c");
+        if (edge is not null)
+        {
+            await Call(id).AttachEdgeAsync(Client.CreateObjectReference<ICallEdgeObserver>(edge));
+        }
+
         var started = await Call(id).StartInboundAsync(
             new CallInfo(ani, "1000", "Caller", CallDirection.Inbound, priority, queueId, null, null));
         Assert.True(started.IsSuccess, started.ToString());
@@ -88,6 +101,8 @@ public abstract class AcdTestBase(AcdCluster fixture)
         Eventually(async () => await StatusOfCall(callId) == status, $"call {callId} is {status}");
 
     protected static void Ok(Result result) => Assert.True(result.IsSuccess, result.ToString());
+
+    protected static void Ok<T>(Result<T> result) => Assert.True(result.IsSuccess, result.ToString());
 
     protected static void Fails(Result result, AcdError error) =>
         Assert.True(result.Error == error, $"expected {error}, got {result}");
