@@ -1,5 +1,7 @@
+using System.Collections.Immutable;
 using Acd.Agents;
 using Acd.Calls;
+using Acd.Customers;
 
 namespace Acd.SipEdge.Tests;
 
@@ -38,6 +40,43 @@ public sealed class SipEdgeCallTests(EdgeHost host)
         await EdgeHost.Eventually(async () => (await host.AgentAsync(agentId)).Status is AgentStatus.Ready or AgentStatus.WrapUp,
             "the agent to be free again");
         await host.WaitReleasedAsync(record.CallId);
+    }
+
+    [Fact]
+    public async Task A_sip_call_from_a_known_customer_carries_the_customer_for_the_popup()
+    {
+        // The same use case as the API's inbound report: the caller is looked up before the call is offered.
+        var directory = host.Grains.GetGrain<ICustomerDirectoryGrain>(CustomerDirectoryKeys.Default);
+        var customerId = EdgeHost.NewId("cust");
+        Assert.True((await directory.CreateAsync(new Customer(customerId, "Erika Mustermann", ["+49 30 123456"], "erika@example.com", "Example GmbH",
+            "prefers e-mail", ImmutableDictionary<string, string>.Empty, DateTimeOffset.UtcNow))).IsSuccess);
+        try
+        {
+            var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
+            var agentId = await host.CreateAgentAsync(queueId);
+            var phonePort = Sipp.FreeUdpPort();
+            await host.RegisterPhoneAsync(agentId, phonePort);
+            Assert.True((await host.Grains.GetGrain<IAgentGrain>(agentId).SetReadyAsync()).IsSuccess);
+
+            await using var phone = Sipp.Start("agent-answer.xml", host.SipPort, phonePort, agentId);
+            await phone.WaitListeningAsync();
+            await using var caller = Sipp.Start("caller-wait-bye.xml", host.SipPort, Sipp.FreeUdpPort(), number);
+            var call = await host.ConnectedCallAsync(agentId);
+            var customer = (await call.GetAsync()).Info!.Customer;
+            Assert.NotNull(customer);
+            Assert.Equal(customerId, customer.CustomerId);
+            Assert.Equal("Erika Mustermann", customer.Name);
+            Assert.Equal("Example GmbH", customer.Company);
+            Assert.Equal("builtin", customer.Source);
+
+            Assert.True((await call.HangupAsync(HangupSide.Agent)).IsSuccess);
+            await caller.AssertSucceededAsync();
+            await phone.AssertSucceededAsync();
+        }
+        finally
+        {
+            await directory.DeleteAsync(customerId);
+        }
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Acd.CallControl.Calls;
 using Acd.Common;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -52,9 +53,6 @@ public static partial class ApiResults
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     public static partial Regex IdPattern();
-
-    [GeneratedRegex(@"^\+?[0-9*#]{1,32}$")]
-    public static partial Regex NumberPattern();
 }
 
 /// <summary>Collects field errors for a 400 validation problem.</summary>
@@ -79,7 +77,7 @@ public sealed class Validator
             "Required: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
 
     public Validator Number(string? value, string field) =>
-        Require(value is not null && ApiResults.NumberPattern().IsMatch(value), field, "Required: a phone number (digits, optional leading +).");
+        Require(value is not null && DialTargets.IsPhoneNumber(value), field, "Required: a phone number (digits, optional leading +).");
 
     public Validator Text(string? value, string field, int max = 200, bool required = true) =>
         Require(required ? !string.IsNullOrWhiteSpace(value) && value.Length <= max : value is null || value.Length <= max, field,

@@ -1,11 +1,12 @@
 using System.Security.Claims;
 using Acd.Agents;
+using Acd.CallControl;
+using Acd.CallControl.Calls;
+using Acd.CallControl.Customers;
 using Acd.Calls;
 using Acd.Catalog;
 using Acd.Common;
 using Acd.Frontend.Auth;
-using Acd.Frontend.Customers;
-using Acd.Frontend.Observability;
 using Acd.Frontend.SipEdge;
 
 namespace Acd.Frontend.Apis;
@@ -49,24 +50,13 @@ public enum CallAction
 }
 
 /// <summary>Call commands shared by the REST API and the SignalR hubs.</summary>
-public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers, FrontendMetrics metrics, IServiceProvider services)
+public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers, InboundCalls inbound, DialTargets targets,
+    CallControlMetrics metrics, IServiceProvider services)
 {
     /// <summary>A PBX/CTI integration reports a new inbound call: resolve the queue, look the caller up, start the call.</summary>
-    public async Task<Result<CallSnapshot>> StartInboundAsync(string from, string to, string? callerName, int priority,
-        CancellationToken cancellationToken)
-    {
-        var queueId = await grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).ResolveNumberAsync(to);
-        if (queueId is null)
-        {
-            return Result.Fail(AcdError.NotFound, $"No queue is configured for the number '{to}'.");
-        }
-
-        var customer = await customers.LookupAsync(from, cancellationToken);
-        var info = new CallInfo(from, to, callerName ?? customer.Name, CallDirection.Inbound, priority, queueId, customer, null);
-        var result = await grains.GetGrain<ICallGrain>(NewCallId()).StartInboundAsync(info);
-        metrics.CallReported(CallDirection.Inbound, result.IsSuccess);
-        return result;
-    }
+    public Task<Result<CallSnapshot>> StartInboundAsync(string from, string to, string? callerName, int priority,
+        CancellationToken cancellationToken) =>
+        inbound.StartAsync(CallIds.New(), new InboundCall(from, to, callerName, priority), "api", cancellationToken: cancellationToken);
 
     /// <summary>Click-to-dial: an outbound call for an agent.</summary>
     public async Task<Result<CallSnapshot>> DialAsync(string agentId, string destination, CancellationToken cancellationToken)
@@ -84,8 +74,8 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
         // where a PBX integration places the call and reports its progress.
         var result = services.GetService<SipEdgeService>() is { } edge && await edge.DialAsync(agentId, info) is { } placed
             ? placed
-            : await grains.GetGrain<ICallGrain>(NewCallId()).StartOutboundAsync(agentId, info);
-        metrics.CallReported(CallDirection.Outbound, result.IsSuccess);
+            : await grains.GetGrain<ICallGrain>(CallIds.New()).StartOutboundAsync(agentId, info);
+        metrics.CallStarted(CallDirection.Outbound, "api", result.IsSuccess);
         return result;
     }
 
@@ -181,38 +171,16 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
             return found;
         }
 
-        var catalog = grains.GetGrain<ICatalogGrain>(CatalogKeys.Default);
-        if (kind is null)
+        var resolved = await targets.ResolveAsync(target, kind);
+        if (!resolved.IsSuccess)
         {
-            if ((await catalog.ListAgentsAsync()).Contains(target))
-            {
-                kind = TransferTargetKind.Agent;
-            }
-            else if ((await catalog.ListQueuesAsync()).Contains(target))
-            {
-                kind = TransferTargetKind.Queue;
-            }
-            else if (await catalog.ResolveNumberAsync(target) is { } queueId)
-            {
-                kind = TransferTargetKind.Queue;
-                target = queueId;
-            }
-            else if (ApiResults.NumberPattern().IsMatch(target))
-            {
-                kind = TransferTargetKind.External;
-            }
-            else
-            {
-                return Result.Fail(AcdError.InvalidArgument, $"'{target}' is neither an agent, a queue nor a phone number.");
-            }
+            return Result.Fail(resolved.Error, resolved.Message!);
         }
 
         var call = grains.GetGrain<ICallGrain>(callId);
-        var result = await call.TransferAsync(new TransferTarget(kind.Value, target), mode);
+        var result = await call.TransferAsync(resolved.Value!.ToTransferTarget(), mode);
         return result.IsSuccess ? Result<CallSnapshot>.Ok(await call.GetAsync()) : result;
     }
-
-    public static string NewCallId() => Guid.CreateVersion7().ToString("N");
 
     /// <summary>An agent sees the calls it has or had, and parked calls, which any agent may retrieve.</summary>
     private static bool IsAgentOf(CallSnapshot call, string? agentId) =>

@@ -1,7 +1,8 @@
 using System.Collections.Immutable;
+using Acd.CallControl.Calls;
+using Acd.CallControl.Customers;
 using Acd.Customers;
 using Acd.Frontend.Auth;
-using Acd.Frontend.Customers;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Acd.Frontend.Apis;
@@ -111,7 +112,7 @@ public static class CustomersApi
     private static Validator Validate(CustomerRequest r) =>
         new Validator().Id(r.Id, "id").Text(r.Name, "name", 200)
             .Require(r.PhoneNumbers is null || (r.PhoneNumbers.Count <= 20 && r.PhoneNumbers.All(n => n is not null
-                && ApiResults.NumberPattern().IsMatch(n.Trim().Replace(" ", string.Empty, StringComparison.Ordinal).Replace("-", string.Empty, StringComparison.Ordinal)))),
+                && DialTargets.IsPhoneNumber(n.Trim().Replace(" ", string.Empty, StringComparison.Ordinal).Replace("-", string.Empty, StringComparison.Ordinal)))),
                 "phoneNumbers", "Up to 20 phone numbers.")
             .Text(r.Email, "email", 200, required: false).Text(r.Company, "company", 200, required: false)
             .Text(r.Notes, "notes", 4000, required: false)

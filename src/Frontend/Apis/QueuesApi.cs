@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Acd.CallControl.Calls;
 using Acd.Catalog;
 using Acd.Frontend.Auth;
 using Acd.Frontend.Hubs;
@@ -191,7 +192,7 @@ public static class QueuesApi
 
     private static Validator Validate(QueueRequest r, bool creating) =>
         new Validator().Id(r.Id, "id").Text(r.Name, "name", 100, required: creating)
-            .Require(r.Numbers is null || r.Numbers.All(n => n is not null && ApiResults.NumberPattern().IsMatch(n.Trim())), "numbers",
+            .Require(r.Numbers is null || r.Numbers.All(n => n is not null && DialTargets.IsPhoneNumber(n.Trim())), "numbers",
                 "Dialled numbers: digits, optional leading +.")
             .Require(r.RequiredSkills is null || r.RequiredSkills.All(s => !string.IsNullOrWhiteSpace(s.Key) && s.Value is >= 1 and <= 10),
                 "requiredSkills", "Minimum levels are 1..10.")

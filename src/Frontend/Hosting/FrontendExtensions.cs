@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Acd.CallControl;
 using Acd.Frontend.Apis;
 using Acd.Frontend.Auth;
-using Acd.Frontend.Customers;
 using Acd.Frontend.Hubs;
 using Acd.Frontend.Observability;
 using Acd.Silo.Hosting;
@@ -41,7 +41,6 @@ public static class FrontendExtensions
         var configuration = builder.Configuration;
         var frontend = configuration.GetSection(FrontendOptions.Section).Get<FrontendOptions>() ?? new FrontendOptions();
         services.Configure<FrontendOptions>(configuration.GetSection(FrontendOptions.Section));
-        services.Configure<CrmOptions>(configuration.GetSection(CrmOptions.Section));
         services.Configure<RelayOptions>(configuration.GetSection(RelayOptions.Section));
         services.TryAddTimeProvider();
 
@@ -65,8 +64,7 @@ public static class FrontendExtensions
         services.AddHostedService<SubscriptionRefresher>();
         services.AddSingleton<AgentCommands>();
         services.AddSingleton<CallCommands>();
-        services.AddSingleton<ICustomerLookup, CustomerLookup>();
-        services.AddHttpClient(CustomerLookup.HttpClientName);
+        services.AddCallControl(configuration);
 
         services.AddHealthChecks()
             .AddCheck<OrleansHealthCheck>("orleans", tags: [AcdHealth.StartupTag, AcdHealth.ReadyTag])
@@ -77,7 +75,7 @@ public static class FrontendExtensions
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("acd-frontend"))
             .WithMetrics(m => m
-                .AddMeter("Microsoft.Orleans", FrontendMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
+                .AddMeter("Microsoft.Orleans", FrontendMetrics.MeterName, CallControlMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
                     "Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.RateLimiting", "System.Runtime")
                 .AddPrometheusExporter());
         return builder;

@@ -1,4 +1,5 @@
 using Acd.Agents;
+using Acd.CallControl.Calls;
 using Acd.Calls;
 using Acd.Catalog;
 using Acd.Common;
@@ -115,7 +116,7 @@ public sealed class AgentHub(EventRelay relay, IGrainFactory grains, AgentComman
     /// <summary>Click-to-dial from the dialpad.</summary>
     public async Task<CommandResult> Dial(string destination)
     {
-        if (destination is null || !ApiResults.NumberPattern().IsMatch(destination))
+        if (destination is null || !DialTargets.IsPhoneNumber(destination))
         {
             return CommandResult.From(AcdError.InvalidArgument, "Dial digits only (optional leading +).");
         }

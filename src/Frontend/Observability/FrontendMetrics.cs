@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Acd.Calls;
 using Acd.Events;
 
 namespace Acd.Frontend.Observability;
@@ -10,8 +9,6 @@ public sealed class FrontendMetrics : IDisposable
     public const string MeterName = "Acd.Frontend";
 
     private readonly Meter _meter;
-    private readonly Counter<long> _calls;
-    private readonly Counter<long> _lookups;
     private readonly Counter<long> _events;
     private readonly Histogram<double> _eventDelay;
     private Func<int>? _subscriptions;
@@ -19,18 +16,11 @@ public sealed class FrontendMetrics : IDisposable
     public FrontendMetrics(IMeterFactory meters)
     {
         _meter = meters.Create(MeterName);
-        _calls = _meter.CreateCounter<long>("acd.frontend.calls.reported", "{call}", "Calls started through the API (inbound reports, click-to-dial).");
-        _lookups = _meter.CreateCounter<long>("acd.frontend.customer.lookups", "{lookup}", "Caller lookups by source (crm, builtin, none, crm-error).");
         _events = _meter.CreateCounter<long>("acd.frontend.events.relayed", "{event}", "Grain events pushed to SignalR clients.");
         _eventDelay = _meter.CreateHistogram<double>("acd.frontend.events.delay", "ms", "Time from a grain's change to its push to SignalR.");
         _meter.CreateObservableGauge("acd.frontend.subscriptions", () => _subscriptions?.Invoke() ?? 0, "{grain}",
             "Grains this frontend observes.");
     }
-
-    public void CallReported(CallDirection direction, bool success) =>
-        _calls.Add(1, new KeyValuePair<string, object?>("direction", direction.ToString()), new KeyValuePair<string, object?>("success", success));
-
-    public void CustomerLookup(string source) => _lookups.Add(1, new KeyValuePair<string, object?>("source", source));
 
     public void EventRelayed(AcdEvent @event, DateTimeOffset now)
     {

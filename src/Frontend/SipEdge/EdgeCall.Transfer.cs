@@ -1,5 +1,6 @@
 using System.Globalization;
 using Acd.Agents;
+using Acd.CallControl.Calls;
 using Acd.Calls;
 using Acd.Catalog;
 using Acd.Common;
@@ -269,6 +270,13 @@ internal sealed partial class EdgeCall
         tx.Respond(tx.CreateResponse(202));
         await NotifyReferAsync(dialog, 100, "Trying");
         var target = await ClassifyTargetAsync(user);
+        if (target is null)
+        {
+            LogReferRefused(CallId, leg.AgentId, user, "no agent, queue or phone number has that name");
+            await NotifyReferAsync(dialog, 404, null);
+            return;
+        }
+
         if (target.Kind == TransferTargetKind.External && !_edge.CanCallOut)
         {
             LogReferRefused(CallId, leg.AgentId, user, "no agent or queue has that number and no outbound trunk is configured");
@@ -396,19 +404,19 @@ internal sealed partial class EdgeCall
         return Task.CompletedTask;
     });
 
-    /// <summary>A REFER's target: an agent's id, a number routed to a queue, else an external number.</summary>
-    private async Task<TransferTarget> ClassifyTargetAsync(string user)
+    /// <summary>A REFER's target, resolved as the API resolves transfer targets (agent, queue, number).</summary>
+    private async Task<TransferTarget?> ClassifyTargetAsync(string user)
     {
-        var queueId = await Safe(async () => (await _edge.Grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).ResolveNumberAsync(user)) ?? "");
-        if (!string.IsNullOrEmpty(queueId))
+        try
         {
-            return new TransferTarget(TransferTargetKind.Queue, queueId);
+            var resolved = await _edge.Targets.ResolveAsync(user);
+            return resolved.IsSuccess ? resolved.Value!.ToTransferTarget() : null;
         }
-
-        var agent = await SafeRef(() => _edge.Grains.GetGrain<IAgentGrain>(user).GetAsync());
-        return agent is { IsConfigured: true }
-            ? new TransferTarget(TransferTargetKind.Agent, user)
-            : new TransferTarget(TransferTargetKind.External, user);
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogGrainCallFailed(ex, CallId);
+            return null;
+        }
     }
 
     private async Task NotifyReferAsync(SipDialog dialog, int status, string? reason)
@@ -430,32 +438,6 @@ internal sealed partial class EdgeCall
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogNotifyFailed(CallId, ex.Message);
-        }
-    }
-
-    private async Task<T?> SafeRef<T>(Func<Task<T>> call) where T : class
-    {
-        try
-        {
-            return await call();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogGrainCallFailed(ex, CallId);
-            return null;
-        }
-    }
-
-    private async Task<string?> Safe(Func<Task<string>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogGrainCallFailed(ex, CallId);
-            return null;
         }
     }
 

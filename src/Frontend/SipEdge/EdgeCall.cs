@@ -1,4 +1,5 @@
 using System.Globalization;
+using Acd.CallControl.Calls;
 using Acd.Calls;
 using Acd.Common;
 using Acd.Events;
@@ -108,14 +109,10 @@ internal sealed partial class EdgeCall : ICallEdgeObserver
         string? refused;
         try
         {
-            var info = new CallInfo(CallerNumber, Dialled, CallerName, CallDirection.Inbound, 0, QueueId, null, _edge.EdgeId);
+            var request = new InboundCall(CallerNumber, Dialled, CallerName, QueueId: QueueId, EdgeId: _edge.EdgeId);
             // Retried across a silo failure (Safe): attaching is idempotent, and a start that went through before its
             // answer was lost shows up as a conflict with the call already under way.
-            var started = await Safe(async () =>
-            {
-                await _grain.AttachEdgeAsync(_reference);
-                return await _grain.StartInboundAsync(info);
-            });
+            var started = await Safe(() => _edge.Inbound.StartAsync(CallId, request, "sip", grain => grain.AttachEdgeAsync(_reference)));
             refused = started switch
             {
                 null => "call grain unreachable",

@@ -1,3 +1,4 @@
+using Acd.CallControl;
 using Acd.Sip.Transports;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,7 @@ public static class SipEdgeExtensions
         }
 
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddCallControl(builder.Configuration);
         builder.Services.AddSingleton<AgentCredentialStore>();
         builder.Services.AddSingleton<SipEdgeService>();
         builder.Services.AddHostedService<SipEdgeHostedService>();

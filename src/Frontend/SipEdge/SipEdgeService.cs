@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Acd.Agents;
+using Acd.CallControl.Calls;
+using Acd.Calls;
 using Acd.Catalog;
 using Acd.Sip;
 using Acd.Sip.Auth;
@@ -47,10 +49,12 @@ public sealed partial class SipEdgeService : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task? _background;
 
-    public SipEdgeService(IOptions<SipEdgeOptions> options, IGrainFactory grains, AgentCredentialStore credentials, TimeProvider time,
-        ILoggerFactory loggerFactory)
+    public SipEdgeService(IOptions<SipEdgeOptions> options, IGrainFactory grains, AgentCredentialStore credentials, InboundCalls inbound,
+        DialTargets targets, TimeProvider time, ILoggerFactory loggerFactory)
     {
         _options = options.Value;
+        Inbound = inbound;
+        Targets = targets;
         _grains = grains;
         _credentials = credentials;
         _loggerFactory = loggerFactory;
@@ -106,6 +110,12 @@ public sealed partial class SipEdgeService : IAsyncDisposable
 
     internal TimeProvider Time { get; }
 
+    /// <summary>Starts inbound calls as the API does (queue, customer lookup for the popup, grain).</summary>
+    internal InboundCalls Inbound { get; }
+
+    /// <summary>Resolves dialled and REFERred targets in the same order as the API's transfers.</summary>
+    internal DialTargets Targets { get; }
+
     internal IGrainFactory Grains => _grains;
 
     internal SipEdgeOptions Options => _options;
@@ -141,7 +151,7 @@ public sealed partial class SipEdgeService : IAsyncDisposable
             return null;
         }
 
-        var callId = Guid.NewGuid().ToString("N");
+        var callId = CallIds.New();
         var call = new EdgeCall(this, callId, agentId, info.Dnis, null, _loggerFactory.CreateLogger<EdgeCall>());
         _calls[callId] = call;
         return await call.StartOutboundAsync(agentId, info);
@@ -396,7 +406,7 @@ public sealed partial class SipEdgeService : IAsyncDisposable
             return;
         }
 
-        var callId = Guid.NewGuid().ToString("N");
+        var callId = CallIds.New();
         var call = new EdgeCall(this, callId, queueId, dialled, incoming, trusted, _loggerFactory.CreateLogger<EdgeCall>());
         _calls[callId] = call;
         await call.StartAsync();
@@ -452,7 +462,7 @@ public sealed partial class SipEdgeService : IAsyncDisposable
     {
         var agent = await _grains.GetGrain<IAgentGrain>(agentId).GetAsync();
         var ani = agent.Profile?.Extension is { Length: > 0 } extension ? extension : agentId;
-        var callId = Guid.NewGuid().ToString("N");
+        var callId = CallIds.New();
         var call = new EdgeCall(this, callId, agentId, number, incoming, _loggerFactory.CreateLogger<EdgeCall>());
         _calls[callId] = call;
         LogAgentDialling(agentId, number, callId);

@@ -16,11 +16,16 @@ public interface ICatalogGrain : IGrainWithStringKey
     [Alias("ListQueues"), AlwaysInterleave]
     Task<ImmutableArray<string>> ListQueuesAsync();
 
+    /// <summary>Adds (or updates) an agent and the extension colleagues dial to reach it (the latest agent to claim one has it).</summary>
     [Alias("AddAgent")]
-    Task AddAgentAsync(string agentId);
+    Task AddAgentAsync(string agentId, string? extension = null);
 
     [Alias("RemoveAgent")]
     Task RemoveAgentAsync(string agentId);
+
+    /// <summary>The agent whose extension this is, or null.</summary>
+    [Alias("ResolveExtension"), AlwaysInterleave]
+    Task<string?> ResolveExtensionAsync(string extension);
 
     /// <summary>Registers a queue and the numbers routed to it. Conflict if a number already routes elsewhere.</summary>
     [Alias("SetQueue")]

@@ -77,7 +77,7 @@ public sealed partial class AgentGrain : AcdGrain<AgentState>, IAgentGrain
         var dropped = previousQueues.Except(S.Profile.Queues, StringComparer.Ordinal).ToList();
         await Task.WhenAll(
             Writer.WriteAsync(),
-            GrainFactory.GetGrain<ICatalogGrain>(CatalogKeys.Default).AddAgentAsync(AgentId),
+            GrainFactory.GetGrain<ICatalogGrain>(CatalogKeys.Default).AddAgentAsync(AgentId, S.Profile.Extension),
             Task.WhenAll(dropped.Select(q => GrainFactory.GetGrain<IQueueGrain>(q).RemoveMemberAsync(AgentId))),
             NotifyQueuesAsync());
         PublishChange(null);

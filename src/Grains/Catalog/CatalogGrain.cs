@@ -18,9 +18,34 @@ public sealed class CatalogGrain(
 
     public Task<ImmutableArray<string>> ListQueuesAsync() => Task.FromResult(S.Queues.ToImmutableArray());
 
-    public Task AddAgentAsync(string agentId) => S.Agents.Add(agentId) ? _writer.WriteAsync() : Task.CompletedTask;
+    public Task AddAgentAsync(string agentId, string? extension = null)
+    {
+        var changed = S.Agents.Add(agentId);
+        if (extension is { Length: > 0 } && !(S.Extensions.TryGetValue(extension, out var owner) && owner == agentId))
+        {
+            changed |= ForgetExtensions(agentId);
+            S.Extensions[extension] = agentId;
+            changed = true;
+        }
 
-    public Task RemoveAgentAsync(string agentId) => S.Agents.Remove(agentId) ? _writer.WriteAsync() : Task.CompletedTask;
+        return changed ? _writer.WriteAsync() : Task.CompletedTask;
+    }
+
+    public Task RemoveAgentAsync(string agentId)
+    {
+        var changed = S.Agents.Remove(agentId) | ForgetExtensions(agentId);
+        return changed ? _writer.WriteAsync() : Task.CompletedTask;
+    }
+
+    public Task<string?> ResolveExtensionAsync(string extension) =>
+        Task.FromResult(S.Extensions.TryGetValue(extension.Trim(), out var agentId) ? agentId : null);
+
+    private bool ForgetExtensions(string agentId)
+    {
+        var stale = S.Extensions.Where(e => e.Value == agentId).Select(e => e.Key).ToList();
+        stale.ForEach(e => S.Extensions.Remove(e));
+        return stale.Count > 0;
+    }
 
     public async Task<Result> SetQueueAsync(string queueId, ImmutableArray<string> numbers)
     {

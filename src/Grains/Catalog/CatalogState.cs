@@ -12,4 +12,7 @@ public sealed class CatalogState
 
     /// <summary>Operator-defined Not Ready reasons; null until set, meaning the defaults apply.</summary>
     [Id(3)] public List<string>? ReasonCodes { get; set; }
+
+    /// <summary>Agent extension -> agent id.</summary>
+    [Id(4)] public Dictionary<string, string> Extensions { get; set; } = new(StringComparer.Ordinal);
 }
