@@ -1,3 +1,4 @@
+using Acd.Events;
 using Acd.Grains.Reporting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
