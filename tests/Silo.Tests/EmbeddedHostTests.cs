@@ -1,7 +1,8 @@
 using System.Collections.Immutable;
 using Acd.Agents;
 using Acd.Events;
-using Acd.Grains.Reporting;
+using Acd.Reporting.Queries;
+using Acd.Reporting.Writing;
 using Acd.Silo.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

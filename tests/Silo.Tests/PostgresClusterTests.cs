@@ -1,5 +1,7 @@
 using Acd.Events;
-using Acd.Grains.Reporting;
+using Acd.Reporting.Queries;
+using Acd.Reporting.Stores;
+using Acd.Reporting.Writing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;

@@ -1,7 +1,7 @@
 using Acd.Agents;
 using Acd.Calls;
-using Acd.Grains.Reporting;
 using Acd.Queues;
+using Acd.Reporting.Queries;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

@@ -2,7 +2,10 @@ using System.Collections.Immutable;
 using Acd.Agents;
 using Acd.Calls;
 using Acd.Events;
-using Acd.Grains.Reporting;
+using Acd.Reporting;
+using Acd.Reporting.Queries;
+using Acd.Reporting.Stores;
+using Acd.Reporting.Writing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

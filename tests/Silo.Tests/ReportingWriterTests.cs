@@ -1,5 +1,9 @@
 using System.Data.Common;
-using Acd.Grains.Reporting;
+using Acd.Reporting;
+using Acd.Reporting.Queries;
+using Acd.Reporting.Schema;
+using Acd.Reporting.Stores;
+using Acd.Reporting.Writing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -6,9 +6,10 @@ using System.Text.Json;
 using Acd.Agents;
 using Acd.Calls;
 using Acd.Events;
+using Acd.Reporting.Queries;
 using Microsoft.Extensions.Logging;
 
-namespace Acd.Grains.Reporting;
+namespace Acd.Reporting.Stores;
 
 /// <summary>What one batch changed in the store.</summary>
 public readonly record struct ReportingWriteResult(int Events, int Calls, int Agents, int Activities);
