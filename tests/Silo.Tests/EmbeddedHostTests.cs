@@ -4,6 +4,7 @@ using Acd.Events;
 using Acd.Reporting.Queries;
 using Acd.Reporting.Writing;
 using Acd.Silo.Storage;
+using Acd.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

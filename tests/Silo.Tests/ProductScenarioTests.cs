@@ -2,6 +2,7 @@ using Acd.Agents;
 using Acd.Calls;
 using Acd.Queues;
 using Acd.Reporting.Queries;
+using Acd.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
