@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
 using Acd.Agents;
 using Acd.Events;
-using Acd.Grains.Reporting;
+using Acd.Reporting.Queries;
+using Acd.Reporting.Writing;
 using Acd.Silo.Storage;
+using Acd.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

@@ -1,4 +1,8 @@
-using Acd.Grains.Reporting;
+using Acd.Events;
+using Acd.Reporting.Queries;
+using Acd.Reporting.Stores;
+using Acd.Reporting.Writing;
+using Acd.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;

@@ -1,7 +1,7 @@
 using Acd.Silo.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Acd.Silo.Tests;
+namespace Acd.Testing;
 
 public sealed partial class PostgresServer
 {

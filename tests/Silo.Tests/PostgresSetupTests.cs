@@ -1,5 +1,6 @@
 using Acd.Grains.Hosting;
 using Acd.Silo.Hosting;
+using Acd.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Orleans.Hosting;

@@ -1,7 +1,8 @@
 using Acd.Agents;
 using Acd.Calls;
-using Acd.Grains.Reporting;
 using Acd.Queues;
+using Acd.Reporting.Queries;
+using Acd.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

@@ -1,4 +1,5 @@
 using Acd.Silo.Storage;
+using Acd.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Runtime;
 using Orleans.Storage;

@@ -1,4 +1,5 @@
 using Acd.Silo.Storage;
+using Acd.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Acd.Agents;
 using Acd.Calls;
-using Acd.Grains.Reporting;
+using Acd.Reporting.Queries;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 

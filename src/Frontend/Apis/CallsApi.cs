@@ -2,8 +2,8 @@ using System.Security.Claims;
 using Acd.Calls;
 using Acd.Common;
 using Acd.Frontend.Auth;
-using Acd.Grains.Reporting;
 using Acd.Parking;
+using Acd.Reporting.Queries;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Acd.Frontend.Apis;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Acd.Frontend.Auth;
-using Acd.Grains.Reporting;
+using Acd.Reporting.Queries;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Acd.Frontend.Apis;

@@ -6,7 +6,6 @@ using Acd.Common;
 using Acd.Events;
 using Acd.Grains.Hosting;
 using Acd.Grains.Infrastructure;
-using Acd.Grains.Reporting;
 using Acd.Queues;
 using Microsoft.Extensions.Logging;
 

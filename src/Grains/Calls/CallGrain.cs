@@ -5,7 +5,6 @@ using Acd.Events;
 using Acd.Grains.Agents;
 using Acd.Grains.Hosting;
 using Acd.Grains.Infrastructure;
-using Acd.Grains.Reporting;
 using Acd.Queues;
 using Microsoft.Extensions.Logging;
 

@@ -1,4 +1,4 @@
-using Acd.Grains.Reporting;
+using Acd.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

@@ -1,5 +1,4 @@
 using Acd.Events;
-using Acd.Grains.Reporting;
 using Microsoft.Extensions.Logging;
 
 namespace Acd.Grains.Infrastructure;

@@ -1,4 +1,4 @@
-using Acd.Grains.Reporting;
+using Acd.Reporting.Schema;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,8 @@
 using System.Net;
 using Acd.Grains.Hosting;
-using Acd.Grains.Reporting;
+using Acd.Reporting;
+using Acd.Reporting.Hosting;
+using Acd.Reporting.Stores;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Acd.Calls;
 using Acd.Events;
 using Acd.Grains.Hosting;
-using Acd.Grains.Reporting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;

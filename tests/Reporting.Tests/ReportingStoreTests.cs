@@ -2,11 +2,14 @@ using System.Collections.Immutable;
 using Acd.Agents;
 using Acd.Calls;
 using Acd.Events;
-using Acd.Grains.Reporting;
+using Acd.Reporting.Queries;
+using Acd.Reporting.Stores;
+using Acd.Reporting.Writing;
+using Acd.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace Acd.Silo.Tests;
+namespace Acd.Reporting.Tests;
 
 /// <summary>
 /// The reporting store and its batching writer, run once against SQLite and once against a real PostgreSQL:

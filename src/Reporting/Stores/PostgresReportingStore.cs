@@ -2,7 +2,7 @@ using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Acd.Grains.Reporting;
+namespace Acd.Reporting.Stores;
 
 /// <summary>
 /// Reporting store in PostgreSQL (cluster mode). The tables come from the documented setup step

@@ -1,8 +1,9 @@
 using System.Data.Common;
+using Acd.Reporting.Schema;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
-namespace Acd.Grains.Reporting;
+namespace Acd.Reporting.Stores;
 
 /// <summary>Reporting store in a SQLite file (embedded mode). Creates its tables itself, WAL so queries never wait on the writer.</summary>
 public sealed class SqliteReportingStore(string connectionString, ILogger<SqliteReportingStore> logger) : ReportingStore(logger)

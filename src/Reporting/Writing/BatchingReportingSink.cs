@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Acd.Events;
+using Acd.Reporting.Stores;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Acd.Grains.Reporting;
+namespace Acd.Reporting.Writing;
 
 /// <summary>
 /// The reporting writer. Grains call <see cref="Append"/> inside their turn: it only puts the event on a bounded

@@ -1,4 +1,4 @@
-namespace Acd.Grains.Reporting;
+namespace Acd.Reporting;
 
 /// <summary>Which database holds the reporting tables.</summary>
 public enum ReportingDatabase

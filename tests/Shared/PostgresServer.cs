@@ -3,12 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace Acd.Silo.Tests;
+namespace Acd.Testing;
 
 /// <summary>
 /// A private PostgreSQL server for the test run: initdb into a temp folder, pg_ctl on a free loopback port, stopped
 /// and deleted at the end. Runs as the `postgres` OS user when the tests run as root (PostgreSQL refuses root).
-/// Missing binaries fail the tests with instructions; they are never skipped. Shared with tests/Cluster.Tests (linked).
+/// Missing binaries fail the tests with instructions; they are never skipped. Compiled into each test project that needs
+/// it (Silo, Reporting and Cluster tests); a project that wants databases with its schema adds CreateDatabaseAsync.
 /// </summary>
 public sealed partial class PostgresServer : IAsyncLifetime
 {

@@ -1,4 +1,4 @@
-namespace Acd.Grains.Reporting;
+namespace Acd.Reporting.Queries;
 
 /// <summary>Read side of the reporting store (call history, metrics), used by the frontend's API.</summary>
 public interface IReportingQueries

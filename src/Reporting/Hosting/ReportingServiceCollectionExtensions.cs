@@ -1,10 +1,14 @@
+using Acd.Events;
+using Acd.Reporting.Queries;
+using Acd.Reporting.Stores;
+using Acd.Reporting.Writing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Acd.Grains.Reporting;
+namespace Acd.Reporting.Hosting;
 
 public static class ReportingServiceCollectionExtensions
 {

@@ -1,4 +1,4 @@
-namespace Acd.Grains.Reporting;
+namespace Acd.Reporting.Schema;
 
 /// <summary>
 /// The reporting tables' DDL (idempotent). Kept as C# text rather than .sql resources so the Grains project needs

@@ -1,11 +1,15 @@
 using System.Data.Common;
-using Acd.Grains.Reporting;
+using Acd.Reporting.Queries;
+using Acd.Reporting.Schema;
+using Acd.Reporting.Stores;
+using Acd.Reporting.Writing;
+using Acd.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Acd.Silo.Tests;
+namespace Acd.Reporting.Tests;
 
 /// <summary>The batching writer never blocks a grain and never loses events: overflow and database failures.</summary>
 public sealed class ReportingWriterTests : IDisposable

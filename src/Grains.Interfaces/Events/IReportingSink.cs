@@ -1,6 +1,4 @@
-using Acd.Events;
-
-namespace Acd.Grains.Reporting;
+namespace Acd.Events;
 
 /// <summary>
 /// Where grains drop their events for the reporting store. <see cref="Append"/> must be cheap and never block:

@@ -1,7 +1,7 @@
 using Acd.Agents;
 using Acd.Calls;
 
-namespace Acd.Grains.Reporting;
+namespace Acd.Reporting.Queries;
 
 /// <summary>One row of the calls table: one per call, updated as the call progresses.</summary>
 public sealed record CallRecord(
