@@ -84,10 +84,13 @@ public sealed class UseCaseTests(AcdCluster fixture) : AcdTestBase(fixture)
     [Fact]
     public void Call_ids_are_time_ordered_and_dtmf_has_one_rule()
     {
-        var first = CallIds.New();
-        var second = CallIds.New();
-        Assert.Equal(32, first.Length);
-        Assert.True(string.CompareOrdinal(first, second) < 0);
+        // Version 7: the first 48 bits are the creation time in milliseconds, so ids sort by start.
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var id = CallIds.New();
+        var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Assert.Equal(32, id.Length);
+        Assert.Equal(7, Guid.ParseExact(id, "N").Version);
+        Assert.InRange(Convert.ToInt64(id[..12], 16), before, after);
         Assert.True(DtmfDigits.IsValid("0123456789*#ABCDabcd"));
         Assert.False(DtmfDigits.IsValid(""));
         Assert.False(DtmfDigits.IsValid("12E"));

@@ -50,7 +50,6 @@ public sealed class EventsAndStatsTests(AcdCluster fixture) : AcdTestBase(fixtur
         await Eventually(() => Task.FromResult(edge.Of<HangUpCall>().Any()), "the hang-up command reached the edge");
         var ring = Assert.Single(edge.Of<RingAgent>());
         Assert.Equal(agent, ring.AgentId);
-        Assert.Equal(1, ring.Offer);
         Assert.Equal(TimeSpan.FromSeconds(20), ring.RingTimeout);
         Assert.True(ring.Sequence < Assert.Single(edge.Of<HangUpCall>()).Sequence);
         Assert.Equal(CallDisposition.Answered, edge.Of<HangUpCall>().Single().Disposition);

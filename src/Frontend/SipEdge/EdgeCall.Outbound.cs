@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using System.Globalization;
+using Acd.Agents;
 using Acd.Calls;
 using Acd.Common;
 using Acd.Events;
@@ -81,7 +83,7 @@ internal sealed partial class EdgeCall
     }
 
     /// <summary>The grain's PlaceOutbound: ring the agent's phone (click-to-dial) or, when the agent dialled, the destination.</summary>
-    private async Task PlaceOutboundAsync(string agentId, TimeSpan ringTimeout)
+    private async Task PlaceOutboundAsync(string agentId, ImmutableArray<DeviceBinding> devices, TimeSpan ringTimeout)
     {
         if (_ended)
         {
@@ -100,7 +102,7 @@ internal sealed partial class EdgeCall
         }
 
         // Nothing to talk to yet: the phone gets an inactive placeholder and is re-INVITEd once the destination answers.
-        var leg = await StartLegAsync(agentId, ringTimeout, PlaceholderSdp(), ring: 0, shape: SdpShape.AsIs);
+        var leg = StartLeg(agentId, devices, ringTimeout, PlaceholderSdp(), ring: null, shape: SdpShape.AsIs);
         if (leg is null)
         {
             await Safe(() => _grain.RejectAsync(agentId));

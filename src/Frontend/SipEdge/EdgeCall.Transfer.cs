@@ -72,7 +72,7 @@ internal sealed partial class EdgeCall
             return;
         }
 
-        var leg = await StartLegAsync(agentId, command.RingTimeout, transferring.Sdp.Remote, command.Offer, consult: true);
+        var leg = StartLeg(agentId, command.Devices, command.RingTimeout, transferring.Sdp.Remote, command.Sequence, consult: true);
         if (leg is null)
         {
             await Safe(() => _grain.CancelTransferAsync());

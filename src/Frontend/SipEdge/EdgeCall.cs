@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using System.Globalization;
+using Acd.Agents;
 using Acd.CallControl.Calls;
 using Acd.Calls;
 using Acd.Common;
@@ -25,7 +27,7 @@ internal sealed partial class EdgeCall : ICallEdgeObserver
     private readonly ILogger<EdgeCall> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, AgentLeg> _legs = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _cancelledRing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CommandSequence> _cancelledRing = new(StringComparer.Ordinal);
     private readonly ICallGrain _grain;
     private ICallEdgeObserver? _reference;
     private SipDialog? _callerDialog;
@@ -206,8 +208,12 @@ internal sealed partial class EdgeCall : ICallEdgeObserver
 
     public Task CancelAgentAsync(CancelAgent command) => Enqueue(command, async () =>
     {
-        _cancelledRing[command.AgentId] = Math.Max(_cancelledRing.GetValueOrDefault(command.AgentId), command.Offer);
-        if (_legs.TryGetValue(command.AgentId, out var leg) && (leg.Ring == 0 || leg.Ring <= command.Offer))
+        if (!_cancelledRing.TryGetValue(command.AgentId, out var cancelled) || cancelled < command.Ring)
+        {
+            _cancelledRing[command.AgentId] = command.Ring;
+        }
+
+        if (_legs.TryGetValue(command.AgentId, out var leg) && (leg.Ring is null || leg.Ring <= command.Ring))
         {
             LogCancellingAgent(CallId, command.AgentId, command.Reason.ToString());
             if (leg == _consult)
@@ -240,7 +246,7 @@ internal sealed partial class EdgeCall : ICallEdgeObserver
 
     public Task CompleteConsultationAsync(CompleteConsultation command) => Enqueue(command, () => CompleteConsultAsync(command.AgentId));
 
-    public Task PlaceOutboundAsync(PlaceOutbound command) => Enqueue(command, () => PlaceOutboundAsync(command.AgentId, command.RingTimeout));
+    public Task PlaceOutboundAsync(PlaceOutbound command) => Enqueue(command, () => PlaceOutboundAsync(command.AgentId, command.Devices, command.RingTimeout));
 
     public Task TransferOutAsync(TransferOut command) => Enqueue(command, () =>
     {
@@ -283,7 +289,7 @@ internal sealed partial class EdgeCall : ICallEdgeObserver
         }
 
         // Commands are one-way and may overtake each other: a CancelAgent already seen for this offer wins.
-        if (_cancelledRing.GetValueOrDefault(agentId) >= command.Offer)
+        if (_cancelledRing.TryGetValue(agentId, out var cancelled) && cancelled >= command.Sequence)
         {
             return;
         }
@@ -293,17 +299,17 @@ internal sealed partial class EdgeCall : ICallEdgeObserver
             return;
         }
 
-        if (await StartLegAsync(agentId, command.RingTimeout, _callerSdp.Remote, command.Offer) is null)
+        if (StartLeg(agentId, command.Devices, command.RingTimeout, _callerSdp.Remote, command.Sequence) is null)
         {
-            await Safe(() => _grain.RejectAsync(agentId, command.Offer, OfferFailure.Unreachable));
+            await Safe(() => _grain.RejectAsync(agentId, command.Sequence, OfferFailure.Unreachable));
         }
     }
 
     /// <summary>INVITEs the agent's phone with <paramref name="media"/> as the offer; null when the agent has no reachable phone.</summary>
-    private async Task<AgentLeg?> StartLegAsync(string agentId, TimeSpan ringTimeout, string? media, int ring, bool consult = false,
-        SdpShape shape = SdpShape.Active)
+    private AgentLeg? StartLeg(string agentId, ImmutableArray<DeviceBinding> devices, TimeSpan ringTimeout, string? media, CommandSequence? ring,
+        bool consult = false, SdpShape shape = SdpShape.Active)
     {
-        var device = await _edge.FindDeviceAsync(agentId);
+        var device = _edge.FindDevice(agentId, devices);
         if (device is not { } found)
         {
             LogNoDevice(CallId, agentId);
@@ -715,8 +721,8 @@ internal sealed partial class EdgeCall : ICallEdgeObserver
         /// <summary>The agent consulted in an attended transfer (talks to the transferring agent, not the caller).</summary>
         public bool IsConsult { get; set; }
 
-        /// <summary>The grain's number for this ring (its offer), named when reporting the answer or the failure.</summary>
-        public int Ring { get; init; }
+        /// <summary>The grain's command that rang this leg, named when reporting the answer or the failure.</summary>
+        public CommandSequence? Ring { get; init; }
 
         /// <summary>The agent's own INVITE when the agent dialled out from its phone; answered once the destination answers.</summary>
         public SipIncomingCall? Incoming { get; init; }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using Acd.Agents;
@@ -146,7 +147,7 @@ public sealed partial class SipEdgeService : IAsyncDisposable
     /// </summary>
     public async Task<Acd.Common.Result<Acd.Calls.CallSnapshot>?> DialAsync(string agentId, Acd.Calls.CallInfo info)
     {
-        if (!CanCallOut || await FindDeviceAsync(agentId) is null)
+        if (!CanCallOut || FindDevice(agentId, (await _grains.GetGrain<IAgentGrain>(agentId).GetAsync()).Devices) is null)
         {
             return null;
         }
@@ -304,16 +305,15 @@ public sealed partial class SipEdgeService : IAsyncDisposable
     }
 
     /// <summary>Where to reach an agent's phone: the freshest binding, preferring the flows this edge holds.</summary>
-    internal async Task<(SipUri Contact, SipTarget Target)?> FindDeviceAsync(string agentId)
+    internal (SipUri Contact, SipTarget Target)? FindDevice(string agentId, ImmutableArray<DeviceBinding> devices)
     {
-        var snapshot = await _grains.GetGrain<IAgentGrain>(agentId).GetAsync();
-        if (snapshot.Devices.IsDefaultOrEmpty)
+        if (devices.IsDefaultOrEmpty)
         {
             return null;
         }
 
         var now = Time.GetUtcNow();
-        foreach (var device in snapshot.Devices.Where(d => d.ExpiresAt > now)
+        foreach (var device in devices.Where(d => d.ExpiresAt > now)
                      .OrderByDescending(d => d.EdgeId == EdgeId).ThenByDescending(d => d.ExpiresAt))
         {
             if (!SipUri.TryParse(device.Contact, out var contact) || contact is null)

@@ -11,7 +11,7 @@ namespace Acd.Calls;
 [Alias("acd.ICallEdgeObserver")]
 public interface ICallEdgeObserver : IGrainObserver
 {
-    /// <summary>Ring the offered agent's phone: offer <see cref="RingAgent.Offer"/> for <see cref="RingAgent.RingTimeout"/>.</summary>
+    /// <summary>Ring the offered agent's phone for <see cref="RingAgent.RingTimeout"/>.</summary>
     [Alias("RingAgent"), OneWay]
     Task RingAgentAsync(RingAgent command);
 
@@ -85,17 +85,17 @@ public interface ICallCommand
 }
 
 /// <summary>
-/// Ring an agent: <see cref="Offer"/> numbers the call's offers (an answer or failure names the offer it belongs to);
-/// <see cref="Devices"/> are the agent's phones as its grain knew them when it was reserved, so the edge need not ask.
+/// Ring an agent. The command's <see cref="Sequence"/> names this ring: an answer, a failure or a cancel names the ring it
+/// belongs to, so a late report about an earlier ring changes nothing. <see cref="Devices"/> are the agent's phones as its
+/// grain knew them when it was reserved, so the edge need not ask.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("acd.RingAgent")]
 public sealed record RingAgent(
     [property: Id(0)] string CallId,
     [property: Id(1)] CommandSequence Sequence,
     [property: Id(2)] string AgentId,
-    [property: Id(3)] int Offer,
-    [property: Id(4)] TimeSpan RingTimeout,
-    [property: Id(5)] ImmutableArray<DeviceBinding> Devices) : ICallCommand;
+    [property: Id(3)] TimeSpan RingTimeout,
+    [property: Id(4)] ImmutableArray<DeviceBinding> Devices) : ICallCommand;
 
 /// <summary>Why an agent's phone stops ringing.</summary>
 public enum CancelReason
@@ -108,12 +108,13 @@ public enum CancelReason
     Unreachable,
 }
 
+/// <summary>Stop the ring <see cref="Ring"/> (the sequence of its <see cref="RingAgent"/>) at <see cref="AgentId"/>'s phone.</summary>
 [GenerateSerializer, Immutable, Alias("acd.CancelAgent")]
 public sealed record CancelAgent(
     [property: Id(0)] string CallId,
     [property: Id(1)] CommandSequence Sequence,
     [property: Id(2)] string AgentId,
-    [property: Id(3)] int Offer,
+    [property: Id(3)] CommandSequence Ring,
     [property: Id(4)] CancelReason Reason) : ICallCommand;
 
 /// <summary>Why an agent left a call that goes on.</summary>

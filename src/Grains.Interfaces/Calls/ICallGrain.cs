@@ -37,17 +37,17 @@ public interface ICallGrain : IGrainWithStringKey
 
     /// <summary>
     /// Offered(agent) -> Connected; for outbound calls: the far end answered. <paramref name="ring"/> is the
-    /// <see cref="RingAgent.Offer"/> the answer belongs to (0: whatever rings now, as a desktop's Answer means).
+    /// <see cref="RingAgent"/> the answer belongs to (null: whatever rings now, as a desktop's Answer means).
     /// </summary>
     [Alias("Answer")]
-    Task<Result> AnswerAsync(string agentId, int ring = 0);
+    Task<Result> AnswerAsync(string agentId, CommandSequence? ring = null);
 
     /// <summary>
     /// The offered agent's phone did not take the call: declined (the agent goes Not Ready "rejected") or unreachable
     /// (the agent stays Ready). The call goes back to the head of its queue. <paramref name="ring"/> as for answers.
     /// </summary>
     [Alias("Reject")]
-    Task<Result> RejectAsync(string agentId, int ring = 0, OfferFailure failure = OfferFailure.Declined);
+    Task<Result> RejectAsync(string agentId, CommandSequence? ring = null, OfferFailure failure = OfferFailure.Declined);
 
     [Alias("Hold")]
     Task<Result> HoldAsync();

@@ -62,9 +62,8 @@ public sealed partial class CallGrain
         S.OfferedAt = Now;
         S.OfferCount++;
         S.OfferExpiresAt = Now + ringTimeout;
-        var ring = S.OfferRing = ++S.Rings;
         SetStatus(CallStatus.Offered);
-        ToEdge((edge, seq) => edge.RingAgentAsync(new RingAgent(CallId, seq, agentId, ring, ringTimeout, agent.Devices)));
+        S.OfferRing = ToEdge((edge, seq) => edge.RingAgentAsync(new RingAgent(CallId, seq, agentId, ringTimeout, agent.Devices)));
         ArmRingTimer(S.OfferExpiresAt.Value);
     }
 
@@ -267,16 +266,19 @@ public sealed partial class CallGrain
     /// Tells the edge carrying the legs what to do, numbered in the order decided (one-way: a dead edge never holds the
     /// grain up; a CTI-only call has no edge and its integration follows the state changes instead).
     /// </summary>
-    private void ToEdge(Func<ICallEdgeObserver, CommandSequence, Task> send)
+    private CommandSequence ToEdge(Func<ICallEdgeObserver, CommandSequence, Task> send)
     {
+        var sequence = new CommandSequence(_commandEpoch, ++_commandNumber);
         if (S.Edge is { } edge)
         {
-            send(edge, new CommandSequence(_commandEpoch, ++_commandNumber)).Ignore();
+            send(edge, sequence).Ignore();
         }
+
+        return sequence;
     }
 
-    private void CancelRing(string agentId, int ring, CancelReason reason) =>
-        ToEdge((edge, seq) => edge.CancelAgentAsync(new CancelAgent(CallId, seq, agentId, ring, reason)));
+    private void CancelRing(string agentId, CommandSequence? ring, CancelReason reason) =>
+        ToEdge((edge, seq) => edge.CancelAgentAsync(new CancelAgent(CallId, seq, agentId, ring ?? seq, reason)));
 
     private void DropFromEdge(string agentId, DropReason reason) =>
         ToEdge((edge, seq) => edge.DropAgentAsync(new DropAgent(CallId, seq, agentId, reason)));

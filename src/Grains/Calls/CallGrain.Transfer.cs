@@ -50,9 +50,8 @@ public sealed partial class CallGrain
         SetStatus(CallStatus.Transferring);
         if (targetAgent is { } consulted)
         {
-            var ring = S.ConsultRing = ++S.Rings;
             var ringTimeout = RingTimeout();
-            ToEdge((edge, seq) => edge.ConsultAgentAsync(new RingAgent(CallId, seq, consulted.AgentId, ring, ringTimeout, consulted.Devices)));
+            S.ConsultRing = ToEdge((edge, seq) => edge.ConsultAgentAsync(new RingAgent(CallId, seq, consulted.AgentId, ringTimeout, consulted.Devices)));
         }
 
         await Writer.WriteAsync();

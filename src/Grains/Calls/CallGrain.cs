@@ -118,12 +118,11 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
         S.OfferedAt = Now;
         S.OfferCount = 1;
         S.OfferExpiresAt = Now + OutboundRingTimeout;
-        S.OfferRing = ++S.Rings;
         var previous = S.Status;
         S.Status = CallStatus.Offered;
         Publish(previous);
         var devices = reserved.Value!.Devices;
-        ToEdge((edge, seq) => edge.PlaceOutboundAsync(new PlaceOutbound(CallId, seq, agentId, info.Dnis, OutboundRingTimeout, devices)));
+        S.OfferRing = ToEdge((edge, seq) => edge.PlaceOutboundAsync(new PlaceOutbound(CallId, seq, agentId, info.Dnis, OutboundRingTimeout, devices)));
         ArmRingTimer(S.OfferExpiresAt.Value);
         await Writer.WriteAsync();
         return Result<CallSnapshot>.Ok(Snapshot());
@@ -152,22 +151,22 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
         return Result.Ok;
     }
 
-    public async Task<Result> AnswerAsync(string agentId, int ring = 0)
+    public async Task<Result> AnswerAsync(string agentId, CommandSequence? ring = null)
     {
         if (S.Status is CallStatus.Connected or CallStatus.Held && S.AgentId == agentId)
         {
             return Result.Ok;
         }
 
-        if (S.Status == CallStatus.Transferring && S.ConsultAgentId == agentId && (ring == 0 || ring == S.ConsultRing))
+        if (S.Status == CallStatus.Transferring && S.ConsultAgentId == agentId && (ring is null || ring == S.ConsultRing))
         {
             // The consulted agent picked up: it is on the call now, the transfer completes later.
             return await Agent(agentId).ConnectAsync(CallId);
         }
 
-        if (S.Status != CallStatus.Offered || S.AgentId != agentId || (ring != 0 && ring != S.OfferRing))
+        if (S.Status != CallStatus.Offered || S.AgentId != agentId || (ring is not null && ring != S.OfferRing))
         {
-            return Illegal("be answered", $"it is not offered to agent '{agentId}'{(ring != 0 ? $" (ring {ring})" : "")}");
+            return Illegal("be answered", $"it is not offered to agent '{agentId}'{(ring is not null ? $" (ring {ring})" : "")}");
         }
 
         var connected = await Agent(agentId).ConnectAsync(CallId);
@@ -181,11 +180,11 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
         return Result.Ok;
     }
 
-    public async Task<Result> RejectAsync(string agentId, int ring = 0, OfferFailure failure = OfferFailure.Declined)
+    public async Task<Result> RejectAsync(string agentId, CommandSequence? ring = null, OfferFailure failure = OfferFailure.Declined)
     {
-        if (S.Status != CallStatus.Offered || S.AgentId != agentId || (ring != 0 && ring != S.OfferRing))
+        if (S.Status != CallStatus.Offered || S.AgentId != agentId || (ring is not null && ring != S.OfferRing))
         {
-            return Illegal("be rejected", $"it is not offered to agent '{agentId}'{(ring != 0 ? $" (ring {ring})" : "")}");
+            return Illegal("be rejected", $"it is not offered to agent '{agentId}'{(ring is not null ? $" (ring {ring})" : "")}");
         }
 
         await RingEndedAsync(failure == OfferFailure.Unreachable ? ReservationRelease.Unreachable : ReservationRelease.Rejected);

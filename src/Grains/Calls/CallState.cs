@@ -68,12 +68,9 @@ public sealed class CallState
     /// <summary>The parking slot holding the call while it is parked (and while an agent retrieving it rings).</summary>
     [Id(27)] public int? ParkedSlot { get; set; }
 
-    /// <summary>Counts the phones rung for this call (offers, consultations, retrievals); an answer or failure names its ring.</summary>
-    [Id(28)] public int Rings { get; set; }
+    /// <summary>The command that rang the current offer (<see cref="AgentId"/>'s phone while Offered); its answer names it.</summary>
+    [Id(29)] public CommandSequence? OfferRing { get; set; }
 
-    /// <summary>The ring of the current offer (<see cref="AgentId"/>'s phone while Offered).</summary>
-    [Id(29)] public int OfferRing { get; set; }
-
-    /// <summary>The ring of the consulted agent's phone during an attended transfer.</summary>
-    [Id(30)] public int ConsultRing { get; set; }
+    /// <summary>The command that rang the consulted agent's phone during an attended transfer.</summary>
+    [Id(30)] public CommandSequence? ConsultRing { get; set; }
 }
