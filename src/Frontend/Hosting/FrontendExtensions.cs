@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Acd.Frontend.Apis;
 using Acd.Frontend.Auth;
 using Acd.Frontend.Customers;
@@ -53,7 +52,10 @@ public static class FrontendExtensions
         });
 
         services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = BadRequestProblems.Customize);
+        // Binding failures throw, so BadRequestProblems can say which field is wrong and what it accepts.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<BadRequestProblems>();
         services.AddAcdAuth(configuration);
         services.AddAcdRateLimits(configuration);
         services.AddOpenApi();
@@ -133,7 +135,7 @@ public static class FrontendExtensions
     public static void Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        options.Converters.Add(new JsonEnumConverter());
     }
 
     private static void TryAddTimeProvider(this IServiceCollection services) =>
