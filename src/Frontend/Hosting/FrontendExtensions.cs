@@ -5,6 +5,8 @@ using Acd.Frontend.Customers;
 using Acd.Frontend.Hubs;
 using Acd.Frontend.Observability;
 using Acd.Silo.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
@@ -101,7 +103,31 @@ public static class FrontendExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        // Every /dashboard path (routes the dashboard does not have included) needs the supervisor session, and its
+        // input is checked against the cluster before the dashboard sees it.
+        var protect = app.Services.GetRequiredService<IOptions<FrontendOptions>>().Value.ProtectDashboard;
+        app.UseOrleansDashboardGuard(DashboardPath, protect ? AdmitSupervisorAsync : null);
         return app;
+    }
+
+    public const string DashboardPath = "/dashboard";
+
+    private static async Task<bool> AdmitSupervisorAsync(HttpContext context)
+    {
+        if (context.User.Identity?.IsAuthenticated != true)
+        {
+            await context.ChallengeAsync();
+            return false;
+        }
+
+        var authorization = context.RequestServices.GetRequiredService<IAuthorizationService>();
+        if ((await authorization.AuthorizeAsync(context.User, Policies.Supervisor)).Succeeded)
+        {
+            return true;
+        }
+
+        await context.ForbidAsync();
+        return false;
     }
 
     /// <summary>Endpoints: /api/v1, SignalR hubs, health, metrics, OpenAPI and the Orleans dashboard.</summary>
@@ -123,7 +149,7 @@ public static class FrontendExtensions
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi("/openapi/{documentName}.json");
 
-        var dashboard = app.MapOrleansDashboard("/dashboard");
+        var dashboard = app.MapOrleansDashboard(DashboardPath);
         if (app.Services.GetRequiredService<IOptions<FrontendOptions>>().Value.ProtectDashboard)
         {
             dashboard.RequireAuthorization(Policies.Supervisor);
