@@ -76,6 +76,7 @@ public static class FrontendExtensions
             .AddCheck<OrleansHealthCheck>("orleans", tags: [AcdHealth.StartupTag, AcdHealth.ReadyTag])
             .AddCheck<StoppingHealthCheck>("stopping", tags: [AcdHealth.ReadyTag]);
         services.AddSingleton<HubConnections>();
+        services.AddSingleton<HubConnectionBindings>();
         services.AddSingleton(typeof(HubLifetimeManager<>), typeof(DrainingHubLifetimeManager<>));
         services.AddHostedService<HubDrainService>();
         services.AddOpenTelemetry()
@@ -103,6 +104,7 @@ public static class FrontendExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseHubConnectionBinding(HubsPath);
         // Every /dashboard path (routes the dashboard does not have included) needs the supervisor session, and its
         // input is checked against the cluster before the dashboard sees it.
         var protect = app.Services.GetRequiredService<IOptions<FrontendOptions>>().Value.ProtectDashboard;
@@ -111,6 +113,8 @@ public static class FrontendExtensions
     }
 
     public const string DashboardPath = "/dashboard";
+
+    public const string HubsPath = "/hubs";
 
     private static async Task<bool> AdmitSupervisorAsync(HttpContext context)
     {
