@@ -45,6 +45,7 @@ public static class FrontendExtensions
         services.Configure<CrmOptions>(configuration.GetSection(CrmOptions.Section));
         services.Configure<RelayOptions>(configuration.GetSection(RelayOptions.Section));
         services.TryAddTimeProvider();
+        services.AddLogRedaction();
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
