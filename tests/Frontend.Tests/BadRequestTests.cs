@@ -16,7 +16,7 @@ public sealed class BadRequestTests(HostFixture fixture)
     private AcdHost Host => fixture.Host;
 
     [Fact]
-    public async Task Queues_name_the_strategy_and_its_values_and_take_the_kebab_spelling()
+    public async Task Queues_name_the_strategy_and_its_accepted_values_and_other_wrong_fields()
     {
         using var admin = await Host.AdminAsync();
         var id = HostFixture.NewId("q");
@@ -37,9 +37,16 @@ public sealed class BadRequestTests(HostFixture fixture)
         var missing = await FieldAsync(await admin.PostAsync("api/v1/queues", Json("{}")), "id", "letters, digits");
         Assert.True(missing.GetProperty("errors").TryGetProperty("name", out _));
 
-        var kebab = await admin.PostAsync("api/v1/queues", Json($$"""{"id":"{{id}}","name":"Q","strategy":"longest-idle"}"""));
-        Assert.Equal(HttpStatusCode.Created, kebab.StatusCode);
-        Assert.Equal("longestIdle", (await HostFixture.JsonAsync(kebab)).GetProperty("strategy").GetString());
+        await FieldAsync(await admin.PostAsync("api/v1/queues", Json($$"""{"id":"{{id}}","name":"Q","strategy":"longest-idle"}""")),
+            "strategy", "one of: longestIdle, roundRobin, fewestCalls");
+        var created = await admin.PostAsync("api/v1/queues", Json($$"""{"id":"{{id}}","name":"Q","strategy":"fewestCalls"}"""));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("fewestCalls", (await HostFixture.JsonAsync(created)).GetProperty("strategy").GetString());
+
+        // The OpenAPI document offers the same values.
+        var openApi = JsonDocument.Parse(await admin.GetStringAsync("openapi/v1.json")).RootElement;
+        var strategies = openApi.GetProperty("components").GetProperty("schemas").GetProperty("RoutingStrategy").GetProperty("enum");
+        Assert.Equal(["longestIdle", "roundRobin", "fewestCalls"], strategies.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()));
 
         var wrongType = await admin.PostAsync("api/v1/queues", new StringContent("id=x", Encoding.UTF8, "text/plain"));
         var unsupported = await Problems.AssertAsync(wrongType, HttpStatusCode.UnsupportedMediaType);

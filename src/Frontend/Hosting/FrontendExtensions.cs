@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Acd.Frontend.Apis;
 using Acd.Frontend.Auth;
 using Acd.Frontend.Customers;
@@ -166,7 +167,8 @@ public static class FrontendExtensions
     public static void Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
-        options.Converters.Add(new JsonEnumConverter());
+        // Names only: a number would slip past as an undefined value. Unknown names fail with the accepted list (BadRequestProblems).
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
     }
 
     private static void TryAddTimeProvider(this IServiceCollection services) =>

@@ -46,7 +46,8 @@ public static class JsonShapes
         var t = Unwrap(type);
         if (t.IsEnum)
         {
-            return $"one of: {string.Join(", ", JsonEnumConverter.NamesOf(t))}";
+            // As FrontendExtensions.Configure writes them.
+            return $"one of: {string.Join(", ", Enum.GetNames(t).Select(JsonNamingPolicy.CamelCase.ConvertName))}";
         }
 
         if (t == typeof(string))
