@@ -26,6 +26,8 @@ public sealed partial class LogRedactionTests(ITestOutputHelper output)
         Assert.Equal("GET /sip?token=[redacted]&x=1", LogRedaction.Redact("GET /sip?token=abc&x=1"));
         Assert.Equal("GET /api?session=[redacted]", LogRedaction.Redact("GET /api?session=" + new string('a', 40)));
         Assert.Equal("Bearer [redacted]", LogRedaction.Redact("Bearer " + jwt));
+        const string sip = "Via: SIP/2.0/WSS edge.invalid;branch=z9hG4bK0123456789abcdef0123456789abcdef;rport";
+        Assert.Equal(sip, LogRedaction.Redact(sip));
         const string plain = "GET /api/v1/calls?page=2&pageSize=50&agentId=agent-7";
         Assert.False(LogRedaction.NeedsRedaction(plain));
         Assert.Equal(plain, LogRedaction.Redact(plain));

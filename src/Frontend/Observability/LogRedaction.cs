@@ -35,10 +35,11 @@ public static partial class LogRedaction
         return Jwt().Replace(redacted, Redacted);
     }
 
-    [GeneratedRegex(@"(?<name>[?&;](?:access_token|id|token|refresh_token|refreshToken|code|password|secret|key|sig|signature)=)[^&#\s""'<>]+|(?<name>[?&;][A-Za-z0-9_.~-]+=)[A-Za-z0-9_~%.+/-]{32,}=*", RegexOptions.IgnoreCase)]
+    // URL query parameters only ('?' or '&'): SIP header parameters (";branch=", ";tag=") are long by nature and no secret.
+    [GeneratedRegex(@"(?<name>[?&](?:access_token|id|token|refresh_token|refreshToken|code|password|secret|key|sig|signature)=)[^&#\s""'<>]+|(?<name>[?&][A-Za-z0-9_.~-]+=)[A-Za-z0-9_~%.+/-]{32,}=*", RegexOptions.IgnoreCase)]
     private static partial Regex Secret();
 
-    [GeneratedRegex(@"eyJ[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*){0,2}")]
+    [GeneratedRegex(@"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}(\.[A-Za-z0-9_-]*){0,2}")]
     private static partial Regex Jwt();
 }
 
@@ -130,7 +131,11 @@ internal sealed class RedactedState(IReadOnlyList<KeyValuePair<string, object?>>
             }
             else if (IsSecret(value.Key, secretKeys))
             {
-                message = message.Replace(text, LogRedaction.Redacted, StringComparison.Ordinal);
+                if (text.Length >= 8)
+                {
+                    message = message.Replace(text, LogRedaction.Redacted, StringComparison.Ordinal);
+                }
+
                 redacted.Add(new KeyValuePair<string, object?>(value.Key, LogRedaction.Redacted));
             }
             else
