@@ -63,7 +63,11 @@ public static class FrontendExtensions
         services.AddAcdAuth(configuration);
         services.AddAcdRateLimits(configuration);
         services.AddOpenApi();
-        services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024)
+        services.AddSignalR(o =>
+            {
+                o.MaximumReceiveMessageSize = 32 * 1024;
+                o.AddFilter<HubArguments>();
+            })
             .AddJsonProtocol(o => Configure(o.PayloadSerializerOptions));
 
         services.AddSingleton<FrontendMetrics>();

@@ -87,28 +87,27 @@ public sealed class AgentHub(EventRelay relay, IGrainFactory grains, AgentComman
             : CommandResult.From(AcdError.InvalidArgument, $"Unknown reason code '{code}'.");
     }
 
-    public Task<CommandResult> Answer(string callId) => Call(calls.RunAsync(HubArguments.Id(callId, nameof(callId)), Context.User!, CallAction.Answer));
+    public Task<CommandResult> Answer(string callId) => Call(calls.RunAsync(callId, Context.User!, CallAction.Answer));
 
-    public Task<CommandResult> Reject(string callId) => Call(calls.RunAsync(HubArguments.Id(callId, nameof(callId)), Context.User!, CallAction.Reject));
+    public Task<CommandResult> Reject(string callId) => Call(calls.RunAsync(callId, Context.User!, CallAction.Reject));
 
-    public Task<CommandResult> Hangup(string callId) => Call(calls.RunAsync(HubArguments.Id(callId, nameof(callId)), Context.User!, CallAction.Hangup));
+    public Task<CommandResult> Hangup(string callId) => Call(calls.RunAsync(callId, Context.User!, CallAction.Hangup));
 
-    public Task<CommandResult> Hold(string callId) => Call(calls.RunAsync(HubArguments.Id(callId, nameof(callId)), Context.User!, CallAction.Hold));
+    public Task<CommandResult> Hold(string callId) => Call(calls.RunAsync(callId, Context.User!, CallAction.Hold));
 
-    public Task<CommandResult> Unhold(string callId) => Call(calls.RunAsync(HubArguments.Id(callId, nameof(callId)), Context.User!, CallAction.Unhold));
+    public Task<CommandResult> Unhold(string callId) => Call(calls.RunAsync(callId, Context.User!, CallAction.Unhold));
 
-    public Task<CommandResult> CompleteTransfer(string callId) => Call(calls.RunAsync(HubArguments.Id(callId, nameof(callId)), Context.User!, CallAction.CompleteTransfer));
+    public Task<CommandResult> CompleteTransfer(string callId) => Call(calls.RunAsync(callId, Context.User!, CallAction.CompleteTransfer));
 
-    public Task<CommandResult> CancelTransfer(string callId) => Call(calls.RunAsync(HubArguments.Id(callId, nameof(callId)), Context.User!, CallAction.CancelTransfer));
+    public Task<CommandResult> CancelTransfer(string callId) => Call(calls.RunAsync(callId, Context.User!, CallAction.CancelTransfer));
 
     public Task<CommandResult> SendDtmf(string callId, string digits) =>
         digits is not null && ApiResults.DtmfPattern().IsMatch(digits)
-            ? Call(calls.SendDtmfAsync(HubArguments.Id(callId, nameof(callId)), Context.User!, digits))
+            ? Call(calls.SendDtmfAsync(callId, Context.User!, digits))
             : Task.FromResult(CommandResult.From(AcdError.InvalidArgument, "1-64 of 0-9, *, #, A-D."));
 
     public Task<CommandResult> Transfer(string callId, string target, string? mode)
     {
-        HubArguments.Id(callId, nameof(callId));
         if (string.IsNullOrWhiteSpace(target))
         {
             return Task.FromResult(CommandResult.From(AcdError.InvalidArgument, "A target is required."));

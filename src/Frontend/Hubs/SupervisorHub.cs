@@ -45,7 +45,6 @@ public sealed class SupervisorHub(EventRelay relay, IGrainFactory grains, AgentC
 
     public async Task<CommandResult> ForceNotReady(string agentId, string? reason)
     {
-        HubArguments.Id(agentId, nameof(agentId));
         var code = string.IsNullOrWhiteSpace(reason) ? ReasonCodes.Supervisor : reason.Trim();
         var result = await agents.RunAsync(agentId, a => a.SetNotReadyAsync(code));
         return CommandResult.From(result.Error, result.Message);
@@ -53,7 +52,6 @@ public sealed class SupervisorHub(EventRelay relay, IGrainFactory grains, AgentC
 
     public async Task<CommandResult> ForceLogout(string agentId)
     {
-        HubArguments.Id(agentId, nameof(agentId));
         var result = await agents.RunAsync(agentId, a => a.LogoutAsync());
         return CommandResult.From(result.Error, result.Message);
     }
