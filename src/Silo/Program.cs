@@ -13,5 +13,6 @@ builder.Services.AddAcdSiloHealthChecks();
 
 var app = builder.Build();
 app.MapAcdHealth();
+app.UseOrleansDashboardGuard("/dashboard");
 app.MapOrleansDashboard("/dashboard");
 app.Run();

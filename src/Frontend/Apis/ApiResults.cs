@@ -34,6 +34,17 @@ public static partial class ApiResults
     public static ProblemHttpResult Unavailable(string detail) =>
         TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable");
 
+    /// <summary>429 with Retry-After (whole seconds, at least 1) while an account backs off after wrong passwords.</summary>
+    public static ProblemHttpResult TooManyAttempts(HttpContext context, TimeSpan retryAfter)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem(
+            detail: $"Too many wrong passwords for this account: retry in {seconds} s. Each further failure doubles the wait; a successful sign-in resets it.",
+            statusCode: StatusCodes.Status429TooManyRequests, title: "Too many attempts",
+            extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
+    }
+
     public static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors, title: "The request is invalid.");
 

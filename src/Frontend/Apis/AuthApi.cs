@@ -25,10 +25,15 @@ public static class AuthApi
 
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder api)
     {
-        var auth = api.MapGroup("/auth").WithTags("Auth").RequireRateLimiting(RateLimits.AuthPolicy);
-        auth.MapPost("/token", TokenAsync).AllowAnonymous().WithSummary("Sign in: exchange username and password for tokens.");
-        auth.MapPost("/refresh", RefreshAsync).AllowAnonymous().WithSummary("Rotate a refresh token: the old one stops working.");
-        auth.MapPost("/logout", LogoutAsync).AllowAnonymous().WithSummary("Revoke the session of a refresh token (and of the bearer token, if any).");
+        // The anonymous endpoints count per client address (a ceiling: many agents share one address); guessing is limited
+        // per account. The signed-in ones count per user like the rest of the API.
+        var auth = api.MapGroup("/auth").WithTags("Auth");
+        auth.MapPost("/token", TokenAsync).AllowAnonymous().RequireRateLimiting(RateLimits.AuthPolicy)
+            .WithSummary("Sign in: exchange username and password for tokens. 429 with Retry-After while the account backs off after wrong passwords.");
+        auth.MapPost("/refresh", RefreshAsync).AllowAnonymous().RequireRateLimiting(RateLimits.AuthPolicy)
+            .WithSummary("Rotate a refresh token: the old one stops working.");
+        auth.MapPost("/logout", LogoutAsync).AllowAnonymous().RequireRateLimiting(RateLimits.AuthPolicy)
+            .WithSummary("Revoke the session of a refresh token (and of the bearer token, if any).");
         auth.MapGet("/me", Me).RequireAuthorization(Policies.Agent);
         auth.MapPost("/password", ChangePasswordAsync).RequireAuthorization(Policies.Agent);
         auth.MapPost("/dashboard-session", DashboardSession).RequireAuthorization(Policies.Supervisor)
@@ -41,7 +46,8 @@ public static class AuthApi
         return api;
     }
 
-    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> TokenAsync(TokenRequest request, TokenService tokens)
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> TokenAsync(TokenRequest request, TokenService tokens,
+        HttpContext context)
     {
         var v = new Validator().Text(request.Username, "username", 64).Text(request.Password, "password", 256);
         if (!v.IsValid)
@@ -49,9 +55,13 @@ public static class AuthApi
             return v.Problem();
         }
 
-        return await tokens.LoginAsync(request.Username!, request.Password!) is { } response
-            ? TypedResults.Ok(response)
-            : Unauthorized("Unknown user or wrong password.");
+        var signIn = await tokens.LoginAsync(request.Username!, request.Password!);
+        if (signIn.RetryAfter is { } wait)
+        {
+            return ApiResults.TooManyAttempts(context, wait);
+        }
+
+        return signIn.Tokens is { } response ? TypedResults.Ok(response) : Unauthorized("Unknown user or wrong password.");
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> RefreshAsync(RefreshRequest request, TokenService tokens)
@@ -86,7 +96,8 @@ public static class AuthApi
             user.FindAll(AcdClaims.Role).Select(c => c.Value).ToList()));
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePasswordAsync(
-        ChangePasswordRequest request, ClaimsPrincipal user, IGrainFactory grains, PasswordHasher hasher, TimeProvider time)
+        ChangePasswordRequest request, ClaimsPrincipal user, IGrainFactory grains, PasswordHasher hasher, TokenService tokens, TimeProvider time,
+        HttpContext context)
     {
         var v = new Validator().Text(request.CurrentPassword, "currentPassword", 256)
             .Require(request.NewPassword is { Length: >= MinPasswordLength and <= 256 }, "newPassword", $"At least {MinPasswordLength} characters.");
@@ -95,12 +106,19 @@ public static class AuthApi
             return v.Problem();
         }
 
-        var grain = TokenService.Account(grains, user.Username()!);
-        if (await grain.GetAsync() is not { } account || !PasswordHasher.Verify(request.CurrentPassword!, account.PasswordHash))
+        // A stolen access token must not become a way to guess the password: the same back-off as sign-in.
+        var check = await tokens.CheckPasswordAsync(user.Username()!, request.CurrentPassword!);
+        if (check.RetryAfter is { } wait)
+        {
+            return ApiResults.TooManyAttempts(context, wait);
+        }
+
+        if (check.Account is not { } account)
         {
             return ApiResults.Forbidden("The current password is wrong.");
         }
 
+        var grain = TokenService.Account(grains, account.Username);
         var updated = await grain.UpdateAsync(account with { PasswordHash = hasher.Hash(request.NewPassword!), UpdatedAt = time.GetUtcNow() });
         return updated.IsSuccess ? TypedResults.NoContent() : ApiResults.Problem(updated);
     }

@@ -79,7 +79,7 @@ public static class CallsApi
         parking.MapGet("/", async (IGrainFactory grains) => TypedResults.Ok(
                 (await grains.GetGrain<IParkingLotGrain>(ParkingLotKeys.Default).ListAsync()).Select(p => new ParkedCallView(p.Slot, p.CallId, p.ParkedAt))))
             .WithSummary("Parked calls by slot.");
-        parking.MapPost("/{slot:int}/retrieve", RetrieveAsync).WithSummary("Retrieves the call parked in a slot: the agent's phone rings.");
+        parking.MapPost("/{slot}/retrieve", RetrieveAsync).WithSummary("Retrieves the call parked in a slot: the agent's phone rings.");
         return api;
     }
 

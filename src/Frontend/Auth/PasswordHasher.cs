@@ -12,6 +12,19 @@ public sealed class PasswordHasher(IOptions<AuthOptions> options)
     private const int SaltBytes = 16;
     private const int HashBytes = 32;
 
+    private string? _decoy;
+
+    /// <summary>
+    /// Spends the time of a real check for a username without an account, so the answer's timing does not tell which
+    /// accounts exist. Always false.
+    /// </summary>
+    public bool VerifyNoAccount(string password)
+    {
+        _decoy ??= Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)));
+        Verify(password, _decoy);
+        return false;
+    }
+
     public string Hash(string password)
     {
         ArgumentNullException.ThrowIfNull(password);

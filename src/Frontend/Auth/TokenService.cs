@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Acd.Accounts;
 using Acd.Common;
+using Acd.Frontend.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -18,6 +19,9 @@ public sealed record TokenResponse(
     string? AgentId,
     IReadOnlyList<string> Roles);
 
+/// <summary>A sign-in's outcome: tokens, a wrong password (both null), or a lock of the account for <see cref="RetryAfter"/>.</summary>
+public sealed record SignInResult(TokenResponse? Tokens, TimeSpan? RetryAfter);
+
 /// <summary>
 /// Issues short-lived JWT access tokens and rotating refresh tokens. A refresh token is
 /// "base64url(username).sessionId.secret"; only its SHA-256 is stored, in the user's account grain.
@@ -27,12 +31,17 @@ public sealed class TokenService
     private readonly IGrainFactory _grains;
     private readonly AuthOptions _options;
     private readonly TimeProvider _time;
+    private readonly PasswordHasher _hasher;
+    private readonly SignInBackoff _backoff;
 
-    public TokenService(IGrainFactory grains, IOptions<AuthOptions> options, TimeProvider time, SigningKeyProvider keys)
+    public TokenService(IGrainFactory grains, IOptions<AuthOptions> options, TimeProvider time, SigningKeyProvider keys, PasswordHasher hasher,
+        IOptions<RateLimitOptions> limits)
     {
         _grains = grains;
         _options = options.Value;
         _time = time;
+        _hasher = hasher;
+        _backoff = limits.Value.SignIn.ToBackoff();
         SigningKey = keys.Key;
     }
 
@@ -41,12 +50,12 @@ public sealed class TokenService
     public static IUserAccountGrain Account(IGrainFactory grains, string username) =>
         grains.GetGrain<IUserAccountGrain>(username.Trim().ToLowerInvariant());
 
-    public async Task<TokenResponse?> LoginAsync(string username, string password)
+    public async Task<SignInResult> LoginAsync(string username, string password)
     {
-        var account = await Account(_grains, username).GetAsync();
-        if (account is null || account.Disabled || !PasswordHasher.Verify(password, account.PasswordHash))
+        var check = await CheckPasswordAsync(username, password);
+        if (check.Account is not { } account)
         {
-            return null;
+            return new SignInResult(null, check.RetryAfter);
         }
 
         var sessionId = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16));
@@ -54,7 +63,31 @@ public sealed class TokenService
         var now = _time.GetUtcNow();
         var started = await Account(_grains, account.Username).StartSessionAsync(
             new RefreshSession(sessionId, HashToken(refreshToken), now, now.AddDays(_options.RefreshTokenDays), now));
-        return started.IsSuccess ? Issue(account, sessionId, refreshToken) : null;
+        return new SignInResult(started.IsSuccess ? Issue(account, sessionId, refreshToken) : null, null);
+    }
+
+    /// <summary>
+    /// The account if the password is right, under the per-account back-off (<see cref="IUserAccountGrain.BeginSignInAsync"/>):
+    /// while it is locked the password is not even checked.
+    /// </summary>
+    public async Task<PasswordCheck> CheckPasswordAsync(string username, string password)
+    {
+        var grain = Account(_grains, username);
+        var gate = await grain.BeginSignInAsync(_backoff);
+        if (!gate.Allowed)
+        {
+            return new PasswordCheck(null, gate.RetryAfter);
+        }
+
+        var account = await grain.GetAsync();
+        var right = account is null ? _hasher.VerifyNoAccount(password) : PasswordHasher.Verify(password, account.PasswordHash);
+        if (!right || account is null || account.Disabled)
+        {
+            return new PasswordCheck(null, null);
+        }
+
+        await grain.SignInSucceededAsync();
+        return new PasswordCheck(account, null);
     }
 
     /// <summary>Rotates a refresh token; null when it is unknown, revoked, expired or replayed.</summary>
@@ -161,6 +194,9 @@ public sealed class TokenService
         }
     }
 }
+
+/// <summary>The outcome of a password check: the account when right; <see cref="RetryAfter"/> when the account is locked.</summary>
+public sealed record PasswordCheck(UserAccount? Account, TimeSpan? RetryAfter);
 
 /// <summary>The access-token signing key: configured, or random per process.</summary>
 public sealed class SigningKeyProvider

@@ -6,6 +6,8 @@ using Acd.Frontend.Auth;
 using Acd.Frontend.Hubs;
 using Acd.Frontend.Observability;
 using Acd.Silo.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
@@ -43,6 +45,7 @@ public static class FrontendExtensions
         services.Configure<FrontendOptions>(configuration.GetSection(FrontendOptions.Section));
         services.Configure<RelayOptions>(configuration.GetSection(RelayOptions.Section));
         services.TryAddTimeProvider();
+        services.AddLogRedaction();
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -52,11 +55,18 @@ public static class FrontendExtensions
         });
 
         services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = BadRequestProblems.Customize);
+        // Binding failures throw, so BadRequestProblems can say which field is wrong and what it accepts.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<BadRequestProblems>();
         services.AddAcdAuth(configuration);
         services.AddAcdRateLimits(configuration);
         services.AddOpenApi();
-        services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024)
+        services.AddSignalR(o =>
+            {
+                o.MaximumReceiveMessageSize = 32 * 1024;
+                o.AddFilter<HubArguments>();
+            })
             .AddJsonProtocol(o => Configure(o.PayloadSerializerOptions));
 
         services.AddSingleton<FrontendMetrics>();
@@ -70,6 +80,7 @@ public static class FrontendExtensions
             .AddCheck<OrleansHealthCheck>("orleans", tags: [AcdHealth.StartupTag, AcdHealth.ReadyTag])
             .AddCheck<StoppingHealthCheck>("stopping", tags: [AcdHealth.ReadyTag]);
         services.AddSingleton<HubConnections>();
+        services.AddSingleton<HubConnectionBindings>();
         services.AddSingleton(typeof(HubLifetimeManager<>), typeof(DrainingHubLifetimeManager<>));
         services.AddHostedService<HubDrainService>();
         services.AddOpenTelemetry()
@@ -97,7 +108,34 @@ public static class FrontendExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseHubConnectionBinding(HubsPath);
+        // Every /dashboard path (routes the dashboard does not have included) needs the supervisor session, and its
+        // input is checked against the cluster before the dashboard sees it.
+        var protect = app.Services.GetRequiredService<IOptions<FrontendOptions>>().Value.ProtectDashboard;
+        app.UseOrleansDashboardGuard(DashboardPath, protect ? AdmitSupervisorAsync : null);
         return app;
+    }
+
+    public const string DashboardPath = "/dashboard";
+
+    public const string HubsPath = "/hubs";
+
+    private static async Task<bool> AdmitSupervisorAsync(HttpContext context)
+    {
+        if (context.User.Identity?.IsAuthenticated != true)
+        {
+            await context.ChallengeAsync();
+            return false;
+        }
+
+        var authorization = context.RequestServices.GetRequiredService<IAuthorizationService>();
+        if ((await authorization.AuthorizeAsync(context.User, Policies.Supervisor)).Succeeded)
+        {
+            return true;
+        }
+
+        await context.ForbidAsync();
+        return false;
     }
 
     /// <summary>Endpoints: /api/v1, SignalR hubs, health, metrics, OpenAPI and the Orleans dashboard.</summary>
@@ -119,7 +157,7 @@ public static class FrontendExtensions
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi("/openapi/{documentName}.json");
 
-        var dashboard = app.MapOrleansDashboard("/dashboard");
+        var dashboard = app.MapOrleansDashboard(DashboardPath);
         if (app.Services.GetRequiredService<IOptions<FrontendOptions>>().Value.ProtectDashboard)
         {
             dashboard.RequireAuthorization(Policies.Supervisor);
@@ -131,7 +169,8 @@ public static class FrontendExtensions
     public static void Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        // Names only: a number would slip past as an undefined value. Unknown names fail with the accepted list (BadRequestProblems).
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
     }
 
     private static void TryAddTimeProvider(this IServiceCollection services) =>

@@ -1,24 +1,54 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Acd.Accounts;
 using Acd.Frontend.Auth;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Acd.Frontend.Hosting;
 
-/// <summary>Configuration section "RateLimits": fixed windows per client address (auth) and per user (API).</summary>
+/// <summary>
+/// Configuration section "RateLimits": fixed windows per client address (the anonymous auth endpoints) and per user
+/// (API), and the per-account back-off after wrong passwords (<see cref="SignIn"/>).
+/// </summary>
 public sealed class RateLimitOptions
 {
     public const string Section = "RateLimits";
 
-    public WindowLimit Auth { get; set; } = new() { PermitLimit = 60, WindowSeconds = 60 };
+    /// <summary>
+    /// Sign-in, refresh and logout per client address. A call centre's agents often share one public address, so this
+    /// is only a ceiling against floods; guessing is limited per account.
+    /// </summary>
+    public WindowLimit Auth { get; set; } = new() { PermitLimit = 1000, WindowSeconds = 60 };
 
     public WindowLimit Api { get; set; } = new() { PermitLimit = 1200, WindowSeconds = 60 };
+
+    public SignInLimit SignIn { get; set; } = new();
 
     public sealed class WindowLimit
     {
         public int PermitLimit { get; set; }
 
         public int WindowSeconds { get; set; }
+    }
+
+    /// <summary>Per account (username, also unknown ones): free failures, then a doubling lock up to a cap.</summary>
+    public sealed class SignInLimit
+    {
+        public int FreeFailures { get; set; } = SignInBackoff.Default.FreeFailures;
+
+        public double FirstDelaySeconds { get; set; } = SignInBackoff.Default.FirstDelay.TotalSeconds;
+
+        public double MaxDelaySeconds { get; set; } = SignInBackoff.Default.MaxDelay.TotalSeconds;
+
+        /// <summary>Failures are forgotten this long after the last lock ended (and at once on a success).</summary>
+        public double ForgetAfterMinutes { get; set; } = SignInBackoff.Default.ForgetAfter.TotalMinutes;
+
+        public SignInBackoff ToBackoff()
+        {
+            var first = TimeSpan.FromSeconds(Math.Clamp(FirstDelaySeconds, 0.001, 86_400));
+            return new SignInBackoff(Math.Max(1, FreeFailures), first, TimeSpan.FromSeconds(Math.Clamp(MaxDelaySeconds, first.TotalSeconds, 86_400)),
+                TimeSpan.FromMinutes(Math.Clamp(ForgetAfterMinutes, 0, 7 * 24 * 60)));
+        }
     }
 }
 
@@ -30,6 +60,7 @@ public static class RateLimits
     public static IServiceCollection AddAcdRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.Configure<RateLimitOptions>(configuration.GetSection(RateLimitOptions.Section));
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

@@ -107,11 +107,21 @@ public sealed class AgentHub(EventRelay relay, IGrainFactory grains, AgentComman
             ? Call(calls.SendDtmfAsync(callId, Context.User!, digits))
             : Task.FromResult(CommandResult.From(AcdError.InvalidArgument, DtmfDigits.Rule + "."));
 
-    public Task<CommandResult> Transfer(string callId, string target, string? mode) =>
-        string.IsNullOrWhiteSpace(target)
-            ? Task.FromResult(CommandResult.From(AcdError.InvalidArgument, "A target is required."))
-            : Call(calls.TransferAsync(callId, Context.User!, target.Trim(),
-                string.Equals(mode, "attended", StringComparison.OrdinalIgnoreCase) ? TransferMode.Attended : TransferMode.Blind, null));
+    public Task<CommandResult> Transfer(string callId, string target, string? mode)
+    {
+        if (string.IsNullOrWhiteSpace(target))
+        {
+            return Task.FromResult(CommandResult.From(AcdError.InvalidArgument, "A target is required."));
+        }
+
+        var attended = string.Equals(mode, "attended", StringComparison.OrdinalIgnoreCase);
+        if (!attended && mode is not null && !string.Equals(mode, "blind", StringComparison.OrdinalIgnoreCase))
+        {
+            return Task.FromResult(CommandResult.From(AcdError.InvalidArgument, "mode: blind (default) or attended."));
+        }
+
+        return Call(calls.TransferAsync(callId, Context.User!, target.Trim(), attended ? TransferMode.Attended : TransferMode.Blind, null));
+    }
 
     /// <summary>Click-to-dial from the dialpad.</summary>
     public async Task<CommandResult> Dial(string destination)

@@ -41,19 +41,25 @@ public sealed class HubConnections
     }
 }
 
-/// <summary>SignalR's default lifetime manager, also keeping <see cref="HubConnections"/> up to date for the drain.</summary>
-public sealed class DrainingHubLifetimeManager<THub>(ILogger<DefaultHubLifetimeManager<THub>> logger, HubConnections connections)
+/// <summary>
+/// SignalR's default lifetime manager, also keeping <see cref="HubConnections"/> up to date for the drain and
+/// <see cref="HubConnectionBindings"/> for as long as a connection lives.
+/// </summary>
+public sealed class DrainingHubLifetimeManager<THub>(ILogger<DefaultHubLifetimeManager<THub>> logger, HubConnections connections,
+    HubConnectionBindings bindings)
     : DefaultHubLifetimeManager<THub>(logger) where THub : Hub
 {
     public override Task OnConnectedAsync(HubConnectionContext connection)
     {
         connections.Add(connection);
+        bindings.Started(connection.ConnectionId);
         return base.OnConnectedAsync(connection);
     }
 
     public override Task OnDisconnectedAsync(HubConnectionContext connection)
     {
         connections.Remove(connection);
+        bindings.Ended(connection.ConnectionId);
         return base.OnDisconnectedAsync(connection);
     }
 }

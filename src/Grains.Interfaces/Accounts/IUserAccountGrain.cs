@@ -43,4 +43,19 @@ public interface IUserAccountGrain : IGrainWithStringKey
 
     [Alias("RevokeAllSessions")]
     Task RevokeAllSessionsAsync();
+
+    /// <summary>
+    /// Asks to check a password of this account (sign-in, password change). While the account backs off after failed
+    /// attempts the answer is a refusal with the time to wait, whatever the password. An allowed attempt counts as a
+    /// failure until <see cref="SignInSucceededAsync"/> clears the count, so parallel guesses cannot slip past the limit.
+    /// Works for usernames without an account too, so the limit does not tell which accounts exist. The count lives in
+    /// the activation's memory (no storage write per attempt): one activation per account in the cluster, so it holds
+    /// across frontends; it starts over if the activation is lost with its silo.
+    /// </summary>
+    [Alias("BeginSignIn")]
+    Task<SignInGate> BeginSignInAsync(SignInBackoff backoff);
+
+    /// <summary>The password was right: forgets the failures.</summary>
+    [Alias("SignInSucceeded")]
+    Task SignInSucceededAsync();
 }

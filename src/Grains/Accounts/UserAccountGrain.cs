@@ -13,6 +13,9 @@ public sealed class UserAccountGrain(
 
     private UserAccountState State => state.State;
 
+    private int _failures;
+    private DateTimeOffset _lockedUntil;
+
     public Task<UserAccount?> GetAsync() => Task.FromResult(State.Account);
 
     public async Task<Result> CreateAsync(UserAccount account)
@@ -134,6 +137,40 @@ public sealed class UserAccountGrain(
             State.Sessions.Clear();
             await state.WriteStateAsync();
         }
+    }
+
+    public Task<SignInGate> BeginSignInAsync(SignInBackoff backoff)
+    {
+        ArgumentNullException.ThrowIfNull(backoff);
+        var now = time.GetUtcNow();
+        if (_failures > 0 && now >= _lockedUntil + backoff.ForgetAfter)
+        {
+            _failures = 0;
+        }
+
+        if (now < _lockedUntil)
+        {
+            // Refused attempts do not count: they did not get to test a password.
+            return Task.FromResult(new SignInGate(false, _lockedUntil - now, _failures));
+        }
+
+        _failures++;
+        var delay = backoff.DelayAfter(_failures);
+        _lockedUntil = now + delay;
+        if (delay > TimeSpan.Zero)
+        {
+            // The count is only in memory: keep it for as long as it matters.
+            DelayDeactivation(delay + backoff.ForgetAfter);
+        }
+
+        return Task.FromResult(new SignInGate(true, TimeSpan.Zero, _failures));
+    }
+
+    public Task SignInSucceededAsync()
+    {
+        _failures = 0;
+        _lockedUntil = default;
+        return Task.CompletedTask;
     }
 
     private void Prune()

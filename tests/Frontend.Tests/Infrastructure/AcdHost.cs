@@ -41,7 +41,9 @@ public sealed class AcdHost : IAsyncDisposable
 
     /// <param name="overrides">Settings over the test defaults.</param>
     /// <param name="sipEdge">Also run the SIP edge with SIP over WebSocket at /sip (UDP/TCP listeners off, browsers only).</param>
-    public static async Task<AcdHost> StartAsync(IDictionary<string, string?>? overrides = null, bool sipEdge = false)
+    /// <param name="configure">Last changes to the builder (e.g. a logger provider that captures the host's logs).</param>
+    public static async Task<AcdHost> StartAsync(IDictionary<string, string?>? overrides = null, bool sipEdge = false,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var dataPath = Path.Combine(Path.GetTempPath(), "acd-fe-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataPath);
@@ -91,6 +93,7 @@ public sealed class AcdHost : IAsyncDisposable
             builder.AddSipEdge();
         }
 
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.UseAcdFrontend();
         app.MapAcdFrontend();

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
         e instanceof ApiError && e.problem.status === 401
           ? 'Wrong username or password.'
           : e instanceof ApiError && e.problem.status === 429
-            ? 'Too many attempts. Please wait a minute.'
+            ? (e.problem.detail ?? 'Too many attempts. Please wait a minute.')
             : 'Sign-in failed. Please try again.';
     } finally {
       button.disabled = false;
