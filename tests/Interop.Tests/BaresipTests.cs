@@ -73,6 +73,8 @@ public sealed class BaresipTests(InteropHost host)
             var atCaller = Tones.AnalyseWav(caller.Recording("dec"));
             Assert.True(atAgent.Carries(Tones.Caller, 2), $"agent received: {atAgent}");
             Assert.True(atCaller.Carries(Tones.Agent, 2), $"caller received: {atCaller}");
+            Assert.True(agent.RtpPackets() is { Sent: >= 100, Received: >= 100 }, $"the agent's RTP packets: {agent.RtpPackets()}");
+            Assert.True(caller.RtpPackets() is { Sent: >= 100, Received: >= 100 }, $"the caller's RTP packets: {caller.RtpPackets()}");
         }, () => agent?.Describe() ?? "", () => caller?.Describe() ?? "", () => "--- host ---\n" + host.LogTail());
     }
 }

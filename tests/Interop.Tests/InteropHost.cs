@@ -89,7 +89,14 @@ public class InteropHost : IAsyncLifetime
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         HttpAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        await OnStartedAsync();
     }
+
+    /// <summary>Starts what a derived host runs beside the edge (a proxy in front of it), once the edge listens.</summary>
+    protected virtual Task OnStartedAsync() => Task.CompletedTask;
+
+    /// <summary>Stops what <see cref="OnStartedAsync"/> started.</summary>
+    protected virtual ValueTask OnStoppingAsync() => ValueTask.CompletedTask;
 
     /// <summary>Settings a derived host adds (its peer's addresses); the defaults stay untouched otherwise.</summary>
     protected virtual void Configure(IDictionary<string, string?> settings)
@@ -103,6 +110,7 @@ public class InteropHost : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await OnStoppingAsync();
         if (_app is null)
         {
             return;

@@ -216,6 +216,19 @@ public sealed class Baresip : IAsyncDisposable
         return files[0];
     }
 
+    /// <summary>
+    /// The RTP packets baresip counted for its last call (rtp_stats: printed when the call ends), sent and received: media
+    /// evidence independent of the audio pipeline.
+    /// </summary>
+    public (int Sent, int Received) RtpPackets()
+    {
+        var matches = System.Text.RegularExpressions.Regex.Matches(Output(int.MaxValue),
+            @"audio\s+Transmit:\s+Receive:\s*\r?\npackets:\s+(\d+)\s+(\d+)");
+        Assert.True(matches.Count > 0, $"baresip {Name} printed no RTP statistics.\n{Describe()}");
+        var last = matches[^1];
+        return (int.Parse(last.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(last.Groups[2].Value, CultureInfo.InvariantCulture));
+    }
+
     private async Task ReadAsync()
     {
         var stream = _control.GetStream();
@@ -307,7 +320,10 @@ public sealed class Baresip : IAsyncDisposable
         _stop.Dispose();
         try
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            if (!PeerProcess.KeepFolders)
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
         }
         catch (IOException)
         {

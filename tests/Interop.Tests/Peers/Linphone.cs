@@ -118,7 +118,10 @@ public sealed class Linphone : IAsyncDisposable
         await _process.DisposeAsync();
         try
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            if (!PeerProcess.KeepFolders)
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
         }
         catch (IOException)
         {

@@ -21,6 +21,9 @@ public sealed class PeerProcess : IAsyncDisposable
         _log = new StreamWriter(logPath, append: true) { AutoFlush = true };
     }
 
+    /// <summary>ACD_INTEROP_KEEP=1 keeps the peers' folders (configs, logs, recordings) under /tmp/acd-interop-peers.</summary>
+    public static bool KeepFolders => Environment.GetEnvironmentVariable("ACD_INTEROP_KEEP") == "1";
+
     public string Name { get; }
 
     public string LogPath { get; }
