@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -85,6 +86,7 @@ public class InteropHost : IAsyncLifetime
         builder.AddSipEdge();
         _app = builder.Build();
         _app.MapSipEdge();
+        MapTestPages(_app);
         MapRoutes(_app);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -103,7 +105,28 @@ public class InteropHost : IAsyncLifetime
     {
     }
 
-    /// <summary>Endpoints a derived host serves besides /sip (test pages).</summary>
+    /// <summary>browser/dist of this project (the bundled stock JsSIP and SIP.js phones and their page).</summary>
+    public static string BrowserDist =>
+        typeof(InteropHost).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .OfType<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "BrowserDist")?.Value
+        ?? throw new InvalidOperationException("The test assembly does not say where browser/dist is.");
+
+    /// <summary>The test phones' page and bundles at /interop/ (same origin as /sip), from <see cref="BrowserDist"/>.</summary>
+    private static void MapTestPages(WebApplication app) =>
+        app.MapGet("/interop/{file}", (string file) =>
+        {
+            var type = Path.GetExtension(file) switch
+            {
+                ".html" => "text/html; charset=utf-8",
+                ".js" => "text/javascript; charset=utf-8",
+                ".map" => "application/json",
+                _ => null,
+            };
+            var path = Path.Combine(BrowserDist, Path.GetFileName(file));
+            return type is not null && File.Exists(path) ? Results.File(path, type) : Results.NotFound();
+        });
+
+    /// <summary>Endpoints a derived host serves besides /sip.</summary>
     protected virtual void MapRoutes(WebApplication app)
     {
     }
