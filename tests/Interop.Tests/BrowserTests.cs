@@ -10,15 +10,16 @@ namespace Acd.Interop.Tests;
 /// defaults over SIP over WebSocket (/sip): one library is the agent's phone (registers with the agent's id and SIP
 /// password, answers by itself), the other the caller (signs its INVITE with a second account's digest) dialling the queue.
 /// Each browser's microphone is a tone file; both sides' getStats() must count audio packets both ways, and what each page
-/// receives is captured through WebAudio and must carry the other side's tone.
+/// receives is captured through WebAudio and must carry the other side's tone. Then one side hangs up (the edge relays the
+/// BYE over the other browser's WebSocket flow) and the call record is checked.
 /// </summary>
 [Collection(DefaultsCollection.Name)]
 public sealed class BrowserTests(InteropHost host)
 {
     [Theory]
-    [InlineData("jssip", "sipjs")]
-    [InlineData("sipjs", "jssip")]
-    public async Task A_browser_caller_is_queued_to_a_browser_agent_with_two_way_audio(string agentLibrary, string callerLibrary)
+    [InlineData("jssip", "sipjs", "caller")]
+    [InlineData("sipjs", "jssip", "agent")]
+    public async Task A_browser_caller_is_queued_to_a_browser_agent_with_two_way_audio(string agentLibrary, string callerLibrary, string hangsUp)
     {
         BrowserPhone? agent = null, caller = null;
         await Diagnostics.WithLogsAsync(async () =>
@@ -52,7 +53,7 @@ public sealed class BrowserTests(InteropHost host)
             Assert.True(agentTones.Carries(Tones.Caller, 1), $"the agent's page heard: {agentTones} ({atAgent})");
             Assert.True(callerTones.Carries(Tones.Agent, 1), $"the caller's page heard: {callerTones} ({atCaller})");
 
-            await caller.HangupAsync();
+            await (hangsUp == "caller" ? caller : agent).HangupAsync();
             await agent.WaitForCallAsync("ended");
             await caller.WaitForCallAsync("ended");
             var record = await host.EndedCallAsync(queueId);

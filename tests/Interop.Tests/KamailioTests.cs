@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Acd.Agents;
 using Acd.Calls;
 using Acd.Interop.Tests.Audio;
@@ -103,7 +104,8 @@ public sealed class KamailioTests(KamailioEdgeHost host)
             await InteropHost.Eventually(async () => (await host.AgentAsync(agentId)).Status == AgentStatus.Ready, "the agent to be Ready again");
 
             // The BYE crossed Kamailio as an in-dialog request it had record-routed (loose_route matched its own Route).
-            Assert.Contains("in-dialog BYE routed to", host.Proxy.Output(int.MaxValue), StringComparison.Ordinal);
+            var sipCallId = Regex.Match(caller.Messages, @"Call-ID: *(\S+)").Groups[1].Value;
+            Assert.Matches($@"in-dialog BYE routed to \S+ call-id {Regex.Escape(sipCallId)}", host.Proxy.Output(int.MaxValue));
             Assert.Contains("Record-Route: <sip:127.0.0.2", caller.Messages, StringComparison.Ordinal);
 
             await Task.Delay(300);
@@ -154,12 +156,58 @@ public sealed class KamailioTests(KamailioEdgeHost host)
             await host.WaitReleasedAsync(callId);
 
             var kamailio = host.Proxy.Output(int.MaxValue);
-            Assert.Contains("challenge INVITE from the edge (407)", kamailio, StringComparison.Ordinal);
+            Assert.Contains("challenge INVITE sip:+15551234@", kamailio, StringComparison.Ordinal);
             Assert.Contains($"authenticated {KamailioEdgeHost.TrunkUser} for INVITE sip:+15551234@", kamailio, StringComparison.Ordinal);
             Assert.Contains("INVITE sip:+15551234@", calledParty.Messages, StringComparison.Ordinal);
 
             var (sent, received) = agent.RtpPackets();
             Assert.True(sent >= 50 && received >= 50, $"the agent's RTP: {sent} packets sent, {received} received (3 s of talk is 150 each way)");
+        }, () => agent?.Describe() ?? "", () => calledParty?.Describe() ?? "", () => host.Proxy.Describe(), () => "--- host ---\n" + host.LogTail());
+    }
+
+    /// <summary>
+    /// A number dialled on the agent's own baresip (digest as the agent) leaves through the outbound trunk: Kamailio
+    /// challenges the edge (407), the edge answers with the trunk's credentials, the SIPp called party behind Kamailio
+    /// answers, echoes the RTP (the agent hears its own tone: a plain offer/answer, so baresip's recording works here) and
+    /// hangs up through the route set; the ACD records an answered outbound call.
+    /// </summary>
+    [Fact]
+    public async Task A_number_dialled_on_a_baresip_agent_phone_goes_out_through_Kamailio_with_the_trunk_credentials()
+    {
+        Baresip? agent = null;
+        Sipp? calledParty = null;
+        await Diagnostics.WithLogsAsync(async () =>
+        {
+            var (queueId, _) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
+            var agentId = await host.CreateAgentAsync(queueId);
+            await using var agentPhone = agent = await Baresip.StartAsync("agent",
+                new BaresipAccount(agentId, InteropHost.SipPassword, "udp", host.SipPort, Register: true, AutoAnswer: false), Tones.Wav(Tones.Agent));
+            await host.RegisteredDeviceAsync(agentId);
+            await host.SetReadyAsync(agentId);
+            await using var callee = calledParty = Sipp.Start("proxy-called-party.xml", host.KamailioPort, "callee", host.CalledPartyPort,
+                extraArguments: [.. host.ThroughProxy, "-rtp_echo"]);
+            await calledParty.WaitListeningAsync();
+
+            await agent.DialAsync($"sip:+15557777@{InteropHost.Domain}");
+            await agent.WaitForEventAsync("CALL_ESTABLISHED");
+            await calledParty.AssertSucceededAsync();
+            await agent.WaitForEventAsync("CALL_CLOSED");
+
+            var record = await host.EndedCallAsync(agentId: agentId);
+            Assert.Equal(CallDirection.Outbound, record.Direction);
+            Assert.Equal(CallDisposition.Answered, record.Disposition);
+            Assert.Equal("+15557777", record.Dnis);
+            await host.WaitReleasedAsync(record.CallId);
+            await InteropHost.Eventually(async () => (await host.AgentAsync(agentId)).Status == AgentStatus.Ready, "the agent to be Ready again");
+
+            var kamailio = host.Proxy.Output(int.MaxValue);
+            Assert.Contains("challenge INVITE sip:+15557777@", kamailio, StringComparison.Ordinal);
+            Assert.Contains($"authenticated {KamailioEdgeHost.TrunkUser} for INVITE sip:+15557777@", kamailio, StringComparison.Ordinal);
+            Assert.Contains($"Authorization: Digest username=\"{agentId}\"", agent.Output(int.MaxValue), StringComparison.Ordinal);
+
+            await Task.Delay(300);
+            var heard = Tones.AnalyseWav(agent.Recording("dec"));
+            Assert.True(heard.Carries(Tones.Agent, 1), $"the agent heard (the called party echoes its RTP): {heard}");
         }, () => agent?.Describe() ?? "", () => calledParty?.Describe() ?? "", () => host.Proxy.Describe(), () => "--- host ---\n" + host.LogTail());
     }
 }

@@ -91,7 +91,7 @@ public sealed class Kamailio : IAsyncDisposable
 
                 if (has_totag()) {
                     if (loose_route()) {
-                        xlog("L_INFO", "in-dialog $rm routed to $ru\n");
+                        xlog("L_INFO", "in-dialog $rm routed to $ru call-id $ci\n");
                         t_relay();
                         exit;
                     }
@@ -118,7 +118,7 @@ public sealed class Kamailio : IAsyncDisposable
                 if ($si == "127.0.0.1" && $sp == {{P(edgePort)}}) {
                     # The edge's outbound trunk: a carrier demanding digest (Kamailio's default challenge).
                     if (!pv_proxy_authenticate("{{Realm}}", "{{trunkPassword}}", "0")) {
-                        xlog("L_INFO", "challenge $rm from the edge (407)\n");
+                        xlog("L_INFO", "challenge $rm $ru from the edge (407)\n");
                         proxy_challenge("{{Realm}}", "1");
                         exit;
                     }
