@@ -8,6 +8,10 @@ packages=(
   sip-tester          # SIPp, for SIP interop and end-to-end call tests
   chromium            # headless browser tests
   chromium-driver
+  baresip             # peer-interop tests (tests/Interop.Tests): stock SIP phones and proxies against the edge
+  linphone-cli
+  kamailio
+  sox                 # test tones for the peers' audio
 )
 
 missing=()
