@@ -4,7 +4,7 @@ using Acd.Agents;
 using Acd.Calls;
 using Acd.Catalog;
 using Acd.Frontend.SipEdge;
-using Acd.Grains.Reporting;
+using Acd.Reporting.Queries;
 using Acd.Queues;
 using Acd.Silo.Hosting;
 using Acd.Testing;
