@@ -17,14 +17,22 @@ public sealed class SipIncomingCall
         Transaction = transaction;
         SipReplaces.TryParse(transaction.Request.Headers[SipHeaderNames.Replaces], out var replaces);
         Replaces = replaces;
-        transaction.AckReceived = (_, _) => _confirmed.TrySetResult(true);
-        transaction.AckTimedOut = timedOut =>
+        transaction.AddObserver(new Confirmation(this));
+    }
+
+    /// <summary>Turns the transaction's ACK, ACK timeout and CANCEL into <see cref="Confirmed"/>.</summary>
+    private sealed class Confirmation(SipIncomingCall call) : ISipServerTransactionObserver
+    {
+        public void OnAckReceived(SipServerTransaction transaction, SipRequest ack) => call._confirmed.TrySetResult(true);
+
+        public void OnAckTimedOut(SipServerTransaction transaction)
         {
-            _confirmed.TrySetResult(false);
+            call._confirmed.TrySetResult(false);
             // RFC 3261 13.3.1.4: no ACK for our 2xx within 64*T1 ends the session with a BYE.
-            if (Dialog is { State: not SipDialogState.Terminated } d) _ = _ua.ByeAsync(d);
-        };
-        transaction.Cancelled = _ => _confirmed.TrySetResult(false);
+            if (call.Dialog is { State: not SipDialogState.Terminated } d) call._ua.Forget(call._ua.ByeAsync(d), "BYE after a missing ACK", d);
+        }
+
+        public void OnCancelled(SipServerTransaction transaction) => call._confirmed.TrySetResult(false);
     }
 
     public SipServerTransaction Transaction { get; }

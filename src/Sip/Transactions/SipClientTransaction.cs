@@ -16,18 +16,17 @@ public sealed class SipClientTransaction : SipTransaction
     private TimeSpan _interval;
     private SipRequest? _ack;
     private bool _cancelRequested;
+    private readonly ISipClientTransactionObserver? _observer;
 
-    internal SipClientTransaction(SipTransactionLayer layer, SipRequest request, SipTarget target, string key)
+    internal SipClientTransaction(SipTransactionLayer layer, SipRequest request, SipTarget target, SipTransactionKey key, ISipClientTransactionObserver? observer)
         : base(layer, request, key)
     {
         Target = target;
+        _observer = observer;
         State = request.Method == SipMethods.Invite ? SipTransactionState.Calling : SipTransactionState.Trying;
     }
 
     public SipTarget Target { get; }
-
-    /// <summary>Every response (provisional and final, including 2xx retransmissions) in arrival order.</summary>
-    public Action<SipClientTransaction, SipResponse>? ResponseReceived { get; set; }
 
     /// <summary>Completes with the first final response; a timeout or transport error yields a synthesized 408/503.</summary>
     public Task<SipResponse> FinalResponse => _final.Task;
@@ -48,6 +47,8 @@ public sealed class SipClientTransaction : SipTransaction
             }
             _timeout = StartTimer(t.Sixty4T1, OnTimeout);
         }
+        // A transport that fails at once fails the transaction inside the lock above; its 503 is raised here.
+        RaisePending();
     }
 
     private void Retransmit()
@@ -77,6 +78,7 @@ public sealed class SipClientTransaction : SipTransaction
         {
             if (State is SipTransactionState.Calling or SipTransactionState.Trying or SipTransactionState.Proceeding) Fail(503, "Service Unavailable - transport error");
         }
+        RaisePending();
     }
 
     private void Fail(int code, string reason)
@@ -84,7 +86,7 @@ public sealed class SipClientTransaction : SipTransaction
         var r = SipResponse.Create(Request, code, reason);
         Terminate();
         _final.TrySetResult(r);
-        ResponseReceived?.Invoke(this, r);
+        Enqueue(new SipTransactionEvent(SipTransactionEventKind.Response, r));
     }
 
     /// <summary>
@@ -94,25 +96,19 @@ public sealed class SipClientTransaction : SipTransaction
     public bool Cancel()
     {
         if (!IsInvite) return false;
+        bool accepted;
         lock (Gate)
         {
-            if (State == SipTransactionState.Proceeding)
-            {
-                Layer.SendCancel(this);
-                return true;
-            }
-            if (State == SipTransactionState.Calling)
-            {
-                _cancelRequested = true;
-                return true;
-            }
-            return false;
+            if (State == SipTransactionState.Proceeding) Layer.SendCancel(this);
+            else if (State == SipTransactionState.Calling) _cancelRequested = true;
+            accepted = State is SipTransactionState.Proceeding or SipTransactionState.Calling;
         }
+        RaisePending();
+        return accepted;
     }
 
     internal void OnResponse(SipResponse response)
     {
-        var deliver = false;
         var sendCancel = false;
         lock (Gate)
         {
@@ -128,12 +124,12 @@ public sealed class SipClientTransaction : SipTransaction
                         if (State != SipTransactionState.Proceeding && _cancelRequested) sendCancel = true;
                         State = SipTransactionState.Proceeding;
                         LastProvisional = response;
-                        deliver = true;
+                        Enqueue(new SipTransactionEvent(SipTransactionEventKind.Response, response));
                         break;
                     }
                     Stop(ref _retransmit);
                     Stop(ref _timeout);
-                    deliver = true;
+                    Enqueue(new SipTransactionEvent(SipTransactionEventKind.Response, response));
                     _final.TrySetResult(response);
                     var reliable = Target.Transport.IsReliable();
                     if (IsInvite && code >= 300)
@@ -161,12 +157,26 @@ public sealed class SipClientTransaction : SipTransaction
                     break;
                 case SipTransactionState.Accepted:
                     // 2xx retransmissions (or 2xx from other forks) go to the TU, which re-sends its ACK.
-                    if (code is >= 200 and < 300) deliver = true;
+                    if (code is >= 200 and < 300) Enqueue(new SipTransactionEvent(SipTransactionEventKind.Response, response));
                     break;
             }
         }
         if (sendCancel) Layer.SendCancel(this);
-        if (deliver) ResponseReceived?.Invoke(this, response);
+        RaisePending();
+    }
+
+    private protected override void Raise(in SipTransactionEvent e)
+    {
+        if (_observer is null) return;
+        var response = (SipResponse)e.Message!;
+        try
+        {
+            _observer.OnResponse(this, response);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Layer.HandlerFailed(ex, nameof(ISipClientTransactionObserver.OnResponse), response);
+        }
     }
 
     /// <summary>ACK for a non-2xx final response (RFC 3261 17.1.1.3): same branch, To from the response.</summary>

@@ -12,8 +12,12 @@ public sealed class SipServerTransaction : SipTransaction
     private SipResponse? _lastResponse;
     private ITimer? _retransmit;
     private TimeSpan _interval;
+    private ISipServerTransactionObserver[] _observers = [];
+    private SipRequest? _ack;
+    // Events already raised, replayed to an observer that arrives later (each happens at most once).
+    private bool _cancelRaised, _ackRaised, _ackTimeoutRaised;
 
-    internal SipServerTransaction(SipTransactionLayer layer, SipRequest request, SipInboundContext source, string key)
+    internal SipServerTransaction(SipTransactionLayer layer, SipRequest request, SipInboundContext source, SipTransactionKey key)
         : base(layer, request, key)
     {
         Source = source;
@@ -30,14 +34,22 @@ public sealed class SipServerTransaction : SipTransaction
 
     public SipResponse? LastResponse => _lastResponse;
 
-    /// <summary>Raised (once) when a matching CANCEL arrived while the INVITE was unanswered; 487 is sent automatically.</summary>
-    public Action<SipServerTransaction>? Cancelled { get; set; }
-
-    /// <summary>Raised when the ACK for a final response never came (Timer H, or Timer L for 2xx): the edge should hang up.</summary>
-    public Action<SipServerTransaction>? AckTimedOut { get; set; }
-
-    /// <summary>Raised when the ACK for the 2xx arrived.</summary>
-    public Action<SipServerTransaction, SipRequest>? AckReceived { get; set; }
+    /// <summary>
+    /// Adds a listener for CANCEL, ACK and ACK timeout. Listeners hear each event once, in the order they were added;
+    /// one added after an event happened hears it at once, so a late listener cannot miss a CANCEL.
+    /// </summary>
+    public void AddObserver(ISipServerTransactionObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (Gate)
+        {
+            _observers = [.. _observers, observer];
+            if (_cancelRaised) Enqueue(new SipTransactionEvent(SipTransactionEventKind.Cancelled, null, observer));
+            if (_ackRaised) Enqueue(new SipTransactionEvent(SipTransactionEventKind.AckReceived, _ack, observer));
+            if (_ackTimeoutRaised) Enqueue(new SipTransactionEvent(SipTransactionEventKind.AckTimedOut, null, observer));
+        }
+        RaisePending();
+    }
 
     internal static SipTarget ComputeResponseTarget(SipRequest request, SipInboundContext source)
     {
@@ -57,59 +69,61 @@ public sealed class SipServerTransaction : SipTransaction
     /// <summary>Sends a response through the transaction, driving its state machine.</summary>
     public void Respond(SipResponse response)
     {
-        lock (Gate)
+        lock (Gate) RespondLocked(response);
+    }
+
+    private void RespondLocked(SipResponse response)
+    {
+        if (State is SipTransactionState.Completed or SipTransactionState.Confirmed or SipTransactionState.Terminated or SipTransactionState.Accepted) return;
+        _lastResponse = response;
+        Layer.Sender.Send(response, ResponseTarget);
+        var code = response.StatusCode;
+        if (code < 200)
         {
-            if (State is SipTransactionState.Completed or SipTransactionState.Confirmed or SipTransactionState.Terminated or SipTransactionState.Accepted) return;
-            _lastResponse = response;
-            Layer.Sender.Send(response, ResponseTarget);
-            var code = response.StatusCode;
-            if (code < 200)
+            if (!IsInvite) State = SipTransactionState.Proceeding;
+            return;
+        }
+        var reliable = ResponseTarget.Transport.IsReliable();
+        var t = Layer.Timers;
+        if (IsInvite)
+        {
+            if (code >= 300)
             {
-                if (!IsInvite) State = SipTransactionState.Proceeding;
-                return;
-            }
-            var reliable = ResponseTarget.Transport.IsReliable();
-            var t = Layer.Timers;
-            if (IsInvite)
-            {
-                if (code >= 300)
+                State = SipTransactionState.Completed;
+                if (!reliable)
                 {
-                    State = SipTransactionState.Completed;
-                    if (!reliable)
-                    {
-                        _interval = t.T1;
-                        _retransmit = StartTimer(_interval, RetransmitFinal);
-                    }
-                    StartTimer(t.Sixty4T1, () =>
-                    {
-                        Terminate();
-                        AckTimedOut?.Invoke(this);
-                    });
+                    _interval = t.T1;
+                    _retransmit = StartTimer(_interval, RetransmitFinal);
                 }
-                else
+                StartTimer(t.Sixty4T1, () =>
                 {
-                    State = SipTransactionState.Accepted;
-                    Layer.RegisterAccepted(this);
-                    // The UAS core retransmits the 2xx itself (13.3.1.4), but only where the transport is unreliable.
-                    if (!reliable)
-                    {
-                        _interval = t.T1;
-                        _retransmit = StartTimer(_interval, RetransmitFinal);
-                    }
-                    StartTimer(t.Sixty4T1, () =>
-                    {
-                        var acked = State == SipTransactionState.Confirmed;
-                        Terminate();
-                        if (!acked) AckTimedOut?.Invoke(this);
-                    });
-                }
+                    Terminate();
+                    Enqueue(new SipTransactionEvent(SipTransactionEventKind.AckTimedOut));
+                });
             }
             else
             {
-                State = SipTransactionState.Completed;
-                if (reliable) Terminate();
-                else StartTimer(t.Sixty4T1, Terminate);
+                State = SipTransactionState.Accepted;
+                Layer.RegisterAccepted(this);
+                // The UAS core retransmits the 2xx itself (13.3.1.4), but only where the transport is unreliable.
+                if (!reliable)
+                {
+                    _interval = t.T1;
+                    _retransmit = StartTimer(_interval, RetransmitFinal);
+                }
+                StartTimer(t.Sixty4T1, () =>
+                {
+                    var acked = State == SipTransactionState.Confirmed;
+                    Terminate();
+                    if (!acked) Enqueue(new SipTransactionEvent(SipTransactionEventKind.AckTimedOut));
+                });
             }
+        }
+        else
+        {
+            State = SipTransactionState.Completed;
+            if (reliable) Terminate();
+            else StartTimer(t.Sixty4T1, Terminate);
         }
     }
 
@@ -144,27 +158,70 @@ public sealed class SipServerTransaction : SipTransaction
     }
 
     /// <summary>ACK for a 2xx (new branch, matched by dialog): stops 2xx retransmission.</summary>
-    internal bool On2xxAck(SipRequest ack)
+    internal void On2xxAck(SipRequest ack)
     {
         lock (Gate)
         {
-            if (State != SipTransactionState.Accepted) return false;
+            if (State != SipTransactionState.Accepted) return;
             State = SipTransactionState.Confirmed;
             Stop(ref _retransmit);
+            _ack = ack;
+            Enqueue(new SipTransactionEvent(SipTransactionEventKind.AckReceived, ack));
         }
-        AckReceived?.Invoke(this, ack);
-        return true;
+        RaisePending();
     }
 
-    internal bool TryCancel()
+    /// <summary>A CANCEL matched (9.2): an unanswered INVITE ends with 487 in the same step, so no 2xx can slip in between.</summary>
+    internal void TryCancel()
     {
         lock (Gate)
         {
-            if (!IsInvite || State != SipTransactionState.Proceeding || IsCancelled) return false;
+            if (!IsInvite || State != SipTransactionState.Proceeding || IsCancelled) return;
             IsCancelled = true;
+            RespondLocked(CreateResponse(487));
+            Enqueue(new SipTransactionEvent(SipTransactionEventKind.Cancelled));
         }
-        Cancelled?.Invoke(this);
-        Respond(CreateResponse(487));
-        return true;
+        RaisePending();
+    }
+
+    private protected override SipTransactionEvent Dequeue()
+    {
+        var e = base.Dequeue();
+        if (e.Only is not null) return e;
+        switch (e.Kind)
+        {
+            case SipTransactionEventKind.Cancelled: _cancelRaised = true; break;
+            case SipTransactionEventKind.AckReceived: _ackRaised = true; break;
+            case SipTransactionEventKind.AckTimedOut: _ackTimeoutRaised = true; break;
+        }
+        // The listeners at this moment hear it; one added from now on gets a replay from AddObserver instead.
+        return e with { Observers = _observers };
+    }
+
+    private protected override void Raise(in SipTransactionEvent e)
+    {
+        if (e.Only is { } only)
+        {
+            Raise(only, e);
+            return;
+        }
+        foreach (var observer in e.Observers!) Raise(observer, e);
+    }
+
+    private void Raise(ISipServerTransactionObserver observer, in SipTransactionEvent e)
+    {
+        try
+        {
+            switch (e.Kind)
+            {
+                case SipTransactionEventKind.Cancelled: observer.OnCancelled(this); break;
+                case SipTransactionEventKind.AckReceived: observer.OnAckReceived(this, (SipRequest)e.Message!); break;
+                case SipTransactionEventKind.AckTimedOut: observer.OnAckTimedOut(this); break;
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Layer.HandlerFailed(ex, "ISipServerTransactionObserver.On" + e.Kind, Request);
+        }
     }
 }

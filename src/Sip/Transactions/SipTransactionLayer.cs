@@ -2,50 +2,58 @@ using System.Collections.Concurrent;
 using Acd.Sip.Headers;
 using Acd.Sip.Messages;
 using Acd.Sip.Transports;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Acd.Sip.Transactions;
 
 /// <summary>
 /// Matches messages to transactions (RFC 3261 17.1.3, 17.2.3), detects merged requests (8.2.2.2)
 /// and handles CANCEL (9.2). Everything that is not a transaction retransmission surfaces through
-/// the three callbacks.
+/// the attached <see cref="ISipTransactionUser"/>.
 /// </summary>
 public sealed class SipTransactionLayer
 {
-    private readonly ConcurrentDictionary<string, SipClientTransaction> _clients = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SipServerTransaction> _servers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SipServerTransaction> _merge = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SipServerTransaction> _accepted = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<SipTransactionKey, SipClientTransaction> _clients = new();
+    private readonly ConcurrentDictionary<SipTransactionKey, SipServerTransaction> _servers = new();
+    private readonly ConcurrentDictionary<SipMergeKey, SipServerTransaction> _merge = new();
+    private readonly ConcurrentDictionary<SipAcceptedKey, SipServerTransaction> _accepted = new();
+    private ISipTransactionUser? _user;
 
-    public SipTransactionLayer(ISipMessageSender sender, TimeProvider? time = null, SipTimerSettings? timers = null)
+    public SipTransactionLayer(ISipMessageSender sender, TimeProvider? time = null, SipTimerSettings? timers = null, ILogger? logger = null)
     {
         Sender = sender;
         Time = time ?? TimeProvider.System;
         Timers = timers ?? new SipTimerSettings();
+        Logger = logger ?? NullLogger.Instance;
     }
 
     public ISipMessageSender Sender { get; }
     public TimeProvider Time { get; }
     public SipTimerSettings Timers { get; }
+    public ILogger Logger { get; }
 
-    /// <summary>A new request created a server transaction (not ACK, not CANCEL): the TU must respond.</summary>
-    public Action<SipServerTransaction>? RequestReceived { get; set; }
-
-    /// <summary>An ACK that belongs to no transaction: the ACK for a 2xx, for the dialog layer.</summary>
-    public Action<SipRequest, SipInboundContext>? AckReceived { get; set; }
-
-    /// <summary>A response that matched no client transaction (e.g. a 2xx retransmission after Timer M).</summary>
-    public Action<SipResponse, SipInboundContext>? StrayResponse { get; set; }
+    /// <summary>
+    /// Sets the transaction user. There is one per layer (one <see cref="Dialogs.SipUserAgent"/> per stack): a second,
+    /// different one is refused rather than silently taking the requests away from the first. Until one is attached,
+    /// requests are answered 501.
+    /// </summary>
+    public void Attach(ISipTransactionUser user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (Interlocked.CompareExchange(ref _user, user, null) is { } existing && !ReferenceEquals(existing, user))
+            throw new InvalidOperationException("This transaction layer already has a transaction user (one SipUserAgent per SipStack).");
+    }
 
     public int ClientCount => _clients.Count;
     public int ServerCount => _servers.Count;
 
     /// <summary>Starts a client transaction. The request must already carry its top Via with a branch.</summary>
-    public SipClientTransaction SendRequest(SipRequest request, SipTarget target)
+    public SipClientTransaction SendRequest(SipRequest request, SipTarget target, ISipClientTransactionObserver? observer = null)
     {
         if (request.Method == SipMethods.Ack) throw new ArgumentException("ACK is not sent through a transaction; use ISipMessageSender.Send", nameof(request));
         var branch = request.TopVia?.Branch ?? throw new ArgumentException("request needs a top Via with a branch", nameof(request));
-        var tx = new SipClientTransaction(this, request, target, branch + "|" + request.Method);
+        var tx = new SipClientTransaction(this, request, target, SipTransactionKey.ForClient(branch, request.Method), observer);
         _clients[tx.Key] = tx;
         tx.Start();
         return tx;
@@ -54,7 +62,7 @@ public sealed class SipTransactionLayer
     /// <summary>A send failed: the client transaction for that request fails with 503 (RFC 3261 17.1.4).</summary>
     public void OnTransportError(SipMessage request, SipTarget target)
     {
-        if (request.TopVia?.Branch is { } b && _clients.TryGetValue(b + "|" + ((SipRequest)request).Method, out var tx)) tx.TransportFailed();
+        if (request is SipRequest r && r.TopVia?.Branch is { } b && _clients.TryGetValue(SipTransactionKey.ForClient(b, r.Method), out var tx)) tx.TransportFailed();
     }
 
     internal void SendCancel(SipClientTransaction invite)
@@ -76,15 +84,23 @@ public sealed class SipTransactionLayer
     {
         if (message is SipResponse response)
         {
-            var via = response.TopVia;
-            if (via?.Branch is { } b && response.CSeq is { } cs && _clients.TryGetValue(b + "|" + cs.Method, out var ctx))
+            if (SipTransactionKey.TryForResponse(response, out var clientKey) && _clients.TryGetValue(clientKey, out var ctx))
                 ctx.OnResponse(response);
-            else
-                StrayResponse?.Invoke(response, context);
+            else if (_user is { } tu)
+            {
+                try
+                {
+                    tu.OnStrayResponse(response, context);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    HandlerFailed(ex, nameof(ISipTransactionUser.OnStrayResponse), response);
+                }
+            }
             return;
         }
         var request = (SipRequest)message;
-        var key = ServerKey(request, request.Method == SipMethods.Ack ? SipMethods.Invite : request.Method);
+        var key = SipTransactionKey.ForServer(request, request.Method == SipMethods.Ack ? SipMethods.Invite : request.Method);
         if (_servers.TryGetValue(key, out var existing))
         {
             if (request.Method == SipMethods.Ack)
@@ -114,7 +130,7 @@ public sealed class SipTransactionLayer
         {
             var cancelTx = new SipServerTransaction(this, request, context, key);
             _servers[key] = cancelTx;
-            if (_servers.TryGetValue(ServerKey(request, SipMethods.Invite), out var invite))
+            if (_servers.TryGetValue(key.As(SipMethods.Invite), out var invite))
             {
                 cancelTx.Respond(cancelTx.CreateResponse(200));
                 invite.TryCancel();
@@ -126,11 +142,11 @@ public sealed class SipTransactionLayer
             return;
         }
         // Merged request (8.2.2.2): same From tag, Call-ID and CSeq as a pending transaction, other branch.
-        string? mergeKey = null;
-        if (request.To?.Tag is null && request.From?.Tag is { } ft)
+        SipMergeKey mergeKey = default;
+        var merging = request.To?.Tag is null && SipMergeKey.TryCreate(request, out mergeKey);
+        if (merging)
         {
-            mergeKey = $"{ft}|{request.CallId}|{request.CSeq?.Number}|{request.Method}";
-            if (_merge.TryGetValue(mergeKey, out _))
+            if (_merge.ContainsKey(mergeKey))
             {
                 var loopTx = new SipServerTransaction(this, request, context, key);
                 _servers[key] = loopTx;
@@ -144,39 +160,52 @@ public sealed class SipTransactionLayer
             _servers[key].OnRetransmission();
             return;
         }
-        if (mergeKey is not null) _merge[mergeKey] = tx;
+        if (merging) _merge[mergeKey] = tx;
         if (tx.IsInvite) tx.Respond(tx.CreateResponse(100));
-        if (RequestReceived is { } handler) handler(tx);
-        else tx.Respond(tx.CreateResponse(501));
+        if (_user is not { } user)
+        {
+            tx.Respond(tx.CreateResponse(501));
+            return;
+        }
+        try
+        {
+            user.OnRequest(tx);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            HandlerFailed(ex, nameof(ISipTransactionUser.OnRequest), request);
+            // Ignored when the handler answered before it threw; otherwise the peer is not left waiting.
+            tx.Respond(tx.CreateResponse(500));
+        }
     }
 
     private void Try2xxAck(SipRequest ack, SipInboundContext context)
     {
-        if (_accepted.TryRemove(AcceptedKey(ack), out var tx) && tx.On2xxAck(ack)) { }
-        AckReceived?.Invoke(ack, context);
+        if (_accepted.TryRemove(SipAcceptedKey.Of(ack), out var tx)) tx.On2xxAck(ack);
+        if (_user is not { } user) return;
+        try
+        {
+            user.OnAck(ack, context);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            HandlerFailed(ex, nameof(ISipTransactionUser.OnAck), ack);
+        }
     }
 
-    internal void RegisterAccepted(SipServerTransaction tx) => _accepted[AcceptedKey(tx.Request)] = tx;
+    /// <summary>Logs an exception thrown by user code while it handled <paramref name="message"/>, with its Call-ID.</summary>
+    internal void HandlerFailed(Exception exception, string handler, SipMessage message) => SipLog.HandlerFailed(Logger, exception, handler, message);
 
-    private static string AcceptedKey(SipRequest r) => $"{r.CallId}|{r.CSeq?.Number}|{r.From?.Tag}";
-
-    private static string ServerKey(SipRequest request, string method)
-    {
-        var via = request.TopVia;
-        if (via is not null && via.IsRfc3261Branch) return $"{via.Branch}|{via.SentBy}|{method}";
-        // RFC 2543 fallback (17.2.3): Request-URI, tags, Call-ID, CSeq number and top Via.
-        return $"2543|{request.RequestUri}|{request.From?.Tag}|{request.CallId}|{request.CSeq?.Number}|{via}|{method}";
-    }
+    internal void RegisterAccepted(SipServerTransaction tx) => _accepted[SipAcceptedKey.Of(tx.Request)] = tx;
 
     internal void Remove(SipTransaction tx)
     {
-        if (tx is SipClientTransaction c) _clients.TryRemove(new KeyValuePair<string, SipClientTransaction>(c.Key, c));
+        if (tx is SipClientTransaction c) _clients.TryRemove(new KeyValuePair<SipTransactionKey, SipClientTransaction>(c.Key, c));
         else if (tx is SipServerTransaction s)
         {
-            _servers.TryRemove(new KeyValuePair<string, SipServerTransaction>(s.Key, s));
-            var r = s.Request;
-            if (r.From?.Tag is { } ft) _merge.TryRemove(new KeyValuePair<string, SipServerTransaction>($"{ft}|{r.CallId}|{r.CSeq?.Number}|{r.Method}", s));
-            _accepted.TryRemove(new KeyValuePair<string, SipServerTransaction>(AcceptedKey(r), s));
+            _servers.TryRemove(new KeyValuePair<SipTransactionKey, SipServerTransaction>(s.Key, s));
+            if (SipMergeKey.TryCreate(s.Request, out var mergeKey)) _merge.TryRemove(new KeyValuePair<SipMergeKey, SipServerTransaction>(mergeKey, s));
+            _accepted.TryRemove(new KeyValuePair<SipAcceptedKey, SipServerTransaction>(SipAcceptedKey.Of(s.Request), s));
         }
     }
 }
