@@ -86,7 +86,7 @@ public sealed class SipClientTransaction : SipTransaction
         var r = SipResponse.Create(Request, code, reason);
         Terminate();
         _final.TrySetResult(r);
-        Enqueue(new SipTransactionEvent(SipTransactionEventKind.Response, r));
+        EnqueueResponse(r);
     }
 
     /// <summary>
@@ -124,12 +124,12 @@ public sealed class SipClientTransaction : SipTransaction
                         if (State != SipTransactionState.Proceeding && _cancelRequested) sendCancel = true;
                         State = SipTransactionState.Proceeding;
                         LastProvisional = response;
-                        Enqueue(new SipTransactionEvent(SipTransactionEventKind.Response, response));
+                        EnqueueResponse(response);
                         break;
                     }
                     Stop(ref _retransmit);
                     Stop(ref _timeout);
-                    Enqueue(new SipTransactionEvent(SipTransactionEventKind.Response, response));
+                    EnqueueResponse(response);
                     _final.TrySetResult(response);
                     var reliable = Target.Transport.IsReliable();
                     if (IsInvite && code >= 300)
@@ -157,12 +157,18 @@ public sealed class SipClientTransaction : SipTransaction
                     break;
                 case SipTransactionState.Accepted:
                     // 2xx retransmissions (or 2xx from other forks) go to the TU, which re-sends its ACK.
-                    if (code is >= 200 and < 300) Enqueue(new SipTransactionEvent(SipTransactionEventKind.Response, response));
+                    if (code is >= 200 and < 300) EnqueueResponse(response);
                     break;
             }
         }
         if (sendCancel) Layer.SendCancel(this);
         RaisePending();
+    }
+
+    /// <summary>Nothing is queued for a transaction nobody observes (most non-INVITEs).</summary>
+    private void EnqueueResponse(SipResponse response)
+    {
+        if (_observer is not null) Enqueue(new SipTransactionEvent(SipTransactionEventKind.Response, response));
     }
 
     private protected override void Raise(in SipTransactionEvent e)
