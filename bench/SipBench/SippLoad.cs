@@ -18,14 +18,7 @@ internal static class SippLoad
     {
         await using var stack = new SipStack();
         var listener = tcp ? (Acd.Sip.Transports.ISipTransport)stack.AddTcp(new IPEndPoint(IPAddress.Loopback, 0)) : stack.AddUdp(new IPEndPoint(IPAddress.Loopback, 0));
-        _ = new SipUserAgent(stack)
-        {
-            IncomingCall = c =>
-            {
-                c.Answer(Sdp);
-                return Task.CompletedTask;
-            },
-        };
+        _ = new SipUserAgent(stack, new Answerer());
         await stack.StartAsync();
         var calls = rate * 8;
         var args = $"-sn uac 127.0.0.1:{listener.LocalEndPoint.Port} -t {(tcp ? "t1" : "u1")} -m {calls} -r {rate} -l {rate * 10} -i 127.0.0.1 -ci 127.0.0.1 -mi 127.0.0.1 -p {FreePort()} -cp {FreePort()} -buff_size 4194304 -nostdin -timeout 90s";
@@ -45,5 +38,15 @@ internal static class SippLoad
         using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
+
+    /// <summary>Answers every call at once.</summary>
+    private sealed class Answerer : ISipUserAgentHandler
+    {
+        public Task OnIncomingCallAsync(SipIncomingCall call)
+        {
+            call.Answer(Sdp);
+            return Task.CompletedTask;
+        }
     }
 }

@@ -8,43 +8,10 @@ using Acd.Sip.Parsing;
 using Acd.Sip.Transactions;
 using Acd.Sip.Transports;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Acd.Sip;
-
-/// <summary>A listener declared in configuration (e.g. appsettings "Sip:Listeners").</summary>
-public sealed class SipListenerOptions
-{
-    /// <summary>"udp", "tcp" or "tls" (WebSocket is mounted with MapSipWebSocket).</summary>
-    public string Transport { get; set; } = "udp";
-
-    public string Address { get; set; } = "0.0.0.0";
-
-    public int Port { get; set; } = 5060;
-
-    /// <summary>PKCS#12 file with the server certificate and key, required for "tls".</summary>
-    public string? CertificatePath { get; set; }
-
-    public string? CertificatePassword { get; set; }
-}
-
-public sealed class SipStackOptions
-{
-    /// <summary>Listeners opened by <see cref="SipStack.StartAsync"/> in addition to those added in code.</summary>
-    public IList<SipListenerOptions> Listeners { get; init; } = [];
-
-    /// <summary>Host written in Via/Contact; defaults to the listening address.</summary>
-    public string? PublicHost { get; init; }
-
-    public SipParserOptions Parser { get; init; } = SipParserOptions.Default;
-
-    public SipValidationOptions Validation { get; init; } = SipValidationOptions.UserAgent;
-
-    public SipTimerSettings Timers { get; init; } = new();
-
-    public int UdpReceiveBufferBytes { get; init; } = 4 * 1024 * 1024;
-
-    public int MaxWebSocketMessageBytes { get; init; } = 64 * 1024;
-}
 
 /// <summary>
 /// The SIP endpoint: owns the transports (UDP, TCP/TLS, WebSocket), validates and answers bad
@@ -55,25 +22,57 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
 {
     private readonly List<ISipTransport> _transports = [];
     private readonly ConcurrentDictionary<long, SipConnection> _flows = new();
+    private readonly Lock _observerGate = new();
+    private ISipStackObserver[] _observers = [];
     private long _nextFlow;
 
-    public SipStack(SipStackOptions? options = null, TimeProvider? timeProvider = null)
+    /// <param name="logger">Where handler failures (with their Call-ID), failed sends and rejections are logged; nothing by default.</param>
+    public SipStack(SipStackOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
         Options = options ?? new SipStackOptions();
-        Transactions = new SipTransactionLayer(this, timeProvider ?? TimeProvider.System, Options.Timers);
+        Logger = logger ?? NullLogger.Instance;
+        Transactions = new SipTransactionLayer(this, timeProvider ?? TimeProvider.System, Options.Timers, Logger);
     }
 
     public SipStackOptions Options { get; }
 
     public SipTransactionLayer Transactions { get; }
 
+    public ILogger Logger { get; }
+
     public IReadOnlyList<ISipTransport> Transports => _transports;
 
-    /// <summary>Raised for each message dropped or answered statelessly (diagnostics).</summary>
-    public Action<SipInboundDecision, SipInboundContext>? Rejected { get; set; }
+    /// <summary>Adds a diagnostics listener; dispose the result to remove it.</summary>
+    public IDisposable AddObserver(ISipStackObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (_observerGate) _observers = [.. _observers, observer];
+        return new ObserverRegistration(this, observer);
+    }
 
-    /// <summary>Raised when an outbound send failed (connection refused, flow gone).</summary>
-    public Action<SipTarget, Exception>? SendFailed { get; set; }
+    private sealed class ObserverRegistration(SipStack stack, ISipStackObserver observer) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (stack._observerGate) stack._observers = [.. stack._observers.Where(o => !ReferenceEquals(o, observer))];
+        }
+    }
+
+    private void NotifyRejected(SipInboundDecision decision, SipInboundContext context)
+    {
+        SipLog.Rejected(Logger, context.Remote.ToString(), decision.Action == SipInboundAction.Drop ? "dropped" : "answered statelessly", decision.Reason);
+        foreach (var o in _observers)
+        {
+            try
+            {
+                o.OnRejected(decision, context);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                SipLog.HandlerFailed(Logger, ex, nameof(ISipStackObserver.OnRejected), decision.Message);
+            }
+        }
+    }
 
     public UdpSipTransport AddUdp(IPEndPoint bind)
     {
@@ -137,12 +136,12 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
     /// Sends a request in a new client transaction, adding the top Via (fresh branch, rport) and,
     /// if absent, Max-Forwards. Without a target it is derived from the first Route or the Request-URI.
     /// </summary>
-    public SipClientTransaction SendRequest(SipRequest request, SipTarget? target = null)
+    public SipClientTransaction SendRequest(SipRequest request, SipTarget? target = null, ISipClientTransactionObserver? observer = null)
     {
         var t = target ?? ResolveTarget(request);
         request.Headers.AddFirst(SipHeaderNames.Via, CreateVia(t).ToString());
         if (!request.Headers.Contains(SipHeaderNames.MaxForwards)) request.MaxForwards = 70;
-        return Transactions.SendRequest(request, t);
+        return Transactions.SendRequest(request, t, observer);
     }
 
     /// <summary>Sends an ACK for a 2xx (its own transaction-less request), adding a Via.</summary>
@@ -232,33 +231,57 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            SendFailed?.Invoke(target, ex);
+            SipLog.SendFailed(Logger, target.ToString(), ex.Message);
+            foreach (var o in _observers)
+            {
+                try
+                {
+                    o.OnSendFailed(target, ex);
+                }
+                catch (Exception observerFailure) when (observerFailure is not OutOfMemoryException)
+                {
+                    SipLog.HandlerFailed(Logger, observerFailure, nameof(ISipStackObserver.OnSendFailed), message);
+                }
+            }
             if (message is SipRequest) Transactions.OnTransportError(message, target);
         }
     }
 
     void ISipInboundSink.OnReceived(ReadOnlySpan<byte> data, bool isStream, SipInboundContext context) => Receive(data, isStream, context);
 
-    /// <summary>Entry point for raw bytes from a transport (public so custom transports and tests can inject).</summary>
+    /// <summary>
+    /// Entry point for raw bytes from a transport (public so custom transports and tests can inject). Never throws: a
+    /// failure is logged (with the Call-ID once the bytes parsed), so a transport's receive loop always carries on.
+    /// </summary>
     public void Receive(ReadOnlySpan<byte> data, bool isStream, SipInboundContext context)
     {
-        var result = SipParser.Parse(data, isStream ? SipParseMode.Stream : SipParseMode.Datagram, Options.Parser);
-        if (result.Error == SipParseError.Empty) return;
-        var decision = SipRequestValidator.Evaluate(result, Options.Validation);
-        switch (decision.Action)
+        SipMessage? message = null;
+        try
         {
-            case SipInboundAction.Drop:
-                Rejected?.Invoke(decision, context);
-                return;
-            case SipInboundAction.Respond:
-                Rejected?.Invoke(decision, context);
-                Send(decision.Response!, decision.Message is SipRequest r ? SipServerTransaction.ComputeResponseTarget(r, context) : context.SourceTarget);
-                return;
+            var result = SipParser.Parse(data, isStream ? SipParseMode.Stream : SipParseMode.Datagram, Options.Parser);
+            if (result.Error == SipParseError.Empty) return;
+            var decision = SipRequestValidator.Evaluate(result, Options.Validation);
+            message = decision.Message;
+            switch (decision.Action)
+            {
+                case SipInboundAction.Drop:
+                    NotifyRejected(decision, context);
+                    return;
+                case SipInboundAction.Respond:
+                    NotifyRejected(decision, context);
+                    Send(decision.Response!, decision.Message is SipRequest r ? SipServerTransaction.ComputeResponseTarget(r, context) : context.SourceTarget);
+                    return;
+            }
+            if (message is SipRequest request) StampVia(request, context);
+            else if (message is SipResponse && message!.Vias.Count == 0) return;
+            Transactions.Receive(message!, context);
         }
-        var message = decision.Message!;
-        if (message is SipRequest request) StampVia(request, context);
-        else if (message is SipResponse && message.Vias.Count == 0) return;
-        Transactions.Receive(message, context);
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Handlers are caught where they are called; this is the net under the stack itself.
+            if (message is null) SipLog.ReceiveFailed(Logger, ex, context.Remote.ToString());
+            else SipLog.HandlerFailed(Logger, ex, nameof(SipStack) + "." + nameof(Receive), message);
+        }
     }
 
     /// <summary>RFC 3261 18.2.1 / RFC 3581: record the source address and port in the top Via.</summary>
@@ -331,7 +354,8 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
-                    // one bad message must not kill the browser's connection
+                    // One bad message must not kill the browser's connection, but it must not vanish either.
+                    SipLog.ReceiveFailed(Logger, ex, remote.ToString());
                 }
             }
         }

@@ -15,13 +15,14 @@ public sealed class DialogTests : IAsyncDisposable
     private readonly SipStack _stack;
     private readonly FakeTransport _wire = new(SipTransportKind.Udp, new IPEndPoint(IPAddress.Loopback, 5060));
     private readonly SipUserAgent _ua;
+    private readonly TestUaHandler _handler = new() { IncomingCall = c => { c.Ring(); c.Answer("v=0\r\n"); return Task.CompletedTask; } };
     private static readonly IPEndPoint Phone = new(IPAddress.Parse("192.0.2.10"), 5070);
 
     public DialogTests()
     {
         _stack = new SipStack(new SipStackOptions(), _time);
         _stack.AddTransport(_wire);
-        _ua = new SipUserAgent(_stack) { IncomingCall = c => { c.Ring(); c.Answer("v=0\r\n"); return Task.CompletedTask; } };
+        _ua = new SipUserAgent(_stack, _handler);
     }
 
     public ValueTask DisposeAsync() => _stack.DisposeAsync();
@@ -170,7 +171,7 @@ public sealed class DialogTests : IAsyncDisposable
     {
         var d = EstablishIncoming();
         SipIncomingCall? second = null;
-        _ua.IncomingCall = c => { second = c; c.Reject(486); return Task.CompletedTask; };
+        _handler.IncomingCall = c => { second = c; c.Reject(486); return Task.CompletedTask; };
         var inv = Msg.Request("INVITE", branch: "z9hG4bKrep", callId: "call-2", fromTag: "ft2");
         inv.Headers.Add(SipHeaderNames.Replaces, new SipReplaces(d.CallId, d.LocalTag, d.RemoteTag, false).ToString());
         Inject(inv);
@@ -243,7 +244,7 @@ public sealed class CallRaceTests : IAsyncDisposable
     {
         _stack = new SipStack(new SipStackOptions(), _time);
         _stack.AddTransport(_wire);
-        _ua = new SipUserAgent(_stack) { IncomingCall = c => { _call = c; c.Ring(); return Task.CompletedTask; } };
+        _ua = new SipUserAgent(_stack, new TestUaHandler { IncomingCall = c => { _call = c; c.Ring(); return Task.CompletedTask; } });
     }
 
     public ValueTask DisposeAsync() => _stack.DisposeAsync();
@@ -286,7 +287,7 @@ public sealed class SessionTimerUaTests : IAsyncDisposable
     {
         _stack = new SipStack(new SipStackOptions(), _time);
         _stack.AddTransport(_wire);
-        _ua = new SipUserAgent(_stack) { SessionTimerSeconds = 120, IncomingCall = c => { c.Answer("v=0\r\n"); return Task.CompletedTask; } };
+        _ua = new SipUserAgent(_stack, new TestUaHandler { IncomingCall = c => { c.Answer("v=0\r\n"); return Task.CompletedTask; } }) { SessionTimerSeconds = 120 };
     }
 
     public ValueTask DisposeAsync() => _stack.DisposeAsync();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Acd.Sip.Dialogs;
 using Acd.Sip.Headers;
 using Acd.Sip.Messages;
 using Acd.Sip.Parsing;
@@ -84,4 +85,124 @@ internal static class Msg
     }
 
     public static byte[] Bytes(SipMessage m) => m.ToBytes();
+}
+
+/// <summary>A transaction user that records what reaches it; <see cref="OnRequestAction"/> decides how to answer.</summary>
+internal sealed class RecordingTransactionUser : ISipTransactionUser
+{
+    public List<SipServerTransaction> Requests { get; } = [];
+
+    public List<SipRequest> Acks { get; } = [];
+
+    public List<SipResponse> StrayResponses { get; } = [];
+
+    public Action<SipServerTransaction>? OnRequestAction { get; set; }
+
+    public void OnRequest(SipServerTransaction transaction)
+    {
+        lock (Requests) Requests.Add(transaction);
+        OnRequestAction?.Invoke(transaction);
+    }
+
+    public void OnAck(SipRequest ack, SipInboundContext source) => Acks.Add(ack);
+
+    public void OnStrayResponse(SipResponse response, SipInboundContext source) => StrayResponses.Add(response);
+}
+
+/// <summary>Server-transaction events as a list of names, in the order they were heard.</summary>
+internal sealed class RecordingServerObserver : ISipServerTransactionObserver
+{
+    public List<string> Events { get; } = [];
+
+    public Action<SipServerTransaction>? OnCancelledAction { get; set; }
+
+    public Action<SipServerTransaction>? OnAckTimedOutAction { get; set; }
+
+    public void OnCancelled(SipServerTransaction transaction)
+    {
+        lock (Events) Events.Add("cancelled");
+        OnCancelledAction?.Invoke(transaction);
+    }
+
+    public void OnAckReceived(SipServerTransaction transaction, SipRequest ack)
+    {
+        lock (Events) Events.Add("ack " + ack.CSeq!.Number.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public void OnAckTimedOut(SipServerTransaction transaction)
+    {
+        lock (Events) Events.Add("ack timed out");
+        OnAckTimedOutAction?.Invoke(transaction);
+    }
+}
+
+/// <summary>Every response of a client transaction; <see cref="OnResponseAction"/> runs inside the callback.</summary>
+internal sealed class RecordingClientObserver : ISipClientTransactionObserver
+{
+    public List<int> Codes { get; } = [];
+
+    public Action<SipClientTransaction, SipResponse>? OnResponseAction { get; set; }
+
+    public void OnResponse(SipClientTransaction transaction, SipResponse response)
+    {
+        lock (Codes) Codes.Add(response.StatusCode);
+        OnResponseAction?.Invoke(transaction, response);
+    }
+}
+
+/// <summary>
+/// A user-agent handler made of optional delegates, so a test states only the behaviour it needs; unset members
+/// fall back to the interface's defaults.
+/// </summary>
+internal sealed class TestUaHandler : ISipUserAgentHandler
+{
+    private static readonly ISipUserAgentHandler Defaults = new DefaultsOnly();
+
+    public Func<SipIncomingCall, Task>? IncomingCall { get; set; }
+
+    public Func<SipServerTransaction, SipDialog?, Task>? Request { get; set; }
+
+    public Func<SipServerTransaction, SipDialog, Task>? ReInvite { get; set; }
+
+    public Action<SipDialog, SipRequest?>? DialogTerminated { get; set; }
+
+    public Task OnIncomingCallAsync(SipIncomingCall call) => IncomingCall?.Invoke(call) ?? Defaults.OnIncomingCallAsync(call);
+
+    public Task OnRequestAsync(SipServerTransaction transaction) => Request?.Invoke(transaction, null) ?? Defaults.OnRequestAsync(transaction);
+
+    public Task OnInDialogRequestAsync(SipServerTransaction transaction, SipDialog dialog) =>
+        Request?.Invoke(transaction, dialog) ?? Defaults.OnInDialogRequestAsync(transaction, dialog);
+
+    public Task OnReInviteAsync(SipServerTransaction transaction, SipDialog dialog) => ReInvite?.Invoke(transaction, dialog) ?? Defaults.OnReInviteAsync(transaction, dialog);
+
+    public void OnDialogTerminated(SipDialog dialog, SipRequest? bye) => DialogTerminated?.Invoke(dialog, bye);
+
+    private sealed class DefaultsOnly : ISipUserAgentHandler;
+}
+
+/// <summary>Keeps every log entry with its formatted message, for asserting what a failure logged.</summary>
+internal sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+{
+    public List<(Microsoft.Extensions.Logging.LogLevel Level, string Message, Exception? Exception)> Entries { get; } = [];
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+        Func<TState, Exception?, string> formatter)
+    {
+        lock (Entries) Entries.Add((logLevel, formatter(state, exception), exception));
+        if (logLevel == Microsoft.Extensions.Logging.LogLevel.Error) _firstError.TrySetResult();
+    }
+
+    private readonly TaskCompletionSource _firstError = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the first Error line arrives (a handler failing on another thread).</summary>
+    public Task FirstError => _firstError.Task;
+
+    public List<string> Errors()
+    {
+        lock (Entries) return Entries.Where(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Error).Select(e => e.Message).ToList();
+    }
 }

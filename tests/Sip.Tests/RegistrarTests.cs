@@ -29,7 +29,7 @@ public sealed class RegistrarTests
         _sender = new FakeSender(_time);
         _layer = new SipTransactionLayer(_sender, _time);
         _registrar = new SipRegistrar(null, new SipRegistrarOptions { MinExpires = 60 }, _time);
-        _layer.RequestReceived = tx => _registrar.HandleAsync(tx).GetAwaiter().GetResult();
+        _layer.Attach(new RecordingTransactionUser { OnRequestAction = tx => _registrar.HandleAsync(tx).GetAwaiter().GetResult() });
     }
 
     private SipResponse Register(string contact, string? expires = null, uint cseq = 1, string callId = "reg-1", Action<SipRequest>? edit = null)
@@ -87,7 +87,7 @@ public sealed class RegistrarTests
         var registrar = new SipRegistrar(new DigestServer(new DigestServerOptions { Realm = "acd" }, new Store(), _time), null, _time);
         SipResponse? last = null;
         var layer = new SipTransactionLayer(new CaptureSender(r => last = r), _time);
-        layer.RequestReceived = tx => registrar.HandleAsync(tx).GetAwaiter().GetResult();
+        layer.Attach(new RecordingTransactionUser { OnRequestAction = tx => registrar.HandleAsync(tx).GetAwaiter().GetResult() });
         var first = Msg.Request("REGISTER", branch: "z9hG4bKd1");
         first.Headers.Set(SipHeaderNames.To, "<sip:alice@acd>");
         layer.Receive(first, Msg.UdpCtx);

@@ -101,8 +101,7 @@ public sealed class SdpAndFramingTests
         var wire = new FakeTransport(SipTransportKind.Udp, new IPEndPoint(IPAddress.Loopback, 5060));
         await using var stack = new SipStack();
         stack.AddTransport(wire);
-        Acd.Sip.Transactions.SipServerTransaction? tx = null;
-        stack.Transactions.RequestReceived = t => { tx = t; t.Respond(t.CreateResponse(200)); };
+        stack.Transactions.Attach(new RecordingTransactionUser { OnRequestAction = t => t.Respond(t.CreateResponse(200)) });
         var natted = new IPEndPoint(IPAddress.Parse("198.51.100.7"), 40000);
         stack.Receive(Msg.Request("OPTIONS").ToBytes(), false, new SipInboundContext(SipTransportKind.Udp, wire.LocalEndPoint, natted, 0));
         var (resp, target) = Assert.Single(wire.Sent);

@@ -12,6 +12,7 @@ public sealed class TransactionTests
     private readonly FakeTimeProvider _time = new();
     private readonly FakeSender _sender;
     private readonly SipTransactionLayer _layer;
+    private readonly RecordingTransactionUser _user = new();
     private static readonly SipTarget Udp = new(SipTransportKind.Udp, Msg.Peer);
     private static readonly SipTarget Tcp = new(SipTransportKind.Tcp, Msg.Peer, 7);
 
@@ -19,7 +20,11 @@ public sealed class TransactionTests
     {
         _sender = new FakeSender(_time);
         _layer = new SipTransactionLayer(_sender, _time);
+        _layer.Attach(_user);
     }
+
+    /// <summary>The server transaction of the last request that reached the transaction user.</summary>
+    private SipServerTransaction Last => _user.Requests[^1];
 
     private static SipResponse Done(Task<SipResponse> task)
     {
@@ -112,13 +117,12 @@ public sealed class TransactionTests
     public void Invite_client_2xx_goes_to_accepted_and_passes_retransmissions_to_the_TU()
     {
         var req = Msg.Request("INVITE");
-        var tx = _layer.SendRequest(req, Udp);
-        var seen = new List<int>();
-        tx.ResponseReceived = (_, r) => seen.Add(r.StatusCode);
+        var seen = new RecordingClientObserver();
+        var tx = _layer.SendRequest(req, Udp, seen);
         var ok = Msg.ResponseTo(req, 200);
         _layer.Receive(ok, Msg.UdpCtx);
         _layer.Receive(ok, Msg.UdpCtx);
-        Assert.Equal([200, 200], seen);
+        Assert.Equal([200, 200], seen.Codes);
         Assert.Equal(SipTransactionState.Accepted, tx.State);
         Assert.Empty(_sender.Requests("ACK")); // the ACK for 2xx belongs to the dialog layer
         Advance(32);
@@ -128,26 +132,23 @@ public sealed class TransactionTests
     [Fact]
     public void Server_invite_sends_100_and_absorbs_retransmissions()
     {
-        SipServerTransaction? got = null;
-        var calls = 0;
-        _layer.RequestReceived = tx => { got = tx; calls++; };
         var req = Msg.Request("INVITE");
         _layer.Receive(req, Msg.UdpCtx);
         Assert.Single(_sender.Responses(100));
-        got!.Respond(got.CreateResponse(180));
+        var got = Last;
+        got.Respond(got.CreateResponse(180));
         _layer.Receive(Msg.Request("INVITE"), Msg.UdpCtx);
-        Assert.Equal(1, calls);
+        Assert.Single(_user.Requests);
         Assert.Equal(2, _sender.Responses(180).Count);
     }
 
     [Fact]
     public void Server_invite_non_2xx_timer_G_caps_at_T2_and_ack_confirms()
     {
-        SipServerTransaction? tx = null;
-        _layer.RequestReceived = t => tx = t;
         var req = Msg.Request("INVITE");
         _layer.Receive(req, Msg.UdpCtx);
-        tx!.Respond(tx.CreateResponse(486));
+        var tx = Last;
+        tx.Respond(tx.CreateResponse(486));
         AdvanceInSteps(11.6);
         var times = _sender.Sent.Where(s => s.Message is SipResponse { StatusCode: 486 }).Select(s => Math.Round(s.At.TotalSeconds, 1)).ToArray();
         Assert.Equal([0, 0.5, 1.5, 3.5, 7.5, 11.5], times);
@@ -162,25 +163,24 @@ public sealed class TransactionTests
     [Fact]
     public void Server_invite_timer_H_reports_missing_ack()
     {
-        SipServerTransaction? tx = null;
-        var timedOut = false;
-        _layer.RequestReceived = t => { tx = t; t.AckTimedOut = _ => timedOut = true; };
+        var observer = new RecordingServerObserver();
+        _user.OnRequestAction = t => t.AddObserver(observer);
         _layer.Receive(Msg.Request("INVITE"), Msg.UdpCtx);
-        tx!.Respond(tx.CreateResponse(603));
+        var tx = Last;
+        tx.Respond(tx.CreateResponse(603));
         AdvanceInSteps(32.1);
-        Assert.True(timedOut);
+        Assert.Equal(["ack timed out"], observer.Events);
         Assert.Equal(SipTransactionState.Terminated, tx.State);
     }
 
     [Fact]
     public void Server_2xx_is_retransmitted_until_the_ack_arrives()
     {
-        SipServerTransaction? tx = null;
-        SipRequest? ackSeen = null;
-        _layer.RequestReceived = t => tx = t;
-        _layer.AckReceived = (a, _) => ackSeen = a;
+        var observer = new RecordingServerObserver();
+        _user.OnRequestAction = t => t.AddObserver(observer);
         _layer.Receive(Msg.Request("INVITE"), Msg.UdpCtx);
-        tx!.Respond(tx.CreateResponse(200));
+        var tx = Last;
+        tx.Respond(tx.CreateResponse(200));
         AdvanceInSteps(7.6);
         Assert.Equal(5, _sender.Responses(200).Count); // 0, .5, 1.5, 3.5, 7.5
         // An out-of-order ACK for an older CSeq must not stop the retransmissions.
@@ -189,37 +189,40 @@ public sealed class TransactionTests
         Assert.Equal(6, _sender.Responses(200).Count);
         _layer.Receive(Msg.Request("ACK", branch: "z9hG4bKack", cseq: 1, toTag: tx.LocalTag), Msg.UdpCtx);
         Assert.Equal(SipTransactionState.Confirmed, tx.State);
-        Assert.Equal(1u, ackSeen!.CSeq!.Number);
+        Assert.Equal(1u, _user.Acks[^1].CSeq!.Number);
+        Assert.Equal(["ack 1"], observer.Events);
         AdvanceInSteps(10);
         Assert.Equal(6, _sender.Responses(200).Count);
         // A retransmitted ACK is still delivered to the dialog layer but changes nothing.
         _layer.Receive(Msg.Request("ACK", branch: "z9hG4bKack", cseq: 1, toTag: tx.LocalTag), Msg.UdpCtx);
         Assert.Equal(6, _sender.Responses(200).Count);
+        Assert.Equal(3, _user.Acks.Count);
+        Assert.Equal(["ack 1"], observer.Events);
     }
 
     [Fact]
     public void Server_2xx_without_ack_times_out_with_timer_L()
     {
-        SipServerTransaction? tx = null;
-        var timedOut = false;
-        _layer.RequestReceived = t => { tx = t; t.AckTimedOut = _ => timedOut = true; };
+        var observer = new RecordingServerObserver();
+        _user.OnRequestAction = t => t.AddObserver(observer);
         _layer.Receive(Msg.Request("INVITE"), Msg.UdpCtx);
-        tx!.Respond(tx.CreateResponse(200));
+        var tx = Last;
+        tx.Respond(tx.CreateResponse(200));
         AdvanceInSteps(32.1);
-        Assert.True(timedOut);
+        Assert.Equal(["ack timed out"], observer.Events);
         Assert.Equal(11, _sender.Responses(200).Count); // 0 .5 1.5 3.5 7.5 11.5 ... 31.5
     }
 
     [Fact]
     public void Cancel_before_final_response_gets_200_and_the_invite_487()
     {
-        SipServerTransaction? tx = null;
-        var cancelled = false;
-        _layer.RequestReceived = t => { tx = t; t.Cancelled = _ => cancelled = true; };
+        var observer = new RecordingServerObserver();
+        _user.OnRequestAction = t => t.AddObserver(observer);
         _layer.Receive(Msg.Request("INVITE"), Msg.UdpCtx);
-        tx!.Respond(tx.CreateResponse(180));
+        var tx = Last;
+        tx.Respond(tx.CreateResponse(180));
         _layer.Receive(Msg.Request("CANCEL"), Msg.UdpCtx);
-        Assert.True(cancelled);
+        Assert.Equal(["cancelled"], observer.Events);
         Assert.True(tx.IsCancelled);
         var ok = Assert.Single(_sender.Responses(200));
         Assert.Equal("CANCEL", ok.CSeq!.Method);
@@ -233,10 +236,9 @@ public sealed class TransactionTests
     [Fact]
     public void Cancel_after_final_response_gets_200_and_changes_nothing()
     {
-        SipServerTransaction? tx = null;
-        _layer.RequestReceived = t => tx = t;
         _layer.Receive(Msg.Request("INVITE"), Msg.UdpCtx);
-        tx!.Respond(tx.CreateResponse(200));
+        var tx = Last;
+        tx.Respond(tx.CreateResponse(200));
         _layer.Receive(Msg.Request("CANCEL"), Msg.UdpCtx);
         Assert.Equal(2, _sender.Responses(200).Count);
         Assert.Empty(_sender.Responses(487));
@@ -276,21 +278,18 @@ public sealed class TransactionTests
     [Fact]
     public void Merged_request_gets_482()
     {
-        var calls = 0;
-        _layer.RequestReceived = _ => calls++;
         _layer.Receive(Msg.Request("INVITE", branch: "z9hG4bKpath1"), Msg.UdpCtx);
         _layer.Receive(Msg.Request("INVITE", branch: "z9hG4bKpath2", sentBy: "192.0.2.99"), Msg.UdpCtx);
-        Assert.Equal(1, calls);
+        Assert.Single(_user.Requests);
         Assert.Single(_sender.Responses(482));
     }
 
     [Fact]
     public void Non_invite_server_replays_final_response_then_timer_J_ends_it()
     {
-        SipServerTransaction? tx = null;
-        _layer.RequestReceived = t => tx = t;
         _layer.Receive(Msg.Request("OPTIONS"), Msg.UdpCtx);
-        tx!.Respond(tx.CreateResponse(200));
+        var tx = Last;
+        tx.Respond(tx.CreateResponse(200));
         _layer.Receive(Msg.Request("OPTIONS"), Msg.UdpCtx);
         Assert.Equal(2, _sender.Responses(200).Count);
         Advance(32);

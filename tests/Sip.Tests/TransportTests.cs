@@ -28,15 +28,15 @@ public sealed class TransportTests
     {
         await using var stack = new SipStack();
         long? registeredFlow = null;
-        _ = new SipUserAgent(stack)
+        _ = new SipUserAgent(stack, new TestUaHandler
         {
-            RequestReceived = (tx, _) =>
+            Request = (tx, _) =>
             {
                 registeredFlow = tx.Source.FlowId;
                 tx.Respond(tx.CreateResponse(200));
                 return Task.CompletedTask;
             },
-        };
+        });
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -87,7 +87,7 @@ public sealed class TransportTests
     public async Task Browser_style_call_over_websocket_is_answered_and_hung_up_on_the_same_flow()
     {
         await using var stack = new SipStack();
-        var ua = new SipUserAgent(stack) { IncomingCall = c => { c.Answer("v=0\r\n"); return Task.CompletedTask; } };
+        var ua = new SipUserAgent(stack, new TestUaHandler { IncomingCall = c => { c.Answer("v=0\r\n"); return Task.CompletedTask; } });
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -169,7 +169,7 @@ public sealed class TransportTests
         await a.StartAsync();
         await b.StartAsync();
         var uaA = new SipUserAgent(a);
-        var uaB = new SipUserAgent(b) { IncomingCall = c => { c.Answer("v=0\r\n"); return Task.CompletedTask; } };
+        var uaB = new SipUserAgent(b, new TestUaHandler { IncomingCall = c => { c.Answer("v=0\r\n"); return Task.CompletedTask; } });
         var kind = tls ? SipTransportKind.Tls : SipTransportKind.Tcp;
         var uri = SipUri.Parse($"{(tls ? "sips" : "sip")}:b@127.0.0.1:{tb.LocalEndPoint.Port};transport={(tls ? "tls" : "tcp")}");
         var call = await uaA.InviteAsync(uri, new SipNameAddress(SipUri.Parse("sip:a@127.0.0.1")), new SipNameAddress(uri), "v=0\r\n",

@@ -8,6 +8,7 @@ using Acd.Sip.Auth;
 using Acd.Sip.Dialogs;
 using Acd.Sip.Headers;
 using Acd.Sip.Messages;
+using Acd.Sip.Transactions;
 using Acd.Sip.Transports;
 using Acd.Sip.Uris;
 
@@ -103,36 +104,39 @@ public sealed class SipEdgeAttendedReferTests(EdgeHost host)
     }
 
     /// <summary>The agent's phone as the project's own UA: registered for the agent, answers the first call, keeps NOTIFY bodies.</summary>
-    private sealed class OwnPhone : IAsyncDisposable
+    private sealed class OwnPhone : IAsyncDisposable, ISipUserAgentHandler
     {
         private readonly SipStack _stack;
 
         private OwnPhone(SipStack stack, string agentId)
         {
             _stack = stack;
-            Agent = new SipUserAgent(stack)
+            Agent = new SipUserAgent(stack, this) { ContactUser = agentId };
+        }
+
+        Task ISipUserAgentHandler.OnIncomingCallAsync(SipIncomingCall call)
+        {
+            if (call.Answer(PhoneSdp) is { } dialog)
             {
-                ContactUser = agentId,
-                IncomingCall = call =>
-                {
-                    if (call.Answer(PhoneSdp) is { } dialog)
-                    {
-                        Answered.TrySetResult(dialog);
-                    }
+                Answered.TrySetResult(dialog);
+            }
 
-                    return Task.CompletedTask;
-                },
-                RequestReceived = (tx, _) =>
-                {
-                    if (tx.Request.Method == SipMethods.Notify)
-                    {
-                        Notified.Enqueue(tx.Request.BodyText ?? "");
-                    }
+            return Task.CompletedTask;
+        }
 
-                    tx.Respond(tx.CreateResponse(200));
-                    return Task.CompletedTask;
-                },
-            };
+        Task ISipUserAgentHandler.OnRequestAsync(SipServerTransaction transaction) => Answer200(transaction);
+
+        Task ISipUserAgentHandler.OnInDialogRequestAsync(SipServerTransaction transaction, SipDialog dialog) => Answer200(transaction);
+
+        private Task Answer200(SipServerTransaction tx)
+        {
+            if (tx.Request.Method == SipMethods.Notify)
+            {
+                Notified.Enqueue(tx.Request.BodyText ?? "");
+            }
+
+            tx.Respond(tx.CreateResponse(200));
+            return Task.CompletedTask;
         }
 
         public SipUserAgent Agent { get; }

@@ -46,12 +46,7 @@ internal sealed partial class EdgeCall
         {
             if (Origin == CallOrigin.AgentPhone && _legs.GetValueOrDefault(agentId)?.Incoming is { } incoming)
             {
-                var previous = incoming.Transaction.Cancelled;
-                incoming.Transaction.Cancelled = tx =>
-                {
-                    previous?.Invoke(tx);
-                    _ = RunAsync(() => OnAgentCancelledDialAsync(agentId));
-                };
+                incoming.Transaction.AddObserver(new OnCancel(() => _ = RunAsync(() => OnAgentCancelledDialAsync(agentId))));
             }
 
             _agentNumber = info.Ani;

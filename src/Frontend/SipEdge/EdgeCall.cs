@@ -7,6 +7,7 @@ using Acd.Common;
 using Acd.Events;
 using Acd.Sip.Dialogs;
 using Acd.Sip.Headers;
+using Acd.Sip.Transactions;
 using Acd.Sip.Transports;
 using Acd.Sip.Uris;
 
@@ -96,13 +97,7 @@ internal sealed partial class EdgeCall : ICallEdgeObserver
     public Task StartAsync() => RunAsync(async () =>
     {
         // A CANCEL from the caller surfaces here; the transaction layer has already answered 487.
-        var transaction = _caller!.Transaction;
-        var previous = transaction.Cancelled;
-        transaction.Cancelled = tx =>
-        {
-            previous?.Invoke(tx);
-            _ = RunAsync(OnCallerCancelledAsync);
-        };
+        _caller!.Transaction.AddObserver(new OnCancel(() => _ = RunAsync(OnCallerCancelledAsync)));
         _caller.Ring();
         LogCallerArrived(CallId, CallerNumber, Dialled, QueueId);
 
@@ -701,6 +696,12 @@ internal sealed partial class EdgeCall : ICallEdgeObserver
         identity ??= invite.From;
         var number = identity?.Uri.UserUnescaped;
         return (string.IsNullOrWhiteSpace(number) ? "anonymous" : number, string.IsNullOrWhiteSpace(identity?.DisplayName) ? null : identity.DisplayName);
+    }
+
+    /// <summary>Runs an action when the INVITE it observes is cancelled.</summary>
+    private sealed class OnCancel(Action cancelled) : ISipServerTransactionObserver
+    {
+        public void OnCancelled(SipServerTransaction transaction) => cancelled();
     }
 
     private sealed class AgentLeg(string agentId, TimeSpan ringLimit, TimeProvider time)

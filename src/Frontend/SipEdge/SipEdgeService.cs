@@ -25,7 +25,7 @@ namespace Acd.Frontend.SipEdge;
 /// back-to-back user agent that turns inbound INVITEs into CallGrains and executes the grains' commands on the legs.
 /// The grains decide (ring timeout, requeue, abandon); the edge only carries out and reports what happens on the wire.
 /// </summary>
-public sealed partial class SipEdgeService : IAsyncDisposable
+public sealed partial class SipEdgeService : IAsyncDisposable, ISipUserAgentHandler, ISipRegistrarObserver
 {
 
     /// <summary>How often callers on stream transports are checked for a closed connection.</summary>
@@ -42,7 +42,7 @@ public sealed partial class SipEdgeService : IAsyncDisposable
     private readonly DigestServer _digest;
     private readonly TrunkAllowList _trunks;
     private readonly ConcurrentDictionary<string, EdgeCall> _calls = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, EdgeCall> _dialogs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<SipDialogId, EdgeCall> _dialogs = new();
     /// <summary>The bindings this edge registered, by contact: the flow they came in on and whether to use it or the Contact.</summary>
     private readonly ConcurrentDictionary<string, SipBinding> _flows = new(StringComparer.Ordinal);
     private readonly Lock _mirrorGate = new();
@@ -72,14 +72,8 @@ public sealed partial class SipEdgeService : IAsyncDisposable
             Timers = new SipTimerSettings { T1 = TimeSpan.FromMilliseconds(Math.Max(10, _options.TimerT1Ms)) },
             // Judged before digest: a method the edge does not serve is 405/501 for everybody, not a 401 first.
             Validation = new SipValidationOptions { AllowedMethods = AllowedMethods },
-        }, time);
-        UserAgent = new SipUserAgent(Stack)
-        {
-            IncomingCall = OnIncomingCallAsync,
-            RequestReceived = OnRequestAsync,
-            DialogTerminated = OnDialogTerminated,
-            ReInviteReceived = OnReInviteAsync,
-        };
+        }, time, loggerFactory.CreateLogger<SipStack>());
+        UserAgent = new SipUserAgent(Stack, this);
         _digest = new DigestServer(new DigestServerOptions
         {
             Realm = Domain,
@@ -91,11 +85,21 @@ public sealed partial class SipEdgeService : IAsyncDisposable
             MinExpires = _options.MinExpiresSeconds,
             MaxExpires = _options.MaxExpiresSeconds,
             DefaultExpires = _options.MaxExpiresSeconds,
-        }, time)
-        {
-            BindingChanged = OnBindingChanged,
-        };
+        }, time, this, loggerFactory.CreateLogger<SipRegistrar>());
     }
+
+    // The SIP stack's events, mapped onto the handlers below.
+    Task ISipUserAgentHandler.OnIncomingCallAsync(SipIncomingCall call) => OnIncomingCallAsync(call);
+
+    Task ISipUserAgentHandler.OnRequestAsync(SipServerTransaction transaction) => OnRequestAsync(transaction, null);
+
+    Task ISipUserAgentHandler.OnInDialogRequestAsync(SipServerTransaction transaction, SipDialog dialog) => OnRequestAsync(transaction, dialog);
+
+    Task ISipUserAgentHandler.OnReInviteAsync(SipServerTransaction transaction, SipDialog dialog) => OnReInviteAsync(transaction, dialog);
+
+    void ISipUserAgentHandler.OnDialogTerminated(SipDialog dialog, SipRequest? bye) => OnDialogTerminated(dialog, bye);
+
+    void ISipRegistrarObserver.OnBindingChanged(SipBinding binding, bool added) => OnBindingChanged(binding, added);
 
     public SipStack Stack { get; }
 
@@ -177,7 +181,6 @@ public sealed partial class SipEdgeService : IAsyncDisposable
             Stack.AddTcp(new IPEndPoint(address, _options.TcpPort));
         }
 
-        Stack.SendFailed = (target, ex) => LogSendFailed(target.ToString(), ex.Message);
         await Stack.StartAsync(cancellationToken);
         _background = Task.WhenAll(Task.Run(WatchCallerFlowsAsync, CancellationToken.None),
             Task.Run(ProbeLegsAsync, CancellationToken.None));
@@ -505,7 +508,7 @@ public sealed partial class SipEdgeService : IAsyncDisposable
 
     /// <summary>The call holding the dialog a Replaces value names (RFC 3891: to-tag is this side's tag), if this edge carries it.</summary>
     internal EdgeCall? FindByDialog(SipReplaces replaces) =>
-        _dialogs.TryGetValue($"{replaces.CallId};{replaces.ToTag};{replaces.FromTag}", out var call) ? call : null;
+        _dialogs.TryGetValue(SipDialogId.From(replaces), out var call) ? call : null;
 
     internal void Forget(EdgeCall call) => _calls.TryRemove(call.CallId, out _);
 
@@ -572,7 +575,4 @@ public sealed partial class SipEdgeService : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "INVITE for {RequestUri} from {Source}: no queue has that number (404)")]
     private partial void LogNoRoute(string requestUri, string source);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "SIP send to {Target} failed: {Reason}")]
-    private partial void LogSendFailed(string target, string reason);
 }

@@ -37,6 +37,7 @@ public sealed class SipDialog
         IsUac = isUac;
         LocalContact = localContact;
         Flow = flow;
+        Id = new SipDialogId(callId, localTag, remoteTag);
     }
 
     public string CallId { get; }
@@ -62,7 +63,7 @@ public sealed class SipDialog
     /// <summary>An INVITE the peer sent is not yet answered finally.</summary>
     public bool IncomingOfferPending { get; set; }
 
-    public string Id => $"{CallId};{LocalTag};{RemoteTag}";
+    public SipDialogId Id { get; }
 
     /// <summary>Running RFC 4028 session timer, when the UA negotiated one.</summary>
     public SipSessionTimer? SessionTimer { get; internal set; }
@@ -71,7 +72,7 @@ public sealed class SipDialog
     public string? LocalSdp { get; set; }
 
     /// <summary>ACKs kept by the UA to answer 2xx retransmissions; dropped with the dialog.</summary>
-    internal List<string> AckKeys { get; } = [];
+    internal List<SipAckKey> AckKeys { get; } = [];
 
     /// <summary>UAS side (12.1.1): route set from Record-Route in order, remote target from Contact.</summary>
     public static SipDialog CreateUas(SipRequest request, SipResponse response, SipUri localContact, SipTarget? flow = null)
@@ -100,12 +101,7 @@ public sealed class SipDialog
     }
 
     /// <summary>Does this in-dialog message belong here (Call-ID and both tags)?</summary>
-    public bool Matches(SipMessage m)
-    {
-        if (m.CallId != CallId) return false;
-        var (local, remote) = m.IsRequest ? (m.To?.Tag, m.From?.Tag) : (m.From?.Tag, m.To?.Tag);
-        return local == LocalTag && (remote ?? string.Empty) == RemoteTag;
-    }
+    public bool Matches(SipMessage m) => SipDialogId.TryFromReceived(m, out var id) && id == Id;
 
     /// <summary>Builds an in-dialog request (12.2.1.1): Request-URI and Route from the route set, next local CSeq.</summary>
     public SipRequest CreateRequest(string method)
@@ -262,5 +258,5 @@ public sealed record SipReplaces(string CallId, string ToTag, string FromTag, bo
     }
 
     /// <summary>On the receiving side the to-tag is our local tag and the from-tag the remote one.</summary>
-    public bool Designates(SipDialog dialog) => dialog.CallId == CallId && dialog.LocalTag == ToTag && dialog.RemoteTag == FromTag;
+    public bool Designates(SipDialog dialog) => dialog.Id == SipDialogId.From(this);
 }

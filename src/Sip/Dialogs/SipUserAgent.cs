@@ -5,98 +5,9 @@ using Acd.Sip.Messages;
 using Acd.Sip.Transactions;
 using Acd.Sip.Transports;
 using Acd.Sip.Uris;
+using Microsoft.Extensions.Logging;
 
 namespace Acd.Sip.Dialogs;
-
-/// <summary>An INVITE received outside any dialog, waiting for the application to ring, answer or reject it.</summary>
-public sealed class SipIncomingCall
-{
-    private readonly SipUserAgent _ua;
-    private readonly TaskCompletionSource<bool> _confirmed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    internal SipIncomingCall(SipUserAgent ua, SipServerTransaction transaction)
-    {
-        _ua = ua;
-        Transaction = transaction;
-        SipReplaces.TryParse(transaction.Request.Headers[SipHeaderNames.Replaces], out var replaces);
-        Replaces = replaces;
-        transaction.AckReceived = (_, _) => _confirmed.TrySetResult(true);
-        transaction.AckTimedOut = timedOut =>
-        {
-            _confirmed.TrySetResult(false);
-            // RFC 3261 13.3.1.4: no ACK for our 2xx within 64*T1 ends the session with a BYE.
-            if (Dialog is { State: not SipDialogState.Terminated } d) _ = _ua.ByeAsync(d);
-        };
-        transaction.Cancelled = _ => _confirmed.TrySetResult(false);
-    }
-
-    public SipServerTransaction Transaction { get; }
-
-    public SipRequest Invite => Transaction.Request;
-
-    /// <summary>Present for an attended transfer's INVITE (RFC 3891); see <see cref="SipUserAgent.FindDialog(SipReplaces)"/>.</summary>
-    public SipReplaces? Replaces { get; }
-
-    public SipDialog? Dialog { get; private set; }
-
-    public bool IsCancelled => Transaction.IsCancelled;
-
-    /// <summary>Completes with true when the ACK for our 2xx arrives, false on CANCEL or ACK timeout.</summary>
-    public Task<bool> Confirmed => _confirmed.Task;
-
-    public void Ring(int statusCode = 180, string? sdp = null)
-    {
-        var r = Transaction.CreateResponse(statusCode);
-        r.Headers.Add(SipHeaderNames.Contact, $"<{_ua.ContactFor(Transaction.Source.Transport)}>");
-        if (sdp is not null) r.SetBody("application/sdp", sdp);
-        Transaction.Respond(r);
-    }
-
-    /// <summary>Answers 200 with an SDP answer and creates the UAS dialog; extra headers (e.g. Session-Expires) may be added via <paramref name="configure"/>.</summary>
-    public SipDialog? Answer(string? sdp, Action<SipResponse>? configure = null)
-    {
-        if (Transaction.IsCancelled) return null;
-        var r = Transaction.CreateResponse(200);
-        SipSessionTimer? timer = null;
-        if (_ua.SessionTimerSeconds is { } interval)
-        {
-            timer = new SipSessionTimer(_ua.Stack.Transactions.Time);
-            if (timer.NegotiateAsUas(Invite, r, preferred: interval) is { } tooSmall)
-            {
-                Transaction.Respond(tooSmall);
-                return null;
-            }
-        }
-        var contact = _ua.ContactFor(Transaction.Source.Transport);
-        r.Headers.Add(SipHeaderNames.Contact, $"<{contact}>");
-        foreach (var rr in Invite.Headers.GetAll(SipHeaderNames.RecordRoute)) r.Headers.Add(SipHeaderNames.RecordRoute, rr);
-        if (sdp is not null) r.SetBody("application/sdp", sdp);
-        configure?.Invoke(r);
-        var flow = Transaction.Source.Transport.IsReliable() ? Transaction.Source.SourceTarget : (SipTarget?)null;
-        var dialog = SipDialog.CreateUas(Invite, r, contact, flow);
-        dialog.State = SipDialogState.Confirmed;
-        _ua.Register(dialog);
-        Transaction.Respond(r);
-        if (!ReferenceEquals(Transaction.LastResponse, r))
-        {
-            // A CANCEL won the race: the INVITE already ended with 487, so no dialog exists.
-            _ua.Forget(dialog);
-            return null;
-        }
-        Dialog = dialog;
-        dialog.LocalSdp = sdp;
-        if (timer is not null) _ua.StartSessionTimer(dialog, timer);
-        return dialog;
-    }
-
-    public void Reject(int statusCode, string? reason = null) => Transaction.Respond(Transaction.CreateResponse(statusCode, reason));
-}
-
-/// <summary>Result of <see cref="SipUserAgent.InviteAsync"/>.</summary>
-public sealed record SipCallResult(SipResponse FinalResponse, SipDialog? Dialog)
-{
-    public bool Success => FinalResponse.IsSuccess && Dialog is not null;
-}
 
 /// <summary>
 /// User-agent core over a <see cref="SipStack"/>: places and answers calls, keeps dialogs, answers
@@ -106,35 +17,26 @@ public sealed record SipCallResult(SipResponse FinalResponse, SipDialog? Dialog)
 public sealed class SipUserAgent
 {
     private readonly SipStack _stack;
-    private readonly ConcurrentDictionary<string, SipDialog> _dialogs = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SipRequest> _acks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<SipDialogId, SipDialog> _dialogs = new();
+    private readonly ConcurrentDictionary<SipAckKey, SipRequest> _acks = new();
+    private readonly ISipUserAgentHandler _handler;
+    private readonly TransactionUser _core;
 
-    public SipUserAgent(SipStack stack)
+    /// <param name="handler">The application's side of every call; null answers with the defaults of <see cref="ISipUserAgentHandler"/>.</param>
+    public SipUserAgent(SipStack stack, ISipUserAgentHandler? handler = null)
     {
         _stack = stack;
-        stack.Transactions.RequestReceived = OnRequest;
-        stack.Transactions.AckReceived = OnAck;
-        stack.Transactions.StrayResponse = OnStrayResponse;
+        _handler = handler ?? DefaultHandler.Instance;
+        _core = new TransactionUser(this);
+        stack.Transactions.Attach(_core);
     }
 
     public SipStack Stack => _stack;
 
+    internal ILogger Logger => _stack.Logger;
+
     /// <summary>User part for our Contact URIs.</summary>
     public string? ContactUser { get; init; }
-
-    /// <summary>New INVITE outside a dialog. Without a handler calls are rejected 480.</summary>
-    public Func<SipIncomingCall, Task>? IncomingCall { get; set; }
-
-    /// <summary>
-    /// Any other request: out of dialog (REGISTER, OPTIONS, MESSAGE...) with a null dialog, or in
-    /// dialog (INFO, REFER, NOTIFY, UPDATE) with its dialog. Without a handler: OPTIONS/INFO/NOTIFY/UPDATE get 200, others 501.
-    /// </summary>
-    public Func<SipServerTransaction, SipDialog?, Task>? RequestReceived { get; set; }
-
-    /// <summary>re-INVITE inside a dialog after glare checks; without a handler it is answered 200 without a body change.</summary>
-    public Func<SipServerTransaction, SipDialog, Task>? ReInviteReceived { get; set; }
-
-    public Action<SipDialog, SipRequest?>? DialogTerminated { get; set; }
 
     /// <summary>
     /// Session interval (RFC 4028) to request as UAC and grant as UAS; null disables session timers.
@@ -146,7 +48,25 @@ public sealed class SipUserAgent
     internal void StartSessionTimer(SipDialog dialog, SipSessionTimer timer)
     {
         dialog.SessionTimer = timer;
-        timer.Start(() => _ = RefreshSessionAsync(dialog), () => _ = ByeAsync(dialog));
+        RunSessionTimer(dialog, timer);
+    }
+
+    private void RunSessionTimer(SipDialog dialog, SipSessionTimer timer) =>
+        timer.Start(() => Forget(RefreshSessionAsync(dialog), "session refresh", dialog), () => Forget(ByeAsync(dialog), "session expiry BYE", dialog));
+
+    /// <summary>Work nobody awaits (timer-driven refreshes and BYEs): a failure is logged with the dialog's Call-ID instead of going unobserved.</summary>
+    internal void Forget(Task work, string what, SipDialog dialog) => _ = ObserveAsync(work, what, dialog);
+
+    private async Task ObserveAsync(Task work, string what, SipDialog dialog)
+    {
+        try
+        {
+            await work.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            SipLog.BackgroundFailed(Logger, ex, what, dialog.CallId);
+        }
     }
 
     private async Task RefreshSessionAsync(SipDialog dialog)
@@ -157,13 +77,15 @@ public sealed class SipUserAgent
         r.Headers.Add(SipHeaderNames.Supported, "timer");
         r.SetBody("application/sdp", dialog.LocalSdp);
         var final = await SendInDialogAsync(dialog, r).ConfigureAwait(false);
-        if (final.IsSuccess) timer.Start(() => _ = RefreshSessionAsync(dialog), () => _ = ByeAsync(dialog));
+        if (final.IsSuccess) RunSessionTimer(dialog, timer);
         else if (final.StatusCode != 491) await ByeAsync(dialog).ConfigureAwait(false);
     }
 
     public ICollection<SipDialog> Dialogs => _dialogs.Values;
 
-    public SipDialog? FindDialog(SipReplaces replaces) => _dialogs.Values.FirstOrDefault(replaces.Designates);
+    public SipDialog? FindDialog(SipReplaces replaces) => FindDialog(SipDialogId.From(replaces));
+
+    public SipDialog? FindDialog(SipDialogId id) => _dialogs.GetValueOrDefault(id);
 
     internal SipUri ContactFor(SipTransportKind kind) => _stack.CreateContactUri(kind, ContactUser);
 
@@ -194,8 +116,7 @@ public sealed class SipUserAgent
         configure?.Invoke(invite);
         for (var attempt = 0; ; attempt++)
         {
-            var tx = _stack.SendRequest(invite, t);
-            ReAckRetransmissions(tx, t);
+            var tx = _stack.SendRequest(invite, t, _core);
             await using var reg = cancellationToken.Register(() => tx.Cancel());
             var final = await tx.FinalResponse.ConfigureAwait(false);
             if (final.StatusCode is 401 or 407 && credentials is not null && attempt < 2)
@@ -221,7 +142,7 @@ public sealed class SipUserAgent
                 if (timer.ApplyAsUac(final)) StartSessionTimer(dialog, timer);
             }
             var ackReq = dialog.CreateAck(invite.CSeq!.Number);
-            SendAndRememberAck(dialog, AckKey(final), ackReq);
+            SendAndRememberAck(dialog, SipAckKey.Of(final), ackReq);
             return new SipCallResult(final, dialog);
         }
     }
@@ -230,21 +151,12 @@ public sealed class SipUserAgent
     /// Sends the ACK (which gives it its Via) before 2xx retransmissions can find it: remembered first, a retransmission
     /// arriving meanwhile re-sent it without a Via, and the peer saw two different ACKs.
     /// </summary>
-    private void SendAndRememberAck(SipDialog dialog, string key, SipRequest ack)
+    private void SendAndRememberAck(SipDialog dialog, SipAckKey key, SipRequest ack)
     {
         _stack.SendAck(ack, TargetFor(dialog, ack));
         _acks[key] = ack;
         lock (dialog.AckKeys) dialog.AckKeys.Add(key);
     }
-
-    /// <summary>A 2xx retransmission means our ACK got lost: send the same ACK again (13.2.2.4).</summary>
-    private void ReAckRetransmissions(SipClientTransaction tx, SipTarget target) =>
-        tx.ResponseReceived = (_, r) =>
-        {
-            if (r.IsSuccess && _acks.TryGetValue(AckKey(r), out var ack)) _stack.Send(ack, target);
-        };
-
-    private static string AckKey(SipMessage m) => $"{m.CallId}|{m.CSeq?.Number}|{m.To?.Tag}";
 
     private static SipRequest NextAttempt(SipRequest previous)
     {
@@ -262,14 +174,13 @@ public sealed class SipUserAgent
         if (isInvite) dialog.OutgoingOfferPending = true;
         try
         {
-            var tx = _stack.SendRequest(request, target);
-            if (isInvite) ReAckRetransmissions(tx, target);
+            var tx = _stack.SendRequest(request, target, isInvite ? _core : null);
             var final = await tx.FinalResponse.ConfigureAwait(false);
             if (isInvite && final.IsSuccess)
             {
                 dialog.RefreshTarget(final);
                 var ack = dialog.CreateAck(request.CSeq!.Number);
-                SendAndRememberAck(dialog, AckKey(final), ack);
+                SendAndRememberAck(dialog, SipAckKey.Of(final), ack);
             }
             if (request.Method == SipMethods.Bye || final.StatusCode is 481 or 408) Terminate(dialog, null);
             return final;
@@ -299,22 +210,41 @@ public sealed class SipUserAgent
             foreach (var key in d.AckKeys) _acks.TryRemove(key, out _);
             d.AckKeys.Clear();
         }
-        if (_dialogs.TryRemove(d.Id, out _)) DialogTerminated?.Invoke(d, cause);
+        if (!_dialogs.TryRemove(d.Id, out _)) return;
+        try
+        {
+            _handler.OnDialogTerminated(d, cause);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            SipLog.DialogHandlerFailed(Logger, ex, nameof(ISipUserAgentHandler.OnDialogTerminated), d.CallId);
+        }
     }
 
-    private void OnRequest(SipServerTransaction tx)
+    /// <summary>The default re-INVITE answer: 200 with the current session, since an offer needs an answer and an offerless re-INVITE an offer (RFC 3264).</summary>
+    internal static void AnswerUnchanged(SipServerTransaction tx, SipDialog dialog)
     {
-        _ = HandleAsync(tx);
+        var ok = tx.CreateResponse(200);
+        ok.Headers.Add(SipHeaderNames.Contact, $"<{dialog.LocalContact}>");
+        ok.SetBody("application/sdp", dialog.LocalSdp);
+        if (dialog.SessionTimer is not null && tx.Request.Headers[SipHeaderNames.SessionExpires] is { } se)
+        {
+            ok.Headers.Add(SipHeaderNames.SessionExpires, se);
+            ok.Headers.Add(SipHeaderNames.Require, "timer");
+        }
+        tx.Respond(ok);
     }
 
     private async Task HandleAsync(SipServerTransaction tx)
     {
         var req = tx.Request;
+        // Which handler ran when something threw, for the log line.
+        var stage = nameof(SipUserAgent);
         try
         {
-            if (req.To?.Tag is { } toTag)
+            if (SipDialogId.TryFromReceived(req, out var dialogId))
             {
-                if (!_dialogs.TryGetValue($"{req.CallId};{toTag};{req.From?.Tag}", out var dialog))
+                if (!_dialogs.TryGetValue(dialogId, out var dialog))
                 {
                     tx.Respond(tx.CreateResponse(481));
                     return;
@@ -342,21 +272,8 @@ public sealed class SipUserAgent
                         try
                         {
                             dialog.RefreshTarget(req);
-                            if (ReInviteReceived is { } h) await h(tx, dialog).ConfigureAwait(false);
-                            else
-                            {
-                                var ok = tx.CreateResponse(200);
-                                ok.Headers.Add(SipHeaderNames.Contact, $"<{dialog.LocalContact}>");
-                                // An offer needs an answer and an offerless re-INVITE needs an offer (RFC 3264):
-                                // re-send the current session unchanged.
-                                ok.SetBody("application/sdp", dialog.LocalSdp);
-                                if (dialog.SessionTimer is not null && req.Headers[SipHeaderNames.SessionExpires] is { } se)
-                                {
-                                    ok.Headers.Add(SipHeaderNames.SessionExpires, se);
-                                    ok.Headers.Add(SipHeaderNames.Require, "timer");
-                                }
-                                tx.Respond(ok);
-                            }
+                            stage = nameof(ISipUserAgentHandler.OnReInviteAsync);
+                            await _handler.OnReInviteAsync(tx, dialog).ConfigureAwait(false);
                         }
                         finally
                         {
@@ -365,39 +282,58 @@ public sealed class SipUserAgent
                         return;
                     default:
                         if (req.Method == SipMethods.Update) RestartSessionTimer(dialog);
-                        if (RequestReceived is { } handler) await handler(tx, dialog).ConfigureAwait(false);
-                        else tx.Respond(tx.CreateResponse(req.Method is SipMethods.Info or SipMethods.Notify or SipMethods.Update or SipMethods.Options ? 200 : 501));
+                        stage = nameof(ISipUserAgentHandler.OnInDialogRequestAsync);
+                        await _handler.OnInDialogRequestAsync(tx, dialog).ConfigureAwait(false);
                         return;
                 }
             }
             if (req.Method == SipMethods.Invite)
             {
-                if (IncomingCall is { } h) await h(new SipIncomingCall(this, tx)).ConfigureAwait(false);
-                else tx.Respond(tx.CreateResponse(480));
+                stage = nameof(ISipUserAgentHandler.OnIncomingCallAsync);
+                await _handler.OnIncomingCallAsync(new SipIncomingCall(this, tx)).ConfigureAwait(false);
                 return;
             }
-            if (RequestReceived is { } other) await other(tx, null).ConfigureAwait(false);
-            else tx.Respond(tx.CreateResponse(req.Method == SipMethods.Options ? 200 : req.Method == SipMethods.Bye ? 481 : 501));
+            stage = nameof(ISipUserAgentHandler.OnRequestAsync);
+            await _handler.OnRequestAsync(tx).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            SipLog.HandlerFailed(Logger, ex, stage, req);
+            // Ignored when the handler had answered finally; otherwise the peer is not left waiting.
             tx.Respond(tx.CreateResponse(500));
         }
     }
 
     private void RestartSessionTimer(SipDialog dialog)
     {
-        if (dialog.SessionTimer is { } t) t.Start(() => _ = RefreshSessionAsync(dialog), () => _ = ByeAsync(dialog));
+        if (dialog.SessionTimer is { } t) RunSessionTimer(dialog, t);
     }
 
-    private void OnAck(SipRequest ack, SipInboundContext context)
+    /// <summary>The UA's side of the transaction layer, kept off its public surface.</summary>
+    private sealed class TransactionUser(SipUserAgent ua) : ISipTransactionUser, ISipClientTransactionObserver
     {
-        if (ack.To?.Tag is { } tag && _dialogs.TryGetValue($"{ack.CallId};{tag};{ack.From?.Tag}", out var d)) d.State = SipDialogState.Confirmed;
+        public void OnRequest(SipServerTransaction transaction) => _ = ua.HandleAsync(transaction);
+
+        public void OnAck(SipRequest ack, SipInboundContext source)
+        {
+            if (SipDialogId.TryFromReceived(ack, out var id) && ua._dialogs.TryGetValue(id, out var d)) d.State = SipDialogState.Confirmed;
+        }
+
+        public void OnStrayResponse(SipResponse response, SipInboundContext source)
+        {
+            if (response.IsSuccess && response.CSeq?.Method == SipMethods.Invite && ua._acks.TryGetValue(SipAckKey.Of(response), out var ack))
+                ua._stack.Send(ack, source.SourceTarget);
+        }
+
+        /// <summary>A 2xx retransmission means our ACK got lost: send the same ACK again (13.2.2.4).</summary>
+        public void OnResponse(SipClientTransaction transaction, SipResponse response)
+        {
+            if (response.IsSuccess && ua._acks.TryGetValue(SipAckKey.Of(response), out var ack)) ua._stack.Send(ack, transaction.Target);
+        }
     }
 
-    private void OnStrayResponse(SipResponse response, SipInboundContext context)
+    private sealed class DefaultHandler : ISipUserAgentHandler
     {
-        if (response.IsSuccess && response.CSeq?.Method == SipMethods.Invite && _acks.TryGetValue(AckKey(response), out var ack))
-            _stack.Send(ack, context.SourceTarget);
+        public static readonly DefaultHandler Instance = new();
     }
 }

@@ -6,6 +6,8 @@ using Acd.Sip.Messages;
 using Acd.Sip.Transactions;
 using Acd.Sip.Transports;
 using Acd.Sip.Uris;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Acd.Sip.Registrar;
 
@@ -24,29 +26,41 @@ public sealed class SipRegistrarOptions
     public int DefaultExpires { get; init; } = 3600;
 }
 
+/// <summary>Hears binding changes of a <see cref="SipRegistrar"/>, e.g. to mirror them into the agent's grain.</summary>
+public interface ISipRegistrarObserver
+{
+    /// <summary>
+    /// A binding was added or refreshed (<paramref name="added"/> true) or removed. Called while the REGISTER is handled,
+    /// in the order the changes were applied to the address-of-record; an exception is logged and the REGISTER still answered.
+    /// </summary>
+    void OnBindingChanged(SipBinding binding, bool added);
+}
+
 /// <summary>
 /// Registrar of RFC 3261 10.3 with optional digest authentication: validates and stores bindings
-/// per address-of-record (in memory; the edge mirrors changes into its grains via <see cref="BindingChanged"/>).
+/// per address-of-record (in memory; the edge mirrors changes into its grains through an <see cref="ISipRegistrarObserver"/>).
 /// </summary>
 public sealed class SipRegistrar
 {
     private readonly DigestServer? _digest;
     private readonly SipRegistrarOptions _options;
     private readonly TimeProvider _time;
+    private readonly ISipRegistrarObserver? _observer;
+    private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, List<SipBinding>> _bindings = new(StringComparer.OrdinalIgnoreCase);
 
-    public SipRegistrar(DigestServer? digest = null, SipRegistrarOptions? options = null, TimeProvider? time = null)
+    public SipRegistrar(DigestServer? digest = null, SipRegistrarOptions? options = null, TimeProvider? time = null,
+        ISipRegistrarObserver? observer = null, ILogger? logger = null)
     {
         _digest = digest;
         _options = options ?? new SipRegistrarOptions();
         _time = time ?? TimeProvider.System;
+        _observer = observer;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>May this authenticated user register this AOR? Default: the AOR's user part equals the username.</summary>
     public Func<string?, SipUri, bool> Authorize { get; init; } = (user, aor) => user is null || string.Equals(aor.UserUnescaped, user, StringComparison.Ordinal);
-
-    /// <summary>Raised after a binding was added/refreshed (true) or removed (false).</summary>
-    public Action<SipBinding, bool>? BindingChanged { get; set; }
 
     public static string AorKey(SipUri uri) => $"{(uri.IsSecure ? "sip" : uri.Scheme)}:{uri.UserUnescaped}@{uri.Host.ToLowerInvariant()}";
 
@@ -148,8 +162,25 @@ public sealed class SipRegistrar
                 ok.Headers.Add(SipHeaderNames.Contact, $"<{b.Contact}>;expires={remaining.ToString(CultureInfo.InvariantCulture)}");
             }
             ok.Headers.Add(SipHeaderNames.Date, now.ToString("r", CultureInfo.InvariantCulture));
-            foreach (var (b, added) in changes) BindingChanged?.Invoke(b, added);
+            // Still under the AOR's lock: a refresh and an un-REGISTER racing on two connections are reported in the
+            // order they were applied, which is what a mirror of the bindings needs.
+            if (_observer is not null)
+            {
+                foreach (var (b, added) in changes) Notify(b, added, request);
+            }
             return ok;
+        }
+    }
+
+    private void Notify(SipBinding binding, bool added, SipRequest register)
+    {
+        try
+        {
+            _observer!.OnBindingChanged(binding, added);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            SipLog.HandlerFailed(_logger, ex, nameof(ISipRegistrarObserver.OnBindingChanged), register);
         }
     }
 }

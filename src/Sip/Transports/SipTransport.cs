@@ -65,8 +65,12 @@ public interface ISipTransport : IAsyncDisposable
     ValueTask SendAsync(ReadOnlyMemory<byte> data, SipTarget target, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Receives parsed bytes from transports (implemented by <see cref="SipStack"/>).</summary>
-internal interface ISipInboundSink
+/// <summary>
+/// Where a transport delivers what it receives and registers its stream connections as flows. <see cref="SipStack"/>
+/// implements it; a custom transport (such as the in-memory test network) gets it by converting the stack:
+/// <c>ISipInboundSink sink = stack;</c>.
+/// </summary>
+public interface ISipInboundSink
 {
     void OnReceived(ReadOnlySpan<byte> data, bool isStream, SipInboundContext context);
 
@@ -80,7 +84,7 @@ internal interface ISipInboundSink
 /// <summary>A stream connection (TCP, TLS or WebSocket) addressable by its flow id.</summary>
 public abstract class SipConnection
 {
-    private protected SipConnection(long flowId, SipTransportKind kind, IPEndPoint local, IPEndPoint remote)
+    protected SipConnection(long flowId, SipTransportKind kind, IPEndPoint local, IPEndPoint remote)
     {
         FlowId = flowId;
         Kind = kind;

@@ -151,7 +151,7 @@ public sealed class TcpSipTransport : ISipTransport
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // handler failures must not kill the connection
+            // SipStack.Receive logs and never throws; this only guards a custom sink so the connection survives it.
         }
     }
 

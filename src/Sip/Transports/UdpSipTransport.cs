@@ -60,7 +60,7 @@ public sealed class UdpSipTransport : ISipTransport
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // A handler bug must not stop the listener.
+                // SipStack.Receive logs and never throws; this only guards a custom sink so the listener survives it.
             }
         }
     }

@@ -19,12 +19,12 @@ public sealed class SippInteropTests
     private const string Sdp = "v=0\r\no=acd 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
     private static readonly TimeSpan SippTimeout = TimeSpan.FromSeconds(40);
 
-    private static async Task<(SipStack Stack, SipUserAgent Ua, int UdpPort, int TcpPort)> StartUasAsync()
+    private static async Task<(SipStack Stack, SipUserAgent Ua, TestUaHandler Handler, int UdpPort, int TcpPort)> StartUasAsync()
     {
         var stack = new SipStack();
         var udp = stack.AddUdp(new IPEndPoint(IPAddress.Loopback, 0));
         var tcp = stack.AddTcp(new IPEndPoint(IPAddress.Loopback, 0));
-        var ua = new SipUserAgent(stack)
+        var handler = new TestUaHandler
         {
             IncomingCall = call =>
             {
@@ -33,8 +33,9 @@ public sealed class SippInteropTests
                 return Task.CompletedTask;
             },
         };
+        var ua = new SipUserAgent(stack, handler);
         await stack.StartAsync();
-        return (stack, ua, udp.LocalEndPoint.Port, tcp.LocalEndPoint.Port);
+        return (stack, ua, handler, udp.LocalEndPoint.Port, tcp.LocalEndPoint.Port);
     }
 
     [Theory]
@@ -42,10 +43,10 @@ public sealed class SippInteropTests
     [InlineData("t1")]
     public async Task Sipp_stock_uac_calls_complete_against_library_uas(string transport)
     {
-        var (stack, ua, udpPort, tcpPort) = await StartUasAsync();
+        var (stack, ua, handler, udpPort, tcpPort) = await StartUasAsync();
         await using var _ = stack;
         var ended = 0;
-        ua.DialogTerminated = (_, bye) => { if (bye is not null) Interlocked.Increment(ref ended); };
+        handler.DialogTerminated = (_, bye) => { if (bye is not null) Interlocked.Increment(ref ended); };
         var port = transport == "u1" ? udpPort : tcpPort;
         var sippPort = SippRunner.FreePort(transport == "u1" ? SocketType.Dgram : SocketType.Stream);
         var result = await SippRunner.RunAsync($"-sn uac 127.0.0.1:{port} -t {transport} -m 20 -r 10 -l 10 -i 127.0.0.1 -p {sippPort}", SippTimeout);
@@ -146,14 +147,14 @@ public sealed class SippInteropTests
         var digest = new DigestServer(new DigestServerOptions { Realm = "acd.test" }, new Store(new() { ["alice"] = "s3cret" }));
         var registrar = new SipRegistrar(digest);
         var challenges = 0;
-        var ua = new SipUserAgent(stack)
+        var ua = new SipUserAgent(stack, new TestUaHandler
         {
-            RequestReceived = (tx, _) =>
+            Request = (tx, _) =>
             {
                 if (tx.Request.Headers[SipHeaderNames.Authorization] is null) Interlocked.Increment(ref challenges);
                 return registrar.HandleAsync(tx);
             },
-        };
+        });
         var sippPort = SippRunner.FreePort(SocketType.Dgram);
         var result = await SippRunner.RunAsync($"127.0.0.1:{udp.LocalEndPoint.Port} -m 1 -i 127.0.0.1 -p {sippPort} -au alice -ap s3cret", SippTimeout, RegisterScenario);
         Assert.True(result.ExitCode == 0, $"sipp exit {result.ExitCode}\n{result.Output}");
