@@ -43,37 +43,54 @@ public static class DtmfEvents
 /// <summary>
 /// Turns the packets of RFC 4733 events into one notification per digit: an event is identified by its RTP
 /// timestamp (section 2.5.1.3), the end bit is retransmitted three times and must be reported once; an event whose
-/// end packets were all lost is reported when the next one starts.
+/// end packets were all lost is reported when the next one starts. Late retransmissions of recently reported
+/// events are recognised by their timestamp.
 /// </summary>
 public sealed class TelephoneEventDetector
 {
+    private const int Remembered = 8;
+    private readonly uint[] _reported = new uint[Remembered];
+    private int _reportedCount;
+    private int _reportedNext;
     private uint _currentTimestamp;
     private bool _inEvent;
-    private bool _reported;
     private TelephoneEvent _last;
-    private uint _lastReportedTimestamp;
-    private bool _anyReported;
 
-    /// <summary>Feeds one packet; returns the finished event to report, if this packet finished one.</summary>
-    public TelephoneEvent? Feed(uint rtpTimestamp, TelephoneEvent value)
+    /// <summary>
+    /// Feeds one packet; writes the events this packet finished (at most two: an unfinished previous one, and
+    /// this one) into <paramref name="finished"/> and returns how many.
+    /// </summary>
+    public int Feed(uint rtpTimestamp, TelephoneEvent value, Span<TelephoneEvent> finished)
     {
-        TelephoneEvent? result = null;
-        if (!_inEvent || rtpTimestamp != _currentTimestamp)
+        if (WasReported(rtpTimestamp)) return 0; // a retransmission of an event already reported
+        var count = 0;
+        if (_inEvent && rtpTimestamp != _currentTimestamp)
         {
-            if (_anyReported && rtpTimestamp == _lastReportedTimestamp) return null; // a late retransmission of an ended event
-            if (_inEvent && !_reported) result = _last with { End = true };
-            _inEvent = true;
-            _reported = false;
-            _currentTimestamp = rtpTimestamp;
+            finished[count++] = _last with { End = true }; // its end packets never came
+            Remember(_currentTimestamp);
         }
+        _inEvent = true;
+        _currentTimestamp = rtpTimestamp;
         _last = value;
-        if (value.End && !_reported)
+        if (value.End)
         {
-            _reported = true;
-            _anyReported = true;
-            _lastReportedTimestamp = rtpTimestamp;
-            return value;
+            finished[count++] = value;
+            Remember(rtpTimestamp);
+            _inEvent = false;
         }
-        return result;
+        return count;
+    }
+
+    private bool WasReported(uint timestamp)
+    {
+        for (var i = 0; i < _reportedCount; i++) if (_reported[i] == timestamp) return true;
+        return false;
+    }
+
+    private void Remember(uint timestamp)
+    {
+        _reported[_reportedNext] = timestamp;
+        _reportedNext = (_reportedNext + 1) % Remembered;
+        if (_reportedCount < Remembered) _reportedCount++;
     }
 }

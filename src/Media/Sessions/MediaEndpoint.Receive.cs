@@ -132,8 +132,13 @@ public sealed partial class MediaEndpoint
             case PayloadKind.TelephoneEvent:
                 if (TelephoneEvent.TryParse(payload, out var ev))
                 {
-                    if (_dtmfDetector.Feed(header.Timestamp, ev) is { } done && DtmfEvents.ToDigit(done.Event) is { } digit)
-                        Session.Raise(new DtmfReceived(this, digit, TimeSpan.FromSeconds(done.Duration / (double)NegotiatedCodecs.SampleRate)));
+                    Span<TelephoneEvent> finished = stackalloc TelephoneEvent[2];
+                    var count = _dtmfDetector.Feed(header.Timestamp, ev, finished);
+                    for (var i = 0; i < count; i++)
+                    {
+                        if (DtmfEvents.ToDigit(finished[i].Event) is { } digit)
+                            Session.Raise(new DtmfReceived(this, digit, TimeSpan.FromSeconds(finished[i].Duration / (double)NegotiatedCodecs.SampleRate)));
+                    }
                     if (Session.RelayDtmf) foreach (var l in listeners) l.RelayEvent(this, header, payload, now);
                 }
                 break;
