@@ -136,7 +136,10 @@ internal sealed class DtlsSrtpTransport : DatagramTransport, IDisposable
         if (!_closed) _send(buffer);
     }
 
-    public void Close() => _closed = true;
+    /// <summary>BouncyCastle closes the transport when a handshake aborts; the socket belongs to the endpoint, so nothing to do.</summary>
+    public void Close()
+    {
+    }
 
     public void Dispose()
     {
