@@ -36,6 +36,7 @@ public sealed class MediaEngine : IAsyncDisposable, IClockListener
         if (!IPAddress.TryParse(options.BindAddress, out var bind)) throw new ArgumentException($"Media:BindAddress '{options.BindAddress}' is not an IP address");
         if (!IPAddress.TryParse(options.PublicAddress, out _)) throw new ArgumentException($"Media:PublicAddress '{options.PublicAddress}' is not an IP address");
         BindIPAddress = bind;
+        LoopbackOnly = IPAddress.IsLoopback(bind);
         PublicAddress = options.PublicAddress;
         Codecs = options.Codecs.Count == 0
             ? [AudioCodec.Pcmu, AudioCodec.Pcma]
@@ -64,6 +65,7 @@ public sealed class MediaEngine : IAsyncDisposable, IClockListener
     internal IReadOnlyList<AudioCodec> Codecs { get; }
     internal UdpPortPool Ports { get; }
     internal IPAddress BindIPAddress { get; }
+    internal bool LoopbackOnly { get; }
     internal string PublicAddress { get; }
     internal long Epoch { get; }
     internal Lock BridgeLock { get; } = new();

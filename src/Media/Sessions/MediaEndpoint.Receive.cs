@@ -22,6 +22,13 @@ public sealed partial class MediaEndpoint
 
     void IDatagramHandler.OnDatagram(UdpChannel channel, Span<byte> datagram, SocketAddress source)
     {
+        // An engine bound to loopback offers only a loopback candidate: whatever reaches it from another of this
+        // host's addresses (a browser checking every interface) is not a peer, and is not answered.
+        if (_engine.LoopbackOnly && !IsLoopback(source))
+        {
+            _foreignSource++;
+            return;
+        }
         var plan = _plan;
         if (ReferenceEquals(channel, _rtcp))
         {
@@ -53,6 +60,15 @@ public sealed partial class MediaEndpoint
                 _dropped++;
                 break;
         }
+    }
+
+    private static bool IsLoopback(SocketAddress address)
+    {
+        var b = address.Buffer.Span;
+        if (address.Family == AddressFamily.InterNetwork) return b[4] == 127;
+        if (address.Family != AddressFamily.InterNetworkV6 || address.Size < 24) return false;
+        for (var i = 8; i < 23; i++) if (b[i] != 0) return false;
+        return b[23] == 1;
     }
 
     private bool IsIceTarget(SocketAddress source) => _rtpTarget is { } target && target.Equals(source);
