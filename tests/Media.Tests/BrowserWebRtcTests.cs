@@ -22,15 +22,11 @@ public sealed class BrowserWebRtcTests
 
     private const string Page = """
         <!doctype html><html><body><audio id="remote" autoplay muted></audio><script>
-        window.start = async (codec) => {
+        const setup = async () => {
           const pc = new RTCPeerConnection({ iceServers: [] });
           window.pc = pc;
           const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
           stream.getTracks().forEach(t => pc.addTrack(t, stream));
-          const caps = RTCRtpReceiver.getCapabilities('audio').codecs;
-          const wanted = caps.filter(c => c.mimeType.toLowerCase() === 'audio/' + codec.toLowerCase())
-            .concat(caps.filter(c => c.mimeType.toLowerCase() === 'audio/telephone-event' && c.clockRate === 8000));
-          pc.getTransceivers()[0].setCodecPreferences(wanted);
           pc.ontrack = e => {
             const remote = new MediaStream([e.track]);
             document.getElementById('remote').srcObject = remote; // Chromium feeds WebAudio only from a playing stream
@@ -41,10 +37,31 @@ public sealed class BrowserWebRtcTests
             ctx.createMediaStreamSource(remote).connect(analyser);
             window.analyser = analyser;
           };
-          await pc.setLocalDescription(await pc.createOffer());
+          return pc;
+        };
+        const prefer = (pc, codec) => {
+          const caps = RTCRtpReceiver.getCapabilities('audio').codecs;
+          const wanted = caps.filter(c => c.mimeType.toLowerCase() === 'audio/' + codec.toLowerCase())
+            .concat(caps.filter(c => c.mimeType.toLowerCase() === 'audio/telephone-event' && c.clockRate === 8000));
+          pc.getTransceivers()[0].setCodecPreferences(wanted);
+        };
+        const gathered = async (pc) => {
           if (pc.iceGatheringState !== 'complete')
             await new Promise(r => { pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); setTimeout(r, 5000); });
           return pc.localDescription.sdp;
+        };
+        window.start = async (codec) => {
+          const pc = await setup();
+          prefer(pc, codec);
+          await pc.setLocalDescription(await pc.createOffer());
+          return gathered(pc);
+        };
+        window.answer = async ({ codec, sdp }) => {
+          const pc = await setup();
+          await pc.setRemoteDescription({ type: 'offer', sdp });
+          prefer(pc, codec);
+          await pc.setLocalDescription(await pc.createAnswer());
+          return gathered(pc);
         };
         window.accept = async (sdp) => pc.setRemoteDescription({ type: 'answer', sdp });
         window.samples = () => {
@@ -63,10 +80,24 @@ public sealed class BrowserWebRtcTests
         </script></body></html>
         """;
 
+    public enum Negotiation
+    {
+        /// <summary>The browser offers actpass; the engine answers passive and is the DTLS server.</summary>
+        BrowserOffers,
+
+        /// <summary>The browser's offer is handed over as setup:passive, so the engine answers active: DTLS client.</summary>
+        BrowserOffersEngineConnects,
+
+        /// <summary>The engine offers (the edge calling an agent's browser); the browser answers active.</summary>
+        EngineOffers,
+    }
+
     [Theory]
-    [InlineData("PCMU")]
-    [InlineData("PCMA")]
-    public async Task Chromium_and_a_plain_rtp_phone_hear_each_other_through_the_engine(string codec)
+    [InlineData("PCMU", Negotiation.BrowserOffers)]
+    [InlineData("PCMA", Negotiation.BrowserOffers)]
+    [InlineData("PCMU", Negotiation.BrowserOffersEngineConnects)]
+    [InlineData("PCMA", Negotiation.EngineOffers)]
+    public async Task Chromium_and_a_plain_rtp_phone_hear_each_other_through_the_engine(string codec, Negotiation negotiation)
     {
         Assert.True(File.Exists(ChromiumPath), $"Browser tests need Chromium at {ChromiumPath} (Debian package 'chromium'; scripts/install-test-deps.sh installs it).");
         var work = Directory.CreateTempSubdirectory("acd-media-browser");
@@ -102,10 +133,23 @@ public sealed class BrowserWebRtcTests
             page.Console += (_, m) => console.Add(m.Text);
             await page.GotoAsync(server.Url);
 
-            var offer = await page.EvaluateAsync<string>("codec => window.start(codec)", codec);
-            var answer = Legs.Ok(browserLeg.AcceptOffer(OnlyLoopbackCandidates(offer)));
-            Assert.Contains($" UDP/TLS/RTP/SAVPF {(codec == "PCMU" ? 0 : 8)} ", answer);
-            await page.EvaluateAsync("sdp => window.accept(sdp)", answer);
+            if (negotiation == Negotiation.EngineOffers)
+            {
+                var engineOffer = Legs.Ok(browserLeg.CreateOffer(MediaProfile.WebRtc));
+                var browserAnswer = await page.EvaluateAsync<string>("args => window.answer(args)", new { codec, sdp = engineOffer });
+                Assert.Contains("a=setup:active", browserAnswer);
+                var status = browserLeg.AcceptAnswer(OnlyLoopbackCandidates(browserAnswer));
+                Assert.True(status.Succeeded, status.ToString());
+            }
+            else
+            {
+                var offer = OnlyLoopbackCandidates(await page.EvaluateAsync<string>("codec => window.start(codec)", codec));
+                if (negotiation == Negotiation.BrowserOffersEngineConnects) offer = offer.Replace("a=setup:actpass", "a=setup:passive");
+                var answer = Legs.Ok(browserLeg.AcceptOffer(offer));
+                Assert.Contains($" UDP/TLS/RTP/SAVPF {(codec == "PCMU" ? 0 : 8)} ", answer);
+                Assert.Contains(negotiation == Negotiation.BrowserOffers ? "a=setup:passive" : "a=setup:active", answer);
+                await page.EvaluateAsync("sdp => window.accept(sdp)", answer);
+            }
             await Eventually.TrueAsync(() => browserLeg.State == EndpointState.Active, $"DTLS to complete (state {browserLeg.State}; {string.Join(" | ", console)})", 30_000);
 
             phone.StartTone(1000);
