@@ -25,6 +25,8 @@ public sealed class TestPhone : IAsyncDisposable
     private ushort _seq = 1000;
     private uint _ts = 5000;
     private readonly uint _ssrc = (uint)Random.Shared.Next();
+
+    public uint Ssrc => _ssrc;
     private readonly Lock _sendLock = new();
 
     public TestPhone(AudioCodec codec = AudioCodec.Pcmu, byte telephoneEventPayloadType = 101)
