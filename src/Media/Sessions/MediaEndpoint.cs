@@ -32,7 +32,7 @@ internal sealed record StreamPlan(MediaProfile Profile, NegotiatedCodecs Send, P
 /// it hears and its figures. Packets are handled on the socket's receive loop; generated media on the engine's
 /// clock; negotiation and bridging on the caller's thread.
 /// </summary>
-public sealed partial class MediaEndpoint : IDatagramHandler
+public sealed partial class MediaEndpoint : IDatagramHandler, IDisposable
 {
     private static readonly EndpointState[][] AllowedTransitions =
     [
@@ -155,6 +155,9 @@ public sealed partial class MediaEndpoint : IDatagramHandler
         _ports.Release();
         _engine.Unregister(this);
     }
+
+    /// <summary>The same as <see cref="Close"/>: releases the leg's ports.</summary>
+    public void Dispose() => Close();
 
     public EndpointStatistics GetStatistics()
     {

@@ -3,17 +3,27 @@ using System.Net.Sockets;
 
 namespace Acd.Media.Tests.Infrastructure;
 
-/// <summary>Each engine in the tests gets its own port range, so test classes running in parallel do not collide.</summary>
+/// <summary>
+/// Each engine in the tests gets its own port range, so test classes running in parallel do not collide. The ranges
+/// lie below Linux's ephemeral ports (32768+), where the test phones' sockets land, so nothing grabs them meanwhile.
+/// </summary>
 public static class TestPorts
 {
-    private static int _next = 41000 + Environment.ProcessId % 50 * 200;
+    private const int First = 24000;
+    private const int Last = 32700;
+    private static int _next = First + Environment.ProcessId % 29 * 300;
 
     public static (int Min, int Max) Range(int pairs = 40)
     {
         while (true)
         {
-            var min = Interlocked.Add(ref _next, 2 * pairs + 2) - (2 * pairs + 2);
-            if (min + 2 * pairs > 60000) Interlocked.Exchange(ref _next, 41000);
+            var size = 2 * pairs + 2;
+            var min = Interlocked.Add(ref _next, size) - size;
+            if (min + size > Last)
+            {
+                Interlocked.CompareExchange(ref _next, First, min + size);
+                continue;
+            }
             if (AllFree(min, 2 * pairs)) return (min, min + 2 * pairs - 1);
         }
     }
