@@ -11,6 +11,7 @@ var steps = Option("--calls")?.Split(',').Select(int.Parse).ToArray() ?? [100, 5
 var seconds = int.Parse(Option("--seconds") ?? "15", CultureInfo.InvariantCulture);
 var productOnly = args.Contains("--product-only");
 var inline = !args.Contains("--no-inline-completions");
+int? socketThreads = Option("--socket-threads") is { } st ? int.Parse(st, CultureInfo.InvariantCulture) : null;
 const int WarmupSeconds = 3;
 
 if (!productOnly && !File.Exists("/usr/bin/rtpengine"))
@@ -22,13 +23,13 @@ if (!productOnly && !File.Exists("/usr/bin/rtpengine"))
 }
 
 var results = new List<Dictionary<string, object>>();
-Console.WriteLine($"MediaBench: {seconds} s measured per step after {WarmupSeconds} s warm-up; {Environment.ProcessorCount} cores; engine inline socket completions: {inline}");
+Console.WriteLine($"MediaBench: {seconds} s measured per step after {WarmupSeconds} s warm-up; {Environment.ProcessorCount} cores; engine inline socket completions: {inline}, socket engine threads: {socketThreads?.ToString() ?? "default"}");
 // The machine may be shared: the load average says how much of it the benchmark had.
 Console.WriteLine($"load average before: {LoadAverage()}");
 Console.WriteLine($"{"relay",-10} {"calls",6} {"streams",8} {"pkt/s",8} {"loss %",8} {"jit p50",8} {"jit p99",8} {"cpu %",7} {"us/pkt",7} {"cpu/stream",11} {"RSS/call",9} {"B/pkt",6} {"sent/s",8} {"gen %",6}");
 foreach (var calls in steps)
 {
-    var relays = new List<Func<Task<IRelay>>> { async () => await EngineRelay.StartAsync(10000, 19999, inline) };
+    var relays = new List<Func<Task<IRelay>>> { async () => await EngineRelay.StartAsync(10000, 19999, inline, socketThreads) };
     if (!productOnly) relays.Add(async () => await RtpEngineRelay.StartAsync(24500, 25000, 29999));
     foreach (var start in relays)
     {

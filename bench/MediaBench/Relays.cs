@@ -37,13 +37,14 @@ internal sealed class EngineRelay : IRelay
     public string Name => "acd-media";
     public int Pid => _process.Id;
 
-    public static async Task<EngineRelay> StartAsync(int portMin, int portMax, bool inlineCompletions)
+    public static async Task<EngineRelay> StartAsync(int portMin, int portMax, bool inlineCompletions, int? socketThreads = null)
     {
         var self = Environment.ProcessPath!;
         var info = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(typeof(EngineRelay).Assembly.Location);
         foreach (var a in new[] { "--serve", portMin.ToString(), portMax.ToString() }) info.ArgumentList.Add(a);
         if (inlineCompletions) info.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
+        if (socketThreads is { } threads) info.Environment["DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT"] = threads.ToString();
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the engine process");
         var relay = new EngineRelay(process);
         var ready = await process.StandardOutput.ReadLineAsync();
