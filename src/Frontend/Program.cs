@@ -1,5 +1,5 @@
 using Acd.Frontend.Hosting;
-using Acd.Frontend.SipEdge;
+using Acd.SipEdge.Hosting;
 using Acd.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);

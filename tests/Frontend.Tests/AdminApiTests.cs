@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Acd.Accounts;
-using Acd.Frontend.SipEdge;
+using Acd.SipEdge.Hosting;
 using Acd.Frontend.Tests.Infrastructure;
 using Acd.Sip.Auth;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using System.Collections;
 using System.Reflection;
-using Acd.Frontend.SipEdge;
+using Acd.SipEdge.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace Acd.Frontend.Tests;
@@ -31,7 +31,7 @@ public sealed class OptionsBindingTests
     [Fact]
     public void No_options_class_bound_from_configuration_starts_with_a_non_empty_collection()
     {
-        var assemblies = new[] { typeof(SipEdgeOptions).Assembly, typeof(Acd.Silo.Hosting.AcdClusterOptions).Assembly, typeof(Acd.Reporting.ReportingOptions).Assembly };
+        var assemblies = new[] { typeof(SipEdgeOptions).Assembly, typeof(Acd.Frontend.Hosting.FrontendOptions).Assembly, typeof(Acd.Silo.Hosting.AcdClusterOptions).Assembly, typeof(Acd.Reporting.ReportingOptions).Assembly };
         var sectionTypes = assemblies.SelectMany(a => a.GetTypes())
             .Where(t => t.IsClass && t.GetField("Section", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true })
             .ToList();

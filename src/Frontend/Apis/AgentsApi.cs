@@ -6,7 +6,8 @@ using Acd.Catalog;
 using Acd.Common;
 using Acd.Frontend.Auth;
 using Acd.Frontend.Hubs;
-using Acd.Frontend.SipEdge;
+using Acd.SipEdge.Hosting;
+using Acd.SipEdge.Registration;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 

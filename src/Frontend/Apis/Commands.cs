@@ -7,7 +7,7 @@ using Acd.Calls;
 using Acd.Catalog;
 using Acd.Common;
 using Acd.Frontend.Auth;
-using Acd.Frontend.SipEdge;
+using Acd.SipEdge.Hosting;
 
 namespace Acd.Frontend.Apis;
 

@@ -40,6 +40,8 @@ public sealed record AgentStateChange(
 /// <summary>
 /// A registered phone of the agent: where to send INVITEs and which edge holds the flow to it. <see cref="EdgeAddress"/>
 /// is where other edges reach that edge (host:port), so a call arriving elsewhere rings the phone through it.
+/// <see cref="ViaFlow"/> says only that edge's flow reaches the phone (a WebSocket or TCP connection, a NAT binding);
+/// otherwise any edge may send to the contact itself.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("acd.DeviceBinding")]
 public sealed record DeviceBinding(
@@ -49,7 +51,8 @@ public sealed record DeviceBinding(
     [property: Id(3)] DateTimeOffset ExpiresAt,
     [property: Id(4)] string? UserAgent,
     [property: Id(5)] string? FlowId,
-    [property: Id(6)] string? EdgeAddress = null);
+    [property: Id(6)] string? EdgeAddress = null,
+    [property: Id(7)] bool ViaFlow = false);
 
 /// <summary>An agent held for a call, with the phones to ring (as the agent grain knew them at that moment).</summary>
 [GenerateSerializer, Immutable, Alias("acd.AgentReservation")]

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Acd.Frontend.Hosting;
-using Acd.Frontend.SipEdge;
+using Acd.SipEdge.Hosting;
 using Acd.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,9 +1,14 @@
 using Acd.CallControl;
 using Acd.Sip.Transports;
+using Acd.SipEdge.Registration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace Acd.Frontend.SipEdge;
+namespace Acd.SipEdge.Hosting;
 
 public static class SipEdgeExtensions
 {
@@ -11,10 +16,12 @@ public static class SipEdgeExtensions
     /// The SIP edge (registrar + B2BUA) configured from section "Sip". Call after the Orleans silo/client is added,
     /// so hosted services start the silo first and stop it last.
     /// </summary>
-    public static WebApplicationBuilder AddSipEdge(this WebApplicationBuilder builder)
+    public static IHostApplicationBuilder AddSipEdge(this IHostApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection(SipEdgeOptions.Section);
         builder.Services.Configure<SipEdgeOptions>(section);
+        // Frontends of one cluster share Auth:SigningKey already; it signs edge-to-edge hops unless a key of their own is set.
+        builder.Services.PostConfigure<SipEdgeOptions>(o => o.EdgeSecret ??= builder.Configuration["Auth:SigningKey"]);
         if (!(section.Get<SipEdgeOptions>() ?? new SipEdgeOptions()).Enabled)
         {
             return builder;

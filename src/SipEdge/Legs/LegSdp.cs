@@ -1,7 +1,7 @@
 using System.Globalization;
 using Acd.Sip.Sdp;
 
-namespace Acd.Frontend.SipEdge;
+namespace Acd.SipEdge.Legs;
 
 /// <summary>How a session description relayed to a leg should be shaped.</summary>
 internal enum SdpShape

@@ -1,8 +1,9 @@
 using System.Collections.Immutable;
 using Acd.Accounts;
 using Acd.Sip.Auth;
+using Microsoft.Extensions.Logging;
 
-namespace Acd.Frontend.SipEdge;
+namespace Acd.SipEdge.Registration;
 
 /// <summary>
 /// Digest credentials of agents' phones. Accounts keep only HA1 = H(username:realm:password) per algorithm and realm,

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 
-namespace Acd.Frontend.SipEdge;
+namespace Acd.SipEdge.Hosting;
 
 /// <summary>Configuration section "Sip" (environment form <c>Sip__UdpPort</c>): where the SIP edge listens and whom it trusts.</summary>
 public sealed class SipEdgeOptions
@@ -33,6 +33,19 @@ public sealed class SipEdgeOptions
 
     /// <summary>Identifies this edge in device bindings, so a call for an agent goes out through the edge holding its flow.</summary>
     public string? EdgeId { get; set; }
+
+    /// <summary>
+    /// host:port where the other edges of a cluster reach this one over SIP (UDP), to ring a phone whose WebSocket, TCP
+    /// connection or NAT binding this edge holds. Defaults to the public host and the UDP port; in Kubernetes, the pod's
+    /// own address (status.podIP), since a load-balanced address would not lead to this pod.
+    /// </summary>
+    public string? EdgeAddress { get; set; }
+
+    /// <summary>
+    /// Key (base64, 32+ bytes) that signs edge-to-edge hops, shared by every frontend of a cluster; defaults to
+    /// Auth:SigningKey, which cluster mode already requires to be shared. Without one an edge accepts no hops.
+    /// </summary>
+    public string? EdgeSecret { get; set; }
 
     /// <summary>
     /// IP addresses or CIDR ranges (e.g. "10.0.0.0/8", "192.0.2.10") of trunks and PBXs allowed to send calls
@@ -127,6 +140,31 @@ public sealed class SipEdgeOptions
 
     /// <summary>The SIP domain and digest realm: <see cref="Domain"/>, else the public host. Stored HA1 secrets are bound to it.</summary>
     public string ResolveDomain() => string.IsNullOrWhiteSpace(Domain) ? ResolvePublicHost() : Domain;
+
+    /// <summary>The edge-to-edge signing key, or null when none is configured (then no hops are made or accepted).</summary>
+    internal byte[]? ResolveEdgeSecret()
+    {
+        if (string.IsNullOrWhiteSpace(EdgeSecret))
+        {
+            return null;
+        }
+
+        try
+        {
+            var key = Convert.FromBase64String(EdgeSecret);
+            return key.Length >= 32 ? key : throw new InvalidOperationException("Sip:EdgeSecret must be at least 32 bytes (base64).");
+        }
+        catch (FormatException)
+        {
+            throw new InvalidOperationException("Sip:EdgeSecret (or Auth:SigningKey) must be base64.");
+        }
+    }
+
+    internal string ResolveEdgeAddress() =>
+        string.IsNullOrWhiteSpace(EdgeAddress)
+            ? (ResolvePublicHost().Contains(':', StringComparison.Ordinal) ? $"[{ResolvePublicHost()}]" : ResolvePublicHost()) + ":" +
+              (UdpPort > 0 ? UdpPort : TcpPort).ToString(CultureInfo.InvariantCulture)
+            : EdgeAddress;
 
     internal string ResolveEdgeId() =>
         string.IsNullOrWhiteSpace(EdgeId) ? $"{Environment.MachineName}:{UdpPort.ToString(CultureInfo.InvariantCulture)}" : EdgeId;

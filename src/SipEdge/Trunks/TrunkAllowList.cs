@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Acd.Frontend.SipEdge;
+namespace Acd.SipEdge.Trunks;
 
 /// <summary>The trunks and PBXs trusted by source address (IP literals and CIDR ranges, IPv4 and IPv6).</summary>
 public sealed class TrunkAllowList
