@@ -45,25 +45,31 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
     private readonly EdgeContext _context;
     private readonly InboundRouter _router;
     private readonly NumberRoutes _numbers;
+    private readonly bool _ownsTransports;
     private Task? _background;
 
     public SipEdgeService(IOptions<SipEdgeOptions> options, IGrainFactory grains, AgentCredentialStore credentials, InboundCalls inbound,
         DialTargets targets, TimeProvider time, ILoggerFactory loggerFactory)
+        : this(options.Value, grains, credentials, inbound, targets, time, loggerFactory, stack: null)
     {
-        _options = options.Value;
+    }
+
+    /// <summary>
+    /// An edge on a stack made elsewhere (tests: an in-memory network on a fake clock), whose transports its maker adds;
+    /// without one the edge makes its stack and opens the UDP and TCP listeners of its options.
+    /// </summary>
+    internal SipEdgeService(SipEdgeOptions options, IGrainFactory grains, AgentCredentialStore credentials, InboundCalls inbound,
+        DialTargets targets, TimeProvider time, ILoggerFactory loggerFactory, SipStack? stack)
+    {
+        _options = options;
         _logger = loggerFactory.CreateLogger<SipEdgeService>();
         EdgeId = _options.ResolveEdgeId();
         PublicHost = _options.ResolvePublicHost();
         Domain = _options.ResolveDomain();
         Time = time;
 
-        Stack = new SipStack(new SipStackOptions
-        {
-            PublicHost = PublicHost,
-            Timers = new SipTimerSettings { T1 = TimeSpan.FromMilliseconds(Math.Max(10, _options.TimerT1Ms)) },
-            // Judged before digest: a method the edge does not serve is 405/501 for everybody, not a 401 first.
-            Validation = new SipValidationOptions { AllowedMethods = AllowedMethods },
-        }, time, loggerFactory.CreateLogger<SipStack>());
+        _ownsTransports = stack is null;
+        Stack = stack ?? new SipStack(StackOptions(_options, PublicHost), time, loggerFactory.CreateLogger<SipStack>());
         UserAgent = new SipUserAgent(Stack, this);
         var digest = new DigestServer(new DigestServerOptions
         {
@@ -88,6 +94,15 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
     }
 
     public SipStack Stack { get; }
+
+    /// <summary>How the edge's stack is set up: its public host, timers, and what it judges before digest.</summary>
+    internal static SipStackOptions StackOptions(SipEdgeOptions options, string publicHost) => new()
+    {
+        PublicHost = publicHost,
+        Timers = new SipTimerSettings { T1 = TimeSpan.FromMilliseconds(Math.Max(10, options.TimerT1Ms)) },
+        // Judged before digest: a method the edge does not serve is 405/501 for everybody, not a 401 first.
+        Validation = new SipValidationOptions { AllowedMethods = AllowedMethods },
+    };
 
     public SipUserAgent UserAgent { get; }
 
@@ -130,12 +145,12 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var address = IPAddress.Parse(_options.ListenAddress);
-        if (_options.UdpPort > 0)
+        if (_ownsTransports && _options.UdpPort > 0)
         {
             Stack.AddUdp(new IPEndPoint(address, _options.UdpPort));
         }
 
-        if (_options.TcpPort > 0)
+        if (_ownsTransports && _options.TcpPort > 0)
         {
             Stack.AddTcp(new IPEndPoint(address, _options.TcpPort));
         }
