@@ -28,6 +28,16 @@ public interface ICallGrain : IGrainWithStringKey
     [Alias("StartOutbound")]
     Task<Result<CallSnapshot>> StartOutboundAsync(string agentId, CallInfo info);
 
+    /// <summary>
+    /// An internal call from agent <paramref name="fromAgentId"/> to agent <paramref name="toAgentId"/>: both are held for
+    /// it (from Ready or Not Ready; either busy: <see cref="AcdError.Busy"/>) and return to the state they came from, with
+    /// no queue and no wrap-up. With <paramref name="ringCallerFirst"/> (placed from the desktop) the caller's phone rings
+    /// first, then the callee's; otherwise the caller's phone dialled and only the callee's rings. The callee is the call's
+    /// agent, the caller its <see cref="CallInfo.Ani"/> (<see cref="CallSnapshot.CallerAgentId"/>).
+    /// </summary>
+    [Alias("StartInternal")]
+    Task<Result<CallSnapshot>> StartInternalAsync(string fromAgentId, string toAgentId, CallInfo info, bool ringCallerFirst);
+
     [Alias("Get"), AlwaysInterleave]
     Task<CallSnapshot> GetAsync();
 

@@ -75,9 +75,9 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             return Result.Fail(AcdError.InvalidArgument, "An inbound call needs a queue.");
         }
 
-        if (info.Direction == CallDirection.Outbound)
+        if (info.Direction is CallDirection.Outbound or CallDirection.Internal)
         {
-            return Result.Fail(AcdError.InvalidArgument, "Use StartOutbound for outbound calls.");
+            return Result.Fail(AcdError.InvalidArgument, "Use StartOutbound for outbound calls, StartInternal for internal ones.");
         }
 
         S.Info = info;
@@ -169,6 +169,11 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             return Illegal("be answered", $"it is not offered to agent '{agentId}'{(ring is not null ? $" (ring {ring})" : "")}");
         }
 
+        if (IsInternal)
+        {
+            return await AnswerInternalAsync(agentId);
+        }
+
         var connected = await Agent(agentId).ConnectAsync(CallId);
         if (!connected.IsSuccess)
         {
@@ -211,6 +216,11 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             return held;
         }
 
+        if (CallerAgentId is { } caller)
+        {
+            await Agent(caller).SetHeldAsync(CallId, true);
+        }
+
         S.HeldSince = Now;
         SetStatus(CallStatus.Held);
         ToEdge((edge, seq) => edge.HoldAsync(new HoldCall(CallId, seq)));
@@ -234,6 +244,11 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
         if (!resumed.IsSuccess)
         {
             return resumed;
+        }
+
+        if (CallerAgentId is { } caller)
+        {
+            await Agent(caller).SetHeldAsync(CallId, false);
         }
 
         CloseHold();
@@ -288,9 +303,10 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             return Result.Ok;
         }
 
-        if (S.Status == CallStatus.Offered && side == HangupSide.Agent && !IsOutbound)
+        if (S.Status == CallStatus.Offered && side == HangupSide.Agent && !IsOutbound && !IsInternal)
         {
-            // An agent hanging up a ringing offer declines it; the caller stays in line.
+            // An agent hanging up a ringing offer declines it; the caller stays in line. (Either agent of an internal call
+            // hanging up ends it.)
             await RingEndedAsync(ReservationRelease.Rejected);
             return Result.Ok;
         }

@@ -186,6 +186,8 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner
 
     public Task PlaceOutboundAsync(PlaceOutbound command) => Accept(command);
 
+    public Task PlaceInternalAsync(PlaceInternal command) => Accept(command);
+
     public Task TransferOutAsync(TransferOut command) => Accept(command);
 
     public Task HangUpAsync(HangUpCall command) => Accept(command);
@@ -224,6 +226,7 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner
             SendDtmf dtmf => SendDigitsAsync(dtmf.Digits),
             CompleteConsultation complete => CompleteConsultationAsync(complete.AgentId),
             PlaceOutbound place => PlaceAsync(place),
+            PlaceInternal place => RingCallerPhoneAsync(place),
             TransferOut transfer => HandOutAsync(transfer),
             HangUpCall hangUp => HangUpAsync(hangUp.Disposition),
             _ => Task.CompletedTask,
