@@ -142,6 +142,24 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
         return await call.StartOutboundAsync(agentId, info);
     }
 
+    /// <summary>
+    /// An internal call placed from <paramref name="fromAgentId"/>'s desktop: its phone rings first, then the colleague's.
+    /// Null when this edge cannot reach a phone of the caller.
+    /// </summary>
+    public async Task<Result<CallSnapshot>?> DialInternalAsync(string fromAgentId, string toAgentId, CallInfo info)
+    {
+        var callId = CallIds.New();
+        var caller = await _context.Grains.GetGrain<IAgentGrain>(fromAgentId).GetAsync();
+        if (Phones.Choose(callId, caller.Devices) is null)
+        {
+            return null;
+        }
+
+        var call = EdgeCall.Internal(_context, callId, fromAgentId, caller.Profile?.Name, info.Dnis, null);
+        _calls.Add(call);
+        return await call.StartInternalAsync(toAgentId, info);
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var address = IPAddress.Parse(_options.ListenAddress);
