@@ -44,24 +44,27 @@ public sealed partial class CallGrain
 
         var ringLimit = ringCallerFirst ? InternalRingTimeout * 2 : InternalRingTimeout;
         var lease = ringLimit + AgentGrain.LeaseGrace;
+        // Known before the agents are held, so a desktop reading the call for its agent's reservation sees who calls whom. The
+        // caller is the call's Ani whatever the starter passed, so the record and the desktops name it the same way.
+        S.Info = info with { Ani = fromAgentId, Direction = CallDirection.Internal, QueueId = null, Customer = null };
         // A SIP edge carries the call: it needs a phone to ring for each agent it rings.
         var carried = S.Edge is not null;
         // The callee first: it is the one most often busy, and a refusal then leaves the caller untouched.
         var callee = await Agent(toAgentId).ReserveForInternalAsync(CallId, lease, needsPhone: carried);
         if (!callee.IsSuccess)
         {
+            S.Info = null;
             return Result.Fail(callee.Error, callee.Message ?? $"Agent '{toAgentId}' cannot take a call now.");
         }
 
         var caller = await Agent(fromAgentId).ReserveForInternalAsync(CallId, lease, needsPhone: carried && ringCallerFirst);
         if (!caller.IsSuccess)
         {
+            S.Info = null;
             await Agent(toAgentId).ReleaseReservationAsync(CallId, ReservationRelease.CallGone);
             return Result.Fail(caller.Error, caller.Message ?? $"Agent '{fromAgentId}' cannot place a call now.");
         }
 
-        // The caller is the call's Ani whatever the starter passed, so the record and the desktops name it the same way.
-        S.Info = info with { Ani = fromAgentId, Direction = CallDirection.Internal, QueueId = null, Customer = null };
         S.ArrivedAt = Now;
         S.AgentId = toAgentId;
         S.FirstAgentId = toAgentId;
