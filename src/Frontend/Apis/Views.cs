@@ -76,7 +76,8 @@ public sealed record CallView(
     CustomerView? Customer,
     TransferView? PendingTransfer,
     bool SipLegs,
-    int? ParkedSlot = null)
+    int? ParkedSlot = null,
+    string? CallerAgentId = null)
 {
     public static CallView Of(CallSnapshot c) => new(
         c.CallId, c.Status, c.Info?.Direction, c.Info?.Ani, c.Info?.Dnis, c.Info?.CallerName, c.QueueId, c.AgentId, c.Disposition,
@@ -85,7 +86,9 @@ public sealed record CallView(
         c.PendingTransfer is { } t ? new TransferView(t.Kind, t.Value) : null,
         // A SIP edge carries the call's legs: a browser phone gets an INVITE for it (X-Call-Id) and answers that.
         c.Info?.EdgeId is not null,
-        c.ParkedSlot);
+        c.ParkedSlot,
+        // An internal call: the colleague who placed it (From is the same id, CallerName its name).
+        c.CallerAgentId);
 }
 
 public sealed record QueueStatsView(

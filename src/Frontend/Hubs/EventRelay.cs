@@ -422,7 +422,9 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
             await AcquireAsync(new WatchKey(WatchKind.Call, callId));
             var call = CallView.Of(await _grains.GetGrain<ICallGrain>(callId).GetAsync());
             var client = _agentHub.Clients.Group(AgentGroup(agent.AgentId));
+            // The caller of an internal call is reserved while its colleague's phone rings: that is no offer to it.
             await (agent.Status == AgentStatus.Reserved && call.Status is CallStatus.Offered or CallStatus.Queued or CallStatus.Arrived
+                   && call.CallerAgentId != agent.AgentId
                 ? client.CallOffered(call)
                 : client.CallState(call));
             await _supervisorHub.Clients.Group(SupervisorsGroup).CallState(call);
@@ -480,6 +482,12 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
         if (lastAgent is not null && lastAgent != call.AgentId)
         {
             await _agentHub.Clients.Group(AgentGroup(lastAgent)).CallState(view);
+        }
+
+        if (call.CallerAgentId is { } caller && caller != call.AgentId && caller != lastAgent)
+        {
+            // An internal call has two agents: its caller follows it too (ringing, connected, ended).
+            await _agentHub.Clients.Group(AgentGroup(caller)).CallState(view);
         }
 
         await _supervisorHub.Clients.Group(SupervisorsGroup).CallState(view);

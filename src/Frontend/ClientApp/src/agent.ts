@@ -60,11 +60,13 @@ function renderCall(): void {
   $('call-active').hidden = !active;
   const offered = active && call!.status === 'offered' && call!.agentId === agent?.id && agent?.status === 'reserved';
   const connected = active && (call!.status === 'connected' || call!.status === 'held' || call!.status === 'transferring');
+  // Internal calls (agent to agent) cannot be transferred or parked.
+  const internal = active && call!.direction === 'internal';
   ($('btn-answer') as HTMLButtonElement).hidden = !offered;
   ($('btn-reject') as HTMLButtonElement).hidden = !offered;
   ($('btn-hold') as HTMLButtonElement).hidden = !connected;
-  ($('btn-transfer') as HTMLButtonElement).hidden = !connected;
-  ($('btn-park') as HTMLButtonElement).hidden = !connected || call!.status === 'transferring';
+  ($('btn-transfer') as HTMLButtonElement).hidden = !connected || internal;
+  ($('btn-park') as HTMLButtonElement).hidden = !connected || internal || call!.status === 'transferring';
   ($('btn-hangup') as HTMLButtonElement).hidden = !active || offered;
   $('btn-hold').textContent = call?.status === 'held' ? 'Resume' : 'Hold';
   if (offered) startRinging();
@@ -75,13 +77,23 @@ function renderCall(): void {
   }
   const c = call!;
   const customer = c.customer;
-  $('call-direction').textContent = c.direction === 'outbound' ? 'Outbound call' : `Inbound call${c.queueId ? ` · ${c.queueId}` : ''}`;
+  // The colleague on an internal call: the one who called (its name), or, for its caller, the one it dialled.
+  const placed = c.direction === 'internal' && c.callerAgentId === agent?.id;
+  $('call-direction').textContent =
+    c.direction === 'internal'
+      ? placed
+        ? 'Internal call · you called'
+        : 'Internal call'
+      : c.direction === 'outbound'
+        ? 'Outbound call'
+        : `Inbound call${c.queueId ? ` · ${c.queueId}` : ''}`;
   $('call-state').textContent =
     { offered: 'Ringing', connected: 'Connected', held: 'On hold', transferring: 'Transferring', queued: 'Waiting', arrived: 'Arriving', parked: 'Parked' }[
       c.status
     ] ?? c.status;
-  $('call-caller').textContent = customer?.name ?? c.callerName ?? (c.direction === 'outbound' ? c.to : c.from) ?? 'Unknown caller';
-  $('call-number').textContent = (c.direction === 'outbound' ? c.to : c.from) ?? '';
+  const farEnd = c.direction === 'outbound' || placed ? c.to : c.from;
+  $('call-caller').textContent = placed ? (c.to ?? 'Colleague') : (customer?.name ?? c.callerName ?? farEnd ?? 'Unknown caller');
+  $('call-number').textContent = farEnd ?? '';
   const popup = $('customer-popup');
   popup.hidden = !customer;
   if (customer) {
@@ -137,7 +149,8 @@ async function refreshCall(callId: string): Promise<void> {
 function onCall(next: Call, offered = false): void {
   if (finished.has(next.id)) return;
   if (next.status === 'ended') finished.add(next.id);
-  if (next.status === 'ended' || (agent && next.agentId !== agent.id && next.agentId !== null)) {
+  const mine = !!agent && (next.agentId === agent.id || next.callerAgentId === agent.id);
+  if (next.status === 'ended' || (agent && !mine && next.agentId !== null)) {
     if (call?.id === next.id) {
       if (next.status === 'ended') {
         endedCalls.set(next.id, next);
@@ -145,11 +158,11 @@ function onCall(next: Call, offered = false): void {
       }
       call = null;
     }
-  } else if (!call || call.id === next.id || offered || next.agentId === agent?.id) {
+  } else if (!call || call.id === next.id || offered || mine) {
     call = next;
     if (offered) {
       const who = next.customer?.name ?? next.callerName ?? next.from ?? 'Unknown caller';
-      notify('Incoming call', `${who} ${next.from ?? ''}`);
+      notify(next.direction === 'internal' ? 'Internal call' : 'Incoming call', `${who} ${next.from ?? ''}`);
     }
   }
   renderCall();
@@ -194,6 +207,7 @@ async function loadHistory(): Promise<void> {
     to: c.to,
     callerName: c.callerName,
     customerName: c.customer?.name ?? null,
+    agentId: c.agentId,
     arrivedAt: c.arrivedAt,
     connectedAt: c.connectedAt,
     endedAt: c.endedAt,
@@ -204,20 +218,23 @@ async function loadHistory(): Promise<void> {
   const all = [...recent, ...records].sort((a, b) => Date.parse(b.arrivedAt ?? '0') - Date.parse(a.arrivedAt ?? '0')).slice(0, 20);
   $('history-empty').hidden = all.length > 0;
   $('history-list').replaceChildren(
-    ...all.map((r) =>
-      h(
+    ...all.map((r) => {
+      // An internal call this agent placed shows the colleague it dialled; one it received, the colleague who called.
+      const placed = r.direction === 'internal' && r.agentId !== agent?.id;
+      const other = r.direction === 'outbound' || placed ? r.to : r.from;
+      return h(
         'li',
         { 'data-call-id': r.id, class: `history-item disp-${r.disposition}` },
-        h('span', { class: `dir dir-${r.direction}`, title: r.direction }, r.direction === 'outbound' ? '↗' : '↙'),
+        h('span', { class: `dir dir-${r.direction}`, title: r.direction }, r.direction === 'internal' ? '↔' : r.direction === 'outbound' ? '↗' : '↙'),
         h(
           'span',
           { class: 'who' },
-          h('strong', {}, r.customerName ?? r.callerName ?? (r.direction === 'outbound' ? r.to : r.from) ?? 'Unknown'),
-          h('small', {}, (r.direction === 'outbound' ? r.to : r.from) ?? ''),
+          h('strong', {}, (placed ? null : (r.customerName ?? r.callerName)) ?? other ?? 'Unknown'),
+          h('small', {}, other ?? ''),
         ),
         h('span', { class: 'when' }, timeOfDay(r.arrivedAt), h('small', {}, r.talkSeconds != null ? duration(r.talkSeconds) : r.disposition === 'none' ? '' : r.disposition)),
-      ),
-    ),
+      );
+    }),
   );
 }
 
