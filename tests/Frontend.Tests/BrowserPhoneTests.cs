@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Acd.Frontend.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Acd.Frontend.Tests;
@@ -161,6 +162,82 @@ public sealed class BrowserPhoneTests(SipHostFixture fixture) : IClassFixture<Si
 
         Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
         Console.WriteLine($"browser phone test: {started.Elapsed.TotalSeconds:F1} s");
+    }
+
+    [Fact]
+    public async Task Two_desktops_talk_on_an_internal_call_their_browser_phones_place_and_answer()
+    {
+        Assert.True(File.Exists(BrowserTests.ChromiumPath), $"Browser tests need Chromium at {BrowserTests.ChromiumPath}.");
+        using var admin = await Host.AdminAsync();
+        var (queueId, _) = await CreateQueueAsync(admin);
+        var callerId = await CreateAgentAsync(admin, queueId);
+        var calleeId = await CreateAgentAsync(admin, queueId);
+        // An extension no other agent of the shared host has.
+        var extension = "7" + Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var callee = Host.Services.GetRequiredService<IGrainFactory>().GetGrain<Acd.Agents.IAgentGrain>(calleeId);
+        Assert.True((await callee.ConfigureAsync((await callee.GetAsync()).Profile! with { Extension = extension })).IsSuccess);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = BrowserTests.ChromiumPath, Headless = true, Args = ChromiumArgs, Timeout = 30_000,
+        });
+        var errors = new List<string>();
+        var callerDesktop = await PhoneDesktopAsync(browser, admin, callerId, "caller desktop", errors);
+        var calleeDesktop = await PhoneDesktopAsync(browser, admin, calleeId, "callee desktop", errors);
+
+        // The caller dials the extension on the dial pad: its browser phone calls, the colleague's rings and answers.
+        await callerDesktop.FillAsync("#dial-input", extension);
+        await callerDesktop.PressAsync("#dial-input", "Enter");
+        await Assertions.Expect(calleeDesktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "offered");
+        await Assertions.Expect(calleeDesktop.Locator("#call-direction")).ToHaveTextAsync("Internal call");
+        await Assertions.Expect(calleeDesktop.Locator("#call-caller")).ToHaveTextAsync("Ada Phone");
+        await Assertions.Expect(calleeDesktop.Locator("#phone-call")).ToHaveAttributeAsync("data-state", "ringing");
+        await Assertions.Expect(callerDesktop.Locator("#call-direction")).ToHaveTextAsync("Internal call · you called");
+        await calleeDesktop.ClickAsync("#btn-answer");
+        foreach (var (desktop, name) in new[] { (callerDesktop, "caller desktop"), (calleeDesktop, "callee desktop") })
+        {
+            await Assertions.Expect(desktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "connected");
+            await Assertions.Expect(desktop.Locator("#phone-call")).ToHaveAttributeAsync("data-state", "established");
+            await Assertions.Expect(desktop.Locator("#agent-status")).ToHaveAttributeAsync("data-status", "onCall");
+            await WaitForPacketsAsync(desktop, "#phone-call", name, errors);
+        }
+
+        var callId = await callerDesktop.Locator("#phone-call").GetAttributeAsync("data-call-id");
+        Assert.Equal(callId, await calleeDesktop.Locator("#phone-call").GetAttributeAsync("data-call-id"));
+
+        // The caller hangs up in its desktop: both phones get BYE, both agents are back to Not Ready.
+        await callerDesktop.ClickAsync("#btn-hangup");
+        foreach (var desktop in new[] { callerDesktop, calleeDesktop })
+        {
+            await Assertions.Expect(desktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "idle");
+            await Assertions.Expect(desktop.Locator("#phone-call")).ToBeHiddenAsync();
+            await Assertions.Expect(desktop.Locator("#agent-status")).ToHaveAttributeAsync("data-status", "notReady");
+        }
+
+        var call = await admin.GetFromJsonAsync<JsonElement>($"api/v1/calls/{callId}", AcdHost.Json);
+        Assert.Equal("internal", call.GetProperty("direction").GetString());
+        Assert.Equal("answered", call.GetProperty("disposition").GetString());
+        Assert.Equal(callerId, call.GetProperty("callerAgentId").GetString());
+        Assert.Equal(calleeId, call.GetProperty("agentId").GetString());
+        Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
+    }
+
+    /// <summary>An agent signed in to its desktop, whose browser phone has registered.</summary>
+    private async Task<IPage> PhoneDesktopAsync(IBrowser browser, HttpClient admin, string agentId, string name, List<string> errors)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        Collect(page, name, errors);
+        await page.GotoAsync(new Uri(Host.BaseAddress, "index.html").ToString());
+        await page.FillAsync("#username", agentId);
+        await page.FillAsync("#password", AgentPassword);
+        await page.ClickAsync("#login-button");
+        await Assertions.Expect(page.Locator("body.ready")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#phone-status")).ToHaveAttributeAsync("data-state", "registered");
+        await Eventually(async () => (await AgentAsync(admin, agentId)).GetProperty("phoneRegistered").GetBoolean(), $"{name}'s phone binding");
+        return page;
     }
 
     private static void Collect(IPage page, string name, List<string> errors)

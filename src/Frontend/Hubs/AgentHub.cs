@@ -16,7 +16,8 @@ namespace Acd.Frontend.Hubs;
 /// statistics of its queues; accepts the same commands as the REST API.
 /// </summary>
 [Authorize(Policy = Policies.Agent)]
-public sealed class AgentHub(EventRelay relay, IGrainFactory grains, AgentCommands agents, CallCommands calls, TimeProvider time)
+public sealed class AgentHub(EventRelay relay, IGrainFactory grains, AgentCommands agents, CallCommands calls, DialTargets targets,
+    TimeProvider time)
     : Hub<IAcdClient>
 {
     private const string WatchesKey = "watches";
@@ -134,6 +135,15 @@ public sealed class AgentHub(EventRelay relay, IGrainFactory grains, AgentComman
         var result = await calls.DialAsync(AgentId, destination, Context.ConnectionAborted);
         return CommandResult.From(result.Error, result.IsSuccess ? result.Value!.CallId : result.Message);
     }
+
+    /// <summary>
+    /// Whether the dial pad's number is another agent's extension or id: the desktop's browser phone then calls it itself
+    /// (an internal call carrying the browser's own WebRTC offer) instead of asking the ACD to dial.
+    /// </summary>
+    public async Task<bool> IsColleague(string destination) =>
+        !string.IsNullOrWhiteSpace(destination) && destination.Length <= 64
+        && await targets.ResolveAsync(destination, TransferTargetKind.Agent) is { IsSuccess: true, Value: { } colleague }
+        && colleague.Value != AgentId;
 
     private string AgentId => Context.User!.AgentId()!;
 

@@ -160,6 +160,8 @@ function onCall(next: Call, offered = false): void {
     }
   } else if (!call || call.id === next.id || offered || mine) {
     call = next;
+    // The internal call this agent's browser phone dialled: the phone learns the ACD's id for it.
+    if (next.direction === 'internal' && next.callerAgentId === agent?.id) phone.adopt(next.id);
     if (offered) {
       const who = next.customer?.name ?? next.callerName ?? next.from ?? 'Unknown caller';
       notify(next.direction === 'internal' ? 'Internal call' : 'Incoming call', `${who} ${next.from ?? ''}`);
@@ -256,11 +258,23 @@ function renderDialHistory(): void {
   );
 }
 
+/** Whether the number is a colleague's extension, which a browser phone dials itself. */
+async function isColleague(number: string): Promise<boolean> {
+  try {
+    return await hub.invoke<boolean>('IsColleague', number);
+  } catch {
+    return false;
+  }
+}
+
 async function dial(): Promise<void> {
   const input = $('dial-input') as HTMLInputElement;
   const number = input.value.replace(/[^0-9*#+]/g, '');
   if (!number) return;
-  if (await command('Dial', number)) {
+  // A browser phone calls a colleague itself, so the call carries its WebRTC offer end to end (the ACD's own dialling
+  // rings the phone first with a plain-RTP placeholder, which a browser cannot take); anything else the ACD dials.
+  const placed = phone.kind === 'sip' && phone.state === 'registered' && (await isColleague(number)) && (await phone.dial(number));
+  if (placed || (await command('Dial', number))) {
     const history = [number, ...dialHistory().filter((n) => n !== number)].slice(0, 10);
     localStorage.setItem(DIAL_HISTORY_KEY, JSON.stringify(history));
     renderDialHistory();

@@ -1,7 +1,8 @@
 // The browser SIP phone: JsSIP registers as the agent over the SIP edge's WebSocket (digest with the HA1 the server
 // hands to the agent itself), rings on the edge's INVITEs (X-Call-Id carries the ACD call id, so the desktop's Answer
 // button finds the right one) and carries the audio with WebRTC. The edge passes SDP through unchanged, so the media
-// flows directly between this browser and the caller's.
+// flows directly between this browser and the caller's. It dials colleagues itself (internal calls), so that call
+// carries this browser's own WebRTC offer; the ACD names the call once it has started it (adopt).
 import { UA, WebSocketInterface } from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { RTCSessionEvent } from 'jssip/lib/UA';
@@ -49,6 +50,8 @@ export class SipSoftPhone implements SoftPhone {
   /** Why the phone is not registered, for the indicator's tooltip. */
   lastError: string | null = null;
   private readonly legs = new Map<string, Leg>();
+  /** The call this phone dialled, until the ACD's call id for it is known. */
+  private dialling: Leg | null = null;
   private readonly waiters = new Map<string, Array<(leg: Leg) => void>>();
   private readonly stateListeners: Array<(s: PhoneState) => void> = [];
   private readonly callListeners: Array<(callId: string, s: PhoneCallState) => void> = [];
@@ -124,6 +127,28 @@ export class SipSoftPhone implements SoftPhone {
     return true;
   }
 
+  async dial(target: string): Promise<boolean> {
+    const ua = this.ua;
+    if (!ua || this.current !== 'registered') return false;
+    const domain = (this.settings.uri ?? '').replace(/^sips?:[^@]*@/, '');
+    const session = ua.call(`sip:${encodeURIComponent(target)}@${domain}`, {
+      mediaConstraints: { audio: true, video: false },
+      pcConfig: { iceServers: [] },
+    });
+    this.dialling = this.track(`dialling-${session.id}`, session, 'answering');
+    return true;
+  }
+
+  adopt(callId: string): void {
+    const leg = this.dialling;
+    if (!leg || leg.state === 'ended' || this.legs.has(callId)) return;
+    this.dialling = null;
+    this.legs.delete(leg.callId);
+    leg.callId = callId;
+    this.legs.set(callId, leg);
+    this.emit(callId, leg.state);
+  }
+
   async hangup(callId: string): Promise<void> {
     const leg = this.legs.get(callId);
     if (!leg) return;
@@ -156,30 +181,36 @@ export class SipSoftPhone implements SoftPhone {
   }
 
   private onSession(e: RTCSessionEvent): void {
+    // Sessions this phone starts itself (dial) are tracked there.
     if (e.originator !== 'remote') return;
-    const session = e.session;
-    const callId = e.request.getHeader('X-Call-Id') || session.id;
-    const leg: Leg = { callId, session, state: 'ringing' };
+    const callId = e.request.getHeader('X-Call-Id') || e.session.id;
+    const leg = this.track(callId, e.session, 'ringing');
+    this.waiters.get(callId)?.forEach((w) => w(leg));
+    this.waiters.delete(callId);
+  }
+
+  private track(callId: string, session: RTCSession, state: PhoneCallState): Leg {
+    const leg: Leg = { callId, session, state };
     this.legs.set(callId, leg);
     session.on('peerconnection', (p) => {
       leg.stopAudio = playRemoteAudio(p.peerconnection);
     });
     session.on('confirmed', () => {
       leg.state = 'established';
-      this.emit(callId, 'established');
+      this.emit(leg.callId, 'established');
     });
     const end = () => {
       if (leg.state === 'ended') return;
       leg.state = 'ended';
       leg.stopAudio?.();
-      if (this.legs.get(callId) === leg) this.legs.delete(callId);
-      this.emit(callId, 'ended');
+      if (this.legs.get(leg.callId) === leg) this.legs.delete(leg.callId);
+      if (this.dialling === leg) this.dialling = null;
+      this.emit(leg.callId, 'ended');
     };
     session.on('ended', end);
     session.on('failed', end);
-    this.emit(callId, 'ringing');
-    this.waiters.get(callId)?.forEach((w) => w(leg));
-    this.waiters.delete(callId);
+    this.emit(callId, state);
+    return leg;
   }
 
   private waitForInvite(callId: string, timeoutMs: number): Promise<Leg | null> {
