@@ -127,8 +127,10 @@ public sealed class InternalCallApiTests(SipUdpHostFixture fixture) : IClassFixt
         var (callee, extension) = await CreateAgentAsync(admin);
         using var callerPhone = await PhoneAsync(caller);
         using var calleePhone = await PhoneAsync(callee);
-        await using var callerHub = await ConnectAsync(caller);
-        await using var calleeHub = await ConnectAsync(callee);
+        var relay = Host.Services.GetRequiredService<EventRelay>();
+        var subscriptions = relay.SubscriptionCount;
+        var callerHub = await ConnectAsync(caller);
+        var calleeHub = await ConnectAsync(callee);
         var callerName = (await Agent(caller).GetAsync()).Profile!.Name;
 
         var dialled = await callerHub.Connection.InvokeAsync<CommandResult>("Dial", extension);
@@ -148,6 +150,15 @@ public sealed class InternalCallApiTests(SipUdpHostFixture fixture) : IClassFixt
         await NextAsync(calleeHub.States, c => c.Id == callId && c.Status == CallStatus.Ended);
         // The caller's desktop followed the call but was never offered it (its own call, ringing elsewhere).
         Assert.False(callerHub.Offers.Reader.TryRead(out _));
+
+        // Both desktops watched the call: once they are gone, so is every subscription they made (none kept for the call).
+        await callerHub.DisposeAsync();
+        await calleeHub.DisposeAsync();
+        await CallsApiTests.PollAsync(async () =>
+        {
+            await Task.CompletedTask;
+            return relay.SubscriptionCount == subscriptions ? default(System.Text.Json.JsonElement) : null;
+        });
     }
 
     [Fact]

@@ -39,7 +39,8 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
     private readonly Dictionary<string, string> _agentCalls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _callAgents = new(StringComparer.Ordinal);
     private readonly HashSet<WatchKey> _supervisorHeld = [];
-    private readonly HashSet<string> _callsToRelease = new(StringComparer.Ordinal);
+    /// <summary>Calls agents left while they went on, with how many of the agents' references to release once they end.</summary>
+    private readonly Dictionary<string, int> _callsToRelease = new(StringComparer.Ordinal);
     private static readonly TimeSpan QueuePushInterval = TimeSpan.FromMilliseconds(250);
     private readonly Dictionary<string, QueueView> _queuePending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _queuePushed = new(StringComparer.Ordinal);
@@ -177,19 +178,19 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
         List<string> pending;
         lock (_gate)
         {
-            pending = [.. _callsToRelease];
+            pending = [.. _callsToRelease.Keys];
         }
 
         foreach (var callId in pending)
         {
             var call = await _grains.GetGrain<ICallGrain>(callId).GetAsync();
-            bool release;
+            int releases;
             lock (_gate)
             {
-                release = call.IsEnded && _callsToRelease.Remove(callId);
+                releases = call.IsEnded && _callsToRelease.Remove(callId, out var held) ? held : 0;
             }
 
-            if (release)
+            for (var i = 0; i < releases; i++)
             {
                 await ReleaseAsync(new WatchKey(WatchKind.Call, callId));
             }
@@ -443,7 +444,8 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
             {
                 lock (_gate)
                 {
-                    _callsToRelease.Add(previous);
+                    // Counted: both agents of an internal call may leave it before it ends, each holding a reference.
+                    _callsToRelease[previous] = _callsToRelease.GetValueOrDefault(previous) + 1;
                 }
             }
         }
@@ -492,13 +494,15 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
 
         await _supervisorHub.Clients.Group(SupervisorsGroup).CallState(view);
 
-        bool release;
+        int releases;
         lock (_gate)
         {
-            release = (call.IsEnded || (call.AgentId is not null && call.AgentId != lastAgent)) && _callsToRelease.Remove(call.CallId);
+            releases = (call.IsEnded || (call.AgentId is not null && call.AgentId != lastAgent)) && _callsToRelease.Remove(call.CallId, out var held)
+                ? held
+                : 0;
         }
 
-        if (release)
+        for (var i = 0; i < releases; i++)
         {
             await ReleaseAsync(new WatchKey(WatchKind.Call, call.CallId));
         }
