@@ -105,7 +105,8 @@ public static class CallsApi
         DialRequest request, ClaimsPrincipal user, CallCommands cmd, CancellationToken cancellationToken)
     {
         var agentId = request.AgentId ?? user.AgentId();
-        var v = new Validator().Id(agentId, "agentId").Require(request.Destination is { } d && (DialTargets.IsPhoneNumber(d) || ApiResults.IdPattern().IsMatch(d)),
+        var v = new Validator().Id(agentId, "agentId").Require(
+            request.Destination is { } d && (DialTargets.IsPhoneNumber(d) || ApiResults.IdPattern().IsMatch(d)),
             "destination", "Required: a phone number (digits, optional leading +), or a colleague's extension or agent id.");
         if (!v.IsValid)
         {

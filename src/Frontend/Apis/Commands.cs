@@ -221,6 +221,7 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
     /// <summary>An agent sees the calls it has, had or placed to a colleague, and parked calls, which any agent may retrieve.</summary>
     private static bool IsAgentOf(CallSnapshot call, string? agentId) =>
         agentId is not null && (string.Equals(call.AgentId, agentId, StringComparison.Ordinal)
-            || string.Equals(call.FirstAgentId, agentId, StringComparison.Ordinal) || string.Equals(call.CallerAgentId, agentId, StringComparison.Ordinal)
+            || string.Equals(call.FirstAgentId, agentId, StringComparison.Ordinal)
+            || string.Equals(call.CallerAgentId, agentId, StringComparison.Ordinal)
             || call.Status == CallStatus.Parked);
 }

@@ -111,7 +111,8 @@ public sealed partial class CallGrain
         var consultation = GrainFactory.GetGrain<ICallGrain>(consultationCallId);
         var other = await consultation.GetAsync();
         // An internal consultation has a second agent on it (its caller), which a take-over would leave behind.
-        if (consultationCallId == CallId || other.Info?.Direction == CallDirection.Internal || other.Status is not (CallStatus.Connected or CallStatus.Held) || other.AgentId is not { } newAgentId
+        if (consultationCallId == CallId || other.Info?.Direction == CallDirection.Internal
+            || other.Status is not (CallStatus.Connected or CallStatus.Held) || other.AgentId is not { } newAgentId
             || newAgentId == agentId)
         {
             return Result.Fail(AcdError.Conflict, $"Call '{consultationCallId}' is not a connected call answered by another agent.");

@@ -54,7 +54,8 @@ internal sealed partial class EdgeCall
             started = await GrainCalls.RunAsync(async () =>
             {
                 await _grain.AttachEdgeAsync(_reference);
-                return await _grain.StartInternalAsync(CallerNumber, calleeAgentId, info with { EdgeId = _edge.EdgeId }, ringCallerFirst: dialled is null);
+                return await _grain.StartInternalAsync(CallerNumber, calleeAgentId, info with { EdgeId = _edge.EdgeId },
+                    ringCallerFirst: dialled is null);
             }, _edge.Time);
             if (started is { Error: AcdError.Conflict } && await IsUnderWayAsync())
             {

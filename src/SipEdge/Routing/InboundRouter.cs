@@ -20,7 +20,8 @@ namespace Acd.SipEdge.Routing;
 /// <summary>
 /// Decides what a new INVITE is: another edge's hop to one of this edge's phones, a caller for a queue (from a trusted
 /// trunk, a web caller, or anyone who passed digest), a feature code, a colleague (internal call) or an outside number
-/// dialled on an agent's phone, or nothing this edge serves (404). Callers of a known queue number hear 180 before any grain call.
+/// dialled on an agent's phone, or nothing this edge serves (404). Callers of a known queue number hear 180 before any
+/// grain call.
 /// </summary>
 internal sealed partial class InboundRouter(
     EdgeContext edge,

@@ -273,7 +273,11 @@ async function dial(): Promise<void> {
   if (!number) return;
   // A browser phone calls a colleague itself, so the call carries its WebRTC offer end to end (the ACD's own dialling
   // rings the phone first with a plain-RTP placeholder, which a browser cannot take); anything else the ACD dials.
-  const placed = phone.kind === 'sip' && phone.state === 'registered' && (await isColleague(number)) && (await phone.dial(number));
+  const placed =
+    phone.kind === 'sip' &&
+    phone.state === 'registered' &&
+    (await isColleague(number)) &&
+    (await phone.dial(number, (reason) => toast(`Call to ${number} failed: ${reason}`, 'error')));
   if (placed || (await command('Dial', number))) {
     const history = [number, ...dialHistory().filter((n) => n !== number)].slice(0, 10);
     localStorage.setItem(DIAL_HISTORY_KEY, JSON.stringify(history));

@@ -127,13 +127,20 @@ export class SipSoftPhone implements SoftPhone {
     return true;
   }
 
-  async dial(target: string): Promise<boolean> {
+  async dial(target: string, onFailed?: (reason: string) => void): Promise<boolean> {
     const ua = this.ua;
     if (!ua || this.current !== 'registered') return false;
     const domain = (this.settings.uri ?? '').replace(/^sips?:[^@]*@/, '');
     const session = ua.call(`sip:${encodeURIComponent(target)}@${domain}`, {
       mediaConstraints: { audio: true, video: false },
       pcConfig: { iceServers: [] },
+    });
+    // Refused by the edge (a busy colleague: 486, unknown: 404, unavailable: 480): the ACD may never have started a
+    // call to show, so the desktop says why. The agent's own cancel is no failure to report.
+    session.on('failed', (e) => {
+      if (e.originator === 'local') return;
+      const reason = e.message && 'reason_phrase' in e.message ? String(e.message.reason_phrase) : String(e.cause);
+      onFailed?.(reason);
     });
     this.dialling = this.track(`dialling-${session.id}`, session, 'answering');
     return true;

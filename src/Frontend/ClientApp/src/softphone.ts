@@ -37,7 +37,7 @@ export interface SoftPhone {
    * Calls a colleague from the phone itself (an internal call whose INVITE carries the phone's own media). False when
    * the phone cannot (CTI mode, not registered): the desktop asks the ACD to place the call instead.
    */
-  dial(target: string): Promise<boolean>;
+  dial(target: string, onFailed?: (reason: string) => void): Promise<boolean>;
   /** The ACD's id for the call the phone dialled, once the ACD has started it. */
   adopt(callId: string): void;
   /** After the ACD's hang-up: ends the phone's session if the edge's BYE has not already ended it. */
