@@ -247,6 +247,22 @@ public sealed class ClusterFixture : IAsyncLifetime
         return (id, phone);
     }
 
+    /// <summary>An agent of the queue with a SIP password but no phone yet (the test registers one its own way).</summary>
+    public async Task<string> CreateAgentWithoutPhoneAsync(string queueId)
+    {
+        var id = $"a{Guid.NewGuid().ToString("N")[..8]}";
+        await ApiAsync(HttpMethod.Post, "/agents", new
+        {
+            id,
+            name = "Agent " + id,
+            password = "agent-pass-1",
+            extension = Random.Shared.Next(100, 999).ToString(CultureInfo.InvariantCulture),
+            sipPassword = SipPassword,
+            queues = new[] { queueId },
+        });
+        return id;
+    }
+
     public Task<JsonElement> AgentAsync(string agentId) => ApiAsync(HttpMethod.Get, $"/agents/{agentId}");
 
     public async Task<IReadOnlyList<CallRow>> CallsAsync(string queueId)
