@@ -27,7 +27,7 @@ internal sealed partial class EdgeCall
         }
 
         LogMediaTimeout(CallId, leg.Party, (int)silence.TotalSeconds);
-        await EndLegAsync(leg, "media timeout");
+        await EndLegAsync(leg, leg == _customer || leg == _external ? "caller media timeout" : "agent media timeout");
     });
 
     /// <summary>The leg's media cannot go on (a failed DTLS handshake, consent lost): the leg ends like one that hung up.</summary>

@@ -202,6 +202,9 @@ internal sealed class Leg
     /// ringing outgoing one is cancelled (at once, or at the first provisional, RFC 3261 9.1), an established dialog gets
     /// BYE. Nothing happens to a leg already going.
     /// </summary>
+    /// <summary>How long a trunk should wait before it sends this edge a call again after a 503.</summary>
+    private static readonly TimeSpan ServiceUnavailableRetryAfter = TimeSpan.FromSeconds(10);
+
     public void Stop(string why, int rejectWith = 480)
     {
         switch (State)
@@ -212,7 +215,16 @@ internal sealed class Leg
                 break;
             case LegState.Incoming:
                 EndReason = why;
-                Invite!.Reject(rejectWith);
+                // A 503 is this edge's problem, not the call's: Retry-After lets a trunk try another edge and come back.
+                if (rejectWith == 503)
+                {
+                    Invite!.Reject(rejectWith, ServiceUnavailableRetryAfter);
+                }
+                else
+                {
+                    Invite!.Reject(rejectWith);
+                }
+
                 Enter(LegState.Ended);
                 break;
             case LegState.Inviting or LegState.Early:
