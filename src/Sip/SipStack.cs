@@ -156,7 +156,7 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
     {
         var local = LocalEndPointFor(target.Transport);
         var host = Options.PublicHost ?? HostFor(local);
-        return new SipVia(target.Transport.ViaToken(), host, local?.Port, SipIds.NewBranch());
+        return new SipVia(target.Transport.ViaToken(), host, PortOf(local), SipIds.NewBranch());
     }
 
     /// <summary>Address for Contact headers on a given transport.</summary>
@@ -164,7 +164,7 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
     {
         var local = LocalEndPointFor(transport);
         var uri = new Uris.SipUri(transport == SipTransportKind.Tls || transport == SipTransportKind.Wss ? "sips" : "sip", user,
-            Options.PublicHost ?? HostFor(local), local?.Port);
+            Options.PublicHost ?? HostFor(local), PortOf(local));
         return transport == SipTransportKind.Udp ? uri : uri.WithParameter("transport", transport.ViaToken().ToLowerInvariant());
     }
 
@@ -193,6 +193,9 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
         }
         return "127.0.0.1";
     });
+
+    /// <summary>A client-side WebSocket knows no local port (RFC 7118 puts none in Via and Contact): port 0 is written as no port.</summary>
+    private static int? PortOf(IPEndPoint? local) => local is { Port: > 0 } ? local.Port : null;
 
     private IPEndPoint? LocalEndPointFor(SipTransportKind kind) =>
         GetTransport(kind)?.LocalEndPoint ?? _flows.Values.FirstOrDefault(f => f.Kind == kind)?.Local ?? _transports.FirstOrDefault()?.LocalEndPoint;
@@ -320,9 +323,43 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
         var kind = context.Request.IsHttps ? SipTransportKind.Wss : SipTransportKind.Ws;
         var local = new IPEndPoint(context.Connection.LocalIpAddress ?? IPAddress.Loopback, context.Connection.LocalPort);
         var remote = new IPEndPoint(context.Connection.RemoteIpAddress ?? IPAddress.Loopback, context.Connection.RemotePort);
+        await PumpWebSocketAsync(ws, kind, local, remote, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// SIP over WebSocket as the client (RFC 7118): connects to <paramref name="url"/> (ws: or wss:) with subprotocol
+    /// "sip" and returns the flow to send through; what the server sends arrives like any other message. The flow ends
+    /// when either side closes the socket (<see cref="IsFlowAlive"/>).
+    /// </summary>
+    public async Task<SipTarget> ConnectWebSocketAsync(Uri url, CancellationToken cancellationToken = default)
+    {
+        var ws = new System.Net.WebSockets.ClientWebSocket();
+        ws.Options.AddSubProtocol("sip");
+        await ws.ConnectAsync(url, cancellationToken).ConfigureAwait(false);
+        var kind = url.Scheme.Equals("wss", StringComparison.OrdinalIgnoreCase) ? SipTransportKind.Wss : SipTransportKind.Ws;
+        var remote = new IPEndPoint(IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip) ? ip : IPAddress.Loopback, url.Port);
+        var local = new IPEndPoint(IPAddress.Loopback, 0);
         var sink = (ISipInboundSink)this;
-        var conn = new WebSocketConnection(sink.NewFlowId(), kind, local, remote, ws);
+        var flowId = sink.NewFlowId();
+        var opened = new TaskCompletionSource<SipTarget>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = Task.Run(async () =>
+        {
+            using (ws)
+            {
+                await PumpWebSocketAsync(ws, kind, local, remote, CancellationToken.None, flowId, opened).ConfigureAwait(false);
+            }
+        }, CancellationToken.None);
+        return await opened.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Registers the socket as a flow and feeds its messages to the stack until it closes (server and client alike).</summary>
+    private async Task PumpWebSocketAsync(WebSocket ws, SipTransportKind kind, IPEndPoint local, IPEndPoint remote, CancellationToken cancellationToken,
+        long flowId = 0, TaskCompletionSource<SipTarget>? opened = null)
+    {
+        var sink = (ISipInboundSink)this;
+        var conn = new WebSocketConnection(flowId != 0 ? flowId : sink.NewFlowId(), kind, local, remote, ws);
         sink.RegisterConnection(conn);
+        opened?.TrySetResult(new SipTarget(kind, remote, conn.FlowId));
         var ctx = new SipInboundContext(kind, local, remote, conn.FlowId);
         var buffer = new byte[Options.MaxWebSocketMessageBytes];
         try
@@ -335,10 +372,10 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
                 {
                     if (count == buffer.Length)
                     {
-                        await ws.CloseAsync(WebSocketCloseStatus.MessageTooBig, "SIP message too large", context.RequestAborted).ConfigureAwait(false);
+                        await ws.CloseAsync(WebSocketCloseStatus.MessageTooBig, "SIP message too large", cancellationToken).ConfigureAwait(false);
                         return;
                     }
-                    r = await ws.ReceiveAsync(buffer.AsMemory(count), context.RequestAborted).ConfigureAwait(false);
+                    r = await ws.ReceiveAsync(buffer.AsMemory(count), cancellationToken).ConfigureAwait(false);
                     count += r.Count;
                 }
                 while (!r.EndOfMessage && r.MessageType != WebSocketMessageType.Close);
@@ -361,7 +398,7 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
-            // client went away
+            // the other side went away
         }
         finally
         {

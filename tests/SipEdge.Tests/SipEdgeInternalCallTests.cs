@@ -11,10 +11,10 @@ namespace Acd.SipEdge.Tests;
 /// <summary>
 /// Internal calls on real SIP legs (SIPp phones): an agent dials a colleague's extension on its phone, or places the call
 /// from the desktop (its own phone rings first). Both agents are on the call, a customer who calls meanwhile waits for
-/// somebody else, and afterwards both are back where they were, with an internal call record.
+/// somebody else, and afterwards both are back where they were, with an internal call record. On an anchoring edge (each
+/// phone talks to the media engine, in its own profile) and a direct one (the phones' own descriptions are passed on).
 /// </summary>
-[Collection(EdgeCollection.Name)]
-public sealed partial class SipEdgeInternalCallTests(EdgeHost host)
+public abstract partial class SipEdgeInternalCallTests(EdgeHost host)
 {
     /// <summary>Gives the agent an extension no other agent of the shared host has (theirs are random 3-digit ones).</summary>
     private async Task<string> UniqueExtensionAsync(string agentId)
@@ -131,11 +131,26 @@ public sealed partial class SipEdgeInternalCallTests(EdgeHost host)
         await callerPhone.AssertSucceededAsync();
         await calleePhone.AssertSucceededAsync();
 
-        // The caller's phone was rung with the placeholder, then re-INVITEd with the colleague's media.
-        Assert.Contains("a=inactive", callerPhone.Messages, StringComparison.Ordinal);
-        Assert.True(InvitesReceived().Matches(callerPhone.Messages).Count >= 2, "the caller's phone got its INVITE and then a re-INVITE");
         Assert.Contains($"sip:{caller}@", calleePhone.Messages, StringComparison.Ordinal);
-        Assert.DoesNotContain("a=inactive", calleePhone.Messages, StringComparison.Ordinal); // the colleague got the caller's own media
+        Assert.DoesNotContain("a=inactive", calleePhone.Messages, StringComparison.Ordinal);
+        if (host.Anchored)
+        {
+            // Each phone was offered the engine's own description (plain RTP for these UDP phones), which bridges the two:
+            // nobody is re-INVITEd.
+            Assert.DoesNotContain("a=inactive", callerPhone.Messages, StringComparison.Ordinal);
+            Assert.Contains("o=- ", callerPhone.Messages, StringComparison.Ordinal);
+            Assert.Contains("o=- ", calleePhone.Messages, StringComparison.Ordinal);
+            Assert.Contains("RTP/AVP", callerPhone.Messages, StringComparison.Ordinal);
+            Assert.Single(InvitesReceived().Matches(callerPhone.Messages));
+        }
+        else
+        {
+            // The caller's phone was rung with the placeholder, then re-INVITEd with the colleague's media; the colleague got
+            // the caller's own.
+            Assert.Contains("a=inactive", callerPhone.Messages, StringComparison.Ordinal);
+            Assert.True(InvitesReceived().Matches(callerPhone.Messages).Count >= 2, "the caller's phone got its INVITE and then a re-INVITE");
+        }
+
         Assert.Equal(AgentStatus.Ready, (await host.AgentAsync(caller)).Status);
         Assert.Equal(AgentStatus.NotReady, (await host.AgentAsync(callee)).Status);
         var record = await RecordAsync(placed.Value.Value.CallId);
@@ -156,3 +171,9 @@ public sealed partial class SipEdgeInternalCallTests(EdgeHost host)
     [GeneratedRegex(@"^\s*INVITE sip:", RegexOptions.Multiline)]
     private static partial Regex InvitesReceived();
 }
+
+[Collection(EdgeCollection.Name)]
+public sealed class AnchoredInternalCallTests(EdgeHost host) : SipEdgeInternalCallTests(host);
+
+[Collection(DirectEdgeCollection.Name)]
+public sealed class DirectInternalCallTests(DirectEdgeHost host) : SipEdgeInternalCallTests(host);

@@ -95,6 +95,14 @@ public sealed class SipIncomingCall
     }
 
     public void Reject(int statusCode, string? reason = null) => Transaction.Respond(Transaction.CreateResponse(statusCode, reason));
+
+    /// <summary>Rejects with Retry-After (RFC 3261 20.33): a 503 that tells the trunk when this server takes calls again.</summary>
+    public void Reject(int statusCode, TimeSpan retryAfter)
+    {
+        var response = Transaction.CreateResponse(statusCode);
+        response.Headers.Add(SipHeaderNames.RetryAfter, ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Transaction.Respond(response);
+    }
 }
 
 /// <summary>Result of <see cref="SipUserAgent.InviteAsync"/>.</summary>

@@ -12,9 +12,11 @@ namespace Acd.SipEdge.Calls;
 /// <summary>
 /// Internal calls: an agent calls a colleague. The calling agent's leg stands where a customer's would (the customer leg),
 /// so ringing, answering, hanging up, hold and DTMF follow the inbound paths: dialled on the phone, that phone's INVITE is
-/// the leg and the grain's RingAgent rings the colleague with its offer; placed from the desktop, the grain's PlaceInternal
-/// rings the caller's own phone first with a placeholder offer (as click-to-dial does), then the colleague with the
-/// phone's answer, and the colleague's answer is re-INVITEd to the caller.
+/// the leg and the grain's RingAgent rings the colleague; placed from the desktop, the grain's PlaceInternal rings the
+/// caller's own phone first, then the colleague. Anchored (the default), every phone gets the media engine's offer in
+/// its own profile (WebRTC for a browser, RTP or SRTP for a desk phone) and the engine bridges the two, so any two
+/// phones can talk. Direct, the colleague is rung with the caller's own offer, and a desktop-placed call rings the
+/// caller with click-to-dial's placeholder (plain RTP) and re-INVITEs it with the colleague's answer.
 /// </summary>
 internal sealed partial class EdgeCall
 {
@@ -41,7 +43,15 @@ internal sealed partial class EdgeCall
         var dialled = _customer;
         if (dialled?.Invite is { } invite)
         {
-            invite.Transaction.AddObserver(new CancelListener(this));
+            invite.Transaction.AddObserver(new InviteListener(this));
+            // Anchored, the engine answers the phone's offer now (a dry port pool or an offer it cannot take refuses the call).
+            if (_media.Open(dialled) is { Ok: false } refused)
+            {
+                LogMediaRefused(CallId, refused.Reason ?? "media refused");
+                dialled.Stop("media refused", refused.Status);
+                await _mailbox.RunAsync(FinishAsync);
+                return Result.Fail(AcdError.Conflict, "The call's media could not be set up: " + refused.Reason);
+            }
         }
 
         _reference = _edge.Grains.CreateObjectReference<ICallEdgeObserver>(this);
@@ -116,20 +126,30 @@ internal sealed partial class EdgeCall
         }
 
         var leg = Leg.ToPlace(LegKind.Agent, command.CallerAgentId, _edge.Ua, command.Sequence);
+        // Anchored: the engine's offer in the phone's own profile (a browser phone gets WebRTC). Direct: there is nothing
+        // to offer yet, so the phone gets the placeholder and is re-INVITEd once the colleague answers.
+        var made = _media.Offer(leg, null, _edge.Media.ProfileFor(route), out var offer);
+        if (!made.Ok)
+        {
+            LogMediaRefused(CallId, made.Reason ?? "no media for the caller's phone");
+            _media.Remove(leg);
+            return ReportHangupAsync(HangupSide.Caller, "no media for the caller's phone");
+        }
+
         _customer = leg;
         // The phone shows whom it is calling, as it would had it dialled the colleague itself.
         var from = new SipNameAddress(new SipUri("sip", Dialled, _edge.Domain));
         var to = new SipNameAddress(new SipUri("sip", command.CallerAgentId, _edge.Domain));
         LogRingingAgent(CallId, command.CallerAgentId, route.Contact.ToString(), route.Describe());
         var ringLimit = command.RingTimeout + TimeSpan.FromSeconds(_edge.Options.RingGraceSeconds);
-        var placing = leg.PlaceAsync(route.Contact, route.Target, from, to, PlaceholderSdp(), SdpShape.AsIs, ringLimit, _edge.Time,
+        var placing = leg.PlaceAsync(route.Contact, route.Target, from, to, offer ?? PlaceholderSdp(),
+            _media.IsAnchored ? SdpShape.Verbatim : SdpShape.AsIs, ringLimit, _edge.Time,
             configure: invite =>
             {
                 invite.Headers.Add("P-Asserted-Identity", from.ToString());
                 invite.Headers.Add(EdgeHeaders.CallId, CallId);
                 route.Decorate(invite);
             });
-        _bridge.Pointed(leg, null, SdpShape.AsIs);
         _ = CompleteAsync(placing, (result, error) => OnCallerPhonePlacedAsync(leg, route, command, result, error));
         return Task.CompletedTask;
     }
@@ -138,6 +158,15 @@ internal sealed partial class EdgeCall
     {
         var answered = leg.OnPlaced(result, error);
         Track(leg);
+        if (answered && _media.Answered(leg) is { Ok: false } refused)
+        {
+            LogMediaRefused(CallId, refused.Reason ?? "the caller's phone's answer was refused");
+            leg.Stop("media refused");
+            _media.Remove(leg);
+            await ReportHangupAsync(HangupSide.Caller, "the caller's phone's answer was refused");
+            return;
+        }
+
         if (!answered)
         {
             if (result is { Success: true } || _state == EdgeCallState.Ended)
@@ -145,7 +174,7 @@ internal sealed partial class EdgeCall
                 return; // answered after the call gave up on it (the leg sent BYE), or the call is over anyway
             }
 
-            _bridge.Remove(leg);
+            _media.Remove(leg);
             var reason = leg.EndReason ?? "failed";
             if ((error is not null || Leg.StatusOf(result) is 408 or 503 or null) && !leg.RingLimitReached)
             {

@@ -155,6 +155,15 @@ internal sealed class Leg
         }
     }
 
+    /// <summary>183 Session Progress with early media: the caller hears what the edge plays before the call is answered.</summary>
+    public void Progress(string media)
+    {
+        if (State == LegState.Incoming)
+        {
+            Invite!.Ring(183, Sdp.Prepare(media, SdpShape.Verbatim));
+        }
+    }
+
     /// <summary>Answers an incoming leg with <paramref name="media"/> (shaped for this leg). False when its CANCEL won.</summary>
     public bool Answer(string media, SdpShape shape)
     {
@@ -193,6 +202,9 @@ internal sealed class Leg
     /// ringing outgoing one is cancelled (at once, or at the first provisional, RFC 3261 9.1), an established dialog gets
     /// BYE. Nothing happens to a leg already going.
     /// </summary>
+    /// <summary>How long a trunk should wait before it sends this edge a call again after a 503.</summary>
+    private static readonly TimeSpan ServiceUnavailableRetryAfter = TimeSpan.FromSeconds(10);
+
     public void Stop(string why, int rejectWith = 480)
     {
         switch (State)
@@ -203,7 +215,16 @@ internal sealed class Leg
                 break;
             case LegState.Incoming:
                 EndReason = why;
-                Invite!.Reject(rejectWith);
+                // A 503 is this edge's problem, not the call's: Retry-After lets a trunk try another edge and come back.
+                if (rejectWith == 503)
+                {
+                    Invite!.Reject(rejectWith, ServiceUnavailableRetryAfter);
+                }
+                else
+                {
+                    Invite!.Reject(rejectWith);
+                }
+
                 Enter(LegState.Ended);
                 break;
             case LegState.Inviting or LegState.Early:

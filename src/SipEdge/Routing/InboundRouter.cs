@@ -200,7 +200,7 @@ internal sealed partial class InboundRouter(
 
     /// <summary>
     /// A colleague's agent id or extension dialled on an agent's phone: an internal call, which rings the colleague's phone
-    /// with this INVITE's offer. False when the number names no agent.
+    /// (with the media engine's offer, or, direct, this INVITE's own). False when the number names no agent.
     /// </summary>
     private async Task<bool> StartInternalAsync(SipIncomingCall incoming, string agentId, string number)
     {
