@@ -167,7 +167,7 @@ public sealed class BrowserPhoneTests(SipHostFixture fixture) : IClassFixture<Si
     }
 
     [Fact]
-    public async Task Two_desktops_talk_on_an_internal_call_their_browser_phones_place_and_answer()
+    public async Task Two_desktops_talk_on_an_internal_call_the_acd_places_and_their_browser_phones_answer()
     {
         Assert.True(File.Exists(BrowserTests.ChromiumPath), $"Browser tests need Chromium at {BrowserTests.ChromiumPath}.");
         using var admin = await Host.AdminAsync();
@@ -188,7 +188,8 @@ public sealed class BrowserPhoneTests(SipHostFixture fixture) : IClassFixture<Si
         var callerDesktop = await PhoneDesktopAsync(browser, admin, callerId, "caller desktop", errors);
         var calleeDesktop = await PhoneDesktopAsync(browser, admin, calleeId, "callee desktop", errors);
 
-        // The caller dials the extension on the dial pad: its browser phone calls, the colleague's rings and answers.
+        // The caller dials the extension on the dial pad: the ACD rings the caller's browser phone first (with the media
+        // engine's WebRTC offer), which answers by itself, then the colleague's, which rings until its agent answers.
         await callerDesktop.FillAsync("#dial-input", extension);
         await callerDesktop.PressAsync("#dial-input", "Enter");
         await Assertions.Expect(calleeDesktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "offered");
@@ -222,6 +223,32 @@ public sealed class BrowserPhoneTests(SipHostFixture fixture) : IClassFixture<Si
         Assert.Equal("answered", call.GetProperty("disposition").GetString());
         Assert.Equal(callerId, call.GetProperty("callerAgentId").GetString());
         Assert.Equal(calleeId, call.GetProperty("agentId").GetString());
+
+        // A browser phone dialling the colleague itself (the click-to-call page, signed in as the calling agent): its own
+        // WebRTC offer is answered by the edge's engine, the colleague's browser is offered the engine's, and they talk.
+        var phoneContext = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 480, Height = 800 } });
+        var callerPhone = await phoneContext.NewPageAsync();
+        callerPhone.SetDefaultTimeout(15_000);
+        Collect(callerPhone, "caller's own phone", errors);
+        await callerPhone.GotoAsync(new Uri(Host.BaseAddress,
+            $"caller.html?number={extension}&user={Uri.EscapeDataString(callerId)}&password=sip-secret").ToString());
+        await Assertions.Expect(callerPhone.Locator("#call-state")).ToHaveAttributeAsync("data-state", "idle");
+        await callerPhone.ClickAsync("#btn-call");
+        await Assertions.Expect(calleeDesktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "offered");
+        await Assertions.Expect(calleeDesktop.Locator("#call-direction")).ToHaveTextAsync("Internal call");
+        await Assertions.Expect(calleeDesktop.Locator("#phone-call")).ToHaveAttributeAsync("data-state", "ringing");
+        await calleeDesktop.ClickAsync("#btn-answer");
+        await Assertions.Expect(callerPhone.Locator("#call-state")).ToHaveAttributeAsync("data-state", "established");
+        await Assertions.Expect(calleeDesktop.Locator("#phone-call")).ToHaveAttributeAsync("data-state", "established");
+        await WaitForPacketsAsync(calleeDesktop, "#phone-call", "callee desktop (phone-dialled)", errors);
+        await WaitForPacketsAsync(callerPhone, "#media-stats", "caller's own phone", errors);
+        var dialledId = await calleeDesktop.Locator("#phone-call").GetAttributeAsync("data-call-id");
+        await callerPhone.ClickAsync("#btn-hangup");
+        await Assertions.Expect(calleeDesktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "idle");
+        var dialled = await admin.GetFromJsonAsync<JsonElement>($"api/v1/calls/{dialledId}", AcdHost.Json);
+        Assert.Equal("internal", dialled.GetProperty("direction").GetString());
+        Assert.Equal("answered", dialled.GetProperty("disposition").GetString());
+        Assert.Equal(callerId, dialled.GetProperty("callerAgentId").GetString());
         Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
     }
 

@@ -16,8 +16,7 @@ namespace Acd.Frontend.Hubs;
 /// statistics of its queues; accepts the same commands as the REST API.
 /// </summary>
 [Authorize(Policy = Policies.Agent)]
-public sealed class AgentHub(EventRelay relay, IGrainFactory grains, AgentCommands agents, CallCommands calls, DialTargets targets,
-    TimeProvider time)
+public sealed class AgentHub(EventRelay relay, IGrainFactory grains, AgentCommands agents, CallCommands calls, TimeProvider time)
     : Hub<IAcdClient>
 {
     private const string WatchesKey = "watches";
@@ -124,7 +123,10 @@ public sealed class AgentHub(EventRelay relay, IGrainFactory grains, AgentComman
         return Call(calls.TransferAsync(callId, Context.User!, target.Trim(), attended ? TransferMode.Attended : TransferMode.Blind, null));
     }
 
-    /// <summary>Click-to-dial from the dialpad.</summary>
+    /// <summary>
+    /// The dial pad: a number (click-to-dial) or a colleague's extension (an internal call); either rings the agent's own
+    /// phone first. On success the message is the call's id, so a browser phone can answer that ring itself.
+    /// </summary>
     public async Task<CommandResult> Dial(string destination)
     {
         if (destination is null || !DialTargets.IsPhoneNumber(destination))
@@ -135,15 +137,6 @@ public sealed class AgentHub(EventRelay relay, IGrainFactory grains, AgentComman
         var result = await calls.DialAsync(AgentId, destination, Context.ConnectionAborted);
         return CommandResult.From(result.Error, result.IsSuccess ? result.Value!.CallId : result.Message);
     }
-
-    /// <summary>
-    /// Whether the dial pad's number is another agent's extension or id: the desktop's browser phone then calls it itself
-    /// (an internal call carrying the browser's own WebRTC offer) instead of asking the ACD to dial.
-    /// </summary>
-    public async Task<bool> IsColleague(string destination) =>
-        !string.IsNullOrWhiteSpace(destination) && destination.Length <= 64
-        && await targets.ResolveAsync(destination, TransferTargetKind.Agent) is { IsSuccess: true, Value: { } colleague }
-        && colleague.Value != AgentId;
 
     private string AgentId => Context.User!.AgentId()!;
 

@@ -24,13 +24,18 @@ let phone: SoftPhone = new CtiSoftPhone();
 let phoneCall: { callId: string; state: PhoneCallState } | null = null;
 
 async function command(name: string, ...args: unknown[]): Promise<boolean> {
+  return (await commandResult(name, ...args))?.ok === true;
+}
+
+/** A hub command's result (a refusal is shown as a toast); null when the hub could not be reached. */
+async function commandResult(name: string, ...args: unknown[]): Promise<CommandResult | null> {
   try {
     const result = await hub.invoke<CommandResult>(name, ...args);
     if (!result.ok) toast(result.message ?? result.error ?? 'Refused', 'error');
-    return result.ok;
+    return result;
   } catch (e) {
     toast(e instanceof Error ? e.message : 'Not connected', 'error');
-    return false;
+    return null;
   }
 }
 
@@ -160,8 +165,6 @@ function onCall(next: Call, offered = false): void {
     }
   } else if (!call || call.id === next.id || offered || mine) {
     call = next;
-    // The internal call this agent's browser phone dialled: the phone learns the ACD's id for it.
-    if (next.direction === 'internal' && next.callerAgentId === agent?.id) phone.adopt(next.id);
     if (offered) {
       const who = next.customer?.name ?? next.callerName ?? next.from ?? 'Unknown caller';
       notify(next.direction === 'internal' ? 'Internal call' : 'Incoming call', `${who} ${next.from ?? ''}`);
@@ -258,27 +261,16 @@ function renderDialHistory(): void {
   );
 }
 
-/** Whether the number is a colleague's extension, which a browser phone dials itself. */
-async function isColleague(number: string): Promise<boolean> {
-  try {
-    return await hub.invoke<boolean>('IsColleague', number);
-  } catch {
-    return false;
-  }
-}
-
 async function dial(): Promise<void> {
   const input = $('dial-input') as HTMLInputElement;
   const number = input.value.replace(/[^0-9*#+]/g, '');
   if (!number) return;
-  // A browser phone calls a colleague itself, so the call carries its WebRTC offer end to end (the ACD's own dialling
-  // rings the phone first with a plain-RTP placeholder, which a browser cannot take); anything else the ACD dials.
-  const placed =
-    phone.kind === 'sip' &&
-    phone.state === 'registered' &&
-    (await isColleague(number)) &&
-    (await phone.dial(number, (reason) => toast(`Call to ${number} failed: ${reason}`, 'error')));
-  if (placed || (await command('Dial', number))) {
+  // The ACD places the call (a colleague's extension: an internal call; a number: through the trunk) and rings this
+  // agent's own phone first. A browser phone answers that ring by itself: the agent asked for the call. The result
+  // names the call (a refusal, such as a busy colleague, is shown as it comes).
+  const placed = await commandResult('Dial', number);
+  if (placed?.ok) {
+    if (placed.message) void phone.answer(placed.message, true);
     const history = [number, ...dialHistory().filter((n) => n !== number)].slice(0, 10);
     localStorage.setItem(DIAL_HISTORY_KEY, JSON.stringify(history));
     renderDialHistory();

@@ -1,8 +1,9 @@
 // The browser SIP phone: JsSIP registers as the agent over the SIP edge's WebSocket (digest with the HA1 the server
 // hands to the agent itself), rings on the edge's INVITEs (X-Call-Id carries the ACD call id, so the desktop's Answer
-// button finds the right one) and carries the audio with WebRTC. The edge passes SDP through unchanged, so the media
-// flows directly between this browser and the caller's. It dials colleagues itself (internal calls), so that call
-// carries this browser's own WebRTC offer; the ACD names the call once it has started it (adopt).
+// button finds the right one) and carries the audio with WebRTC. The edge anchors the media by default: this browser
+// talks to the edge's media engine, which offers it WebRTC whoever is at the other end (a customer on a trunk, a desk
+// phone, another browser). So the ACD's own dialling works for it too: for a call its agent placed (a colleague, a
+// number) the ACD rings this phone first, and the desktop has it answer that ring at once (answer).
 import { UA, WebSocketInterface } from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { RTCSessionEvent } from 'jssip/lib/UA';
@@ -50,8 +51,6 @@ export class SipSoftPhone implements SoftPhone {
   /** Why the phone is not registered, for the indicator's tooltip. */
   lastError: string | null = null;
   private readonly legs = new Map<string, Leg>();
-  /** The call this phone dialled, until the ACD's call id for it is known. */
-  private dialling: Leg | null = null;
   private readonly waiters = new Map<string, Array<(leg: Leg) => void>>();
   private readonly stateListeners: Array<(s: PhoneState) => void> = [];
   private readonly callListeners: Array<(callId: string, s: PhoneCallState) => void> = [];
@@ -127,35 +126,6 @@ export class SipSoftPhone implements SoftPhone {
     return true;
   }
 
-  async dial(target: string, onFailed?: (reason: string) => void): Promise<boolean> {
-    const ua = this.ua;
-    if (!ua || this.current !== 'registered') return false;
-    const domain = (this.settings.uri ?? '').replace(/^sips?:[^@]*@/, '');
-    const session = ua.call(`sip:${encodeURIComponent(target)}@${domain}`, {
-      mediaConstraints: { audio: true, video: false },
-      pcConfig: { iceServers: [] },
-    });
-    // Refused by the edge (a busy colleague: 486, unknown: 404, unavailable: 480): the ACD may never have started a
-    // call to show, so the desktop says why. The agent's own cancel is no failure to report.
-    session.on('failed', (e) => {
-      if (e.originator === 'local') return;
-      const reason = e.message && 'reason_phrase' in e.message ? String(e.message.reason_phrase) : String(e.cause);
-      onFailed?.(reason);
-    });
-    this.dialling = this.track(`dialling-${session.id}`, session, 'answering');
-    return true;
-  }
-
-  adopt(callId: string): void {
-    const leg = this.dialling;
-    if (!leg || leg.state === 'ended' || this.legs.has(callId)) return;
-    this.dialling = null;
-    this.legs.delete(leg.callId);
-    leg.callId = callId;
-    this.legs.set(callId, leg);
-    this.emit(callId, leg.state);
-  }
-
   async hangup(callId: string): Promise<void> {
     const leg = this.legs.get(callId);
     if (!leg) return;
@@ -188,7 +158,6 @@ export class SipSoftPhone implements SoftPhone {
   }
 
   private onSession(e: RTCSessionEvent): void {
-    // Sessions this phone starts itself (dial) are tracked there.
     if (e.originator !== 'remote') return;
     const callId = e.request.getHeader('X-Call-Id') || e.session.id;
     const leg = this.track(callId, e.session, 'ringing');
@@ -211,7 +180,6 @@ export class SipSoftPhone implements SoftPhone {
       leg.state = 'ended';
       leg.stopAudio?.();
       if (this.legs.get(leg.callId) === leg) this.legs.delete(leg.callId);
-      if (this.dialling === leg) this.dialling = null;
       this.emit(leg.callId, 'ended');
     };
     session.on('ended', end);

@@ -33,13 +33,6 @@ export interface SoftPhone {
    * INVITE for the call (CTI calls): the desktop answers through the ACD.
    */
   answer(callId: string, expectInvite: boolean): Promise<boolean>;
-  /**
-   * Calls a colleague from the phone itself (an internal call whose INVITE carries the phone's own media). False when
-   * the phone cannot (CTI mode, not registered): the desktop asks the ACD to place the call instead.
-   */
-  dial(target: string, onFailed?: (reason: string) => void): Promise<boolean>;
-  /** The ACD's id for the call the phone dialled, once the ACD has started it. */
-  adopt(callId: string): void;
   /** After the ACD's hang-up: ends the phone's session if the edge's BYE has not already ended it. */
   hangup(callId: string): Promise<void>;
   /** Hold and DTMF go through the ACD, whose edge re-INVITEs / sends INFO on both legs: one path, no glare. */
@@ -70,12 +63,6 @@ export class CtiSoftPhone implements SoftPhone {
   async answer(): Promise<boolean> {
     return false;
   }
-
-  async dial(): Promise<boolean> {
-    return false;
-  }
-
-  adopt(): void {}
 
   async hangup(): Promise<void> {}
 
