@@ -13,6 +13,9 @@ namespace Acd.SipEdge.Hosting;
 
 public static class SipEdgeExtensions
 {
+    /// <summary>What the host's shutdown keeps beyond the drain: ending the last calls, flushing their records.</summary>
+    private static readonly TimeSpan DrainMargin = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// The SIP edge (registrar + B2BUA) configured from section "Sip". Call after the Orleans silo/client is added,
     /// so hosted services start the silo first and stop it last.
@@ -46,6 +49,15 @@ public static class SipEdgeExtensions
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         builder.Services.AddSingleton<SipEdgeService>();
         builder.Services.AddHostedService<SipEdgeHostedService>();
+        // The host's shutdown budget must cover the drain, or the host would cut it short.
+        builder.Services.AddOptions<HostOptions>().PostConfigure<IOptions<SipEdgeOptions>>((host, sip) =>
+        {
+            var needed = TimeSpan.FromSeconds(sip.Value.DrainSeconds) + DrainMargin;
+            if (host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
         return builder;
     }
 
@@ -64,10 +76,22 @@ public static class SipEdgeExtensions
     }
 }
 
-/// <summary>Starts the SIP listeners with the host and ends the edge's calls when it stops.</summary>
-internal sealed class SipEdgeHostedService(SipEdgeService edge) : IHostedService
+/// <summary>
+/// Starts the SIP listeners with the host; when it stops, drains first (in StoppingAsync, which runs before any hosted
+/// service stops, so the web server still carries browser phones' WebSockets and the silo still answers), then ends
+/// what is left.
+/// </summary>
+internal sealed class SipEdgeHostedService(SipEdgeService edge) : IHostedLifecycleService
 {
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task StartAsync(CancellationToken cancellationToken) => edge.StartAsync(cancellationToken);
 
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => edge.DrainAsync(cancellationToken);
+
     public Task StopAsync(CancellationToken cancellationToken) => edge.StopAsync(cancellationToken);
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -187,6 +187,7 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _draining = true;
         await _stopping.CancelAsync();
         // Calls cannot survive their edge (the legs' dialogs live here): end them with a call record rather than leave them stuck.
         await Task.WhenAll(_calls.All.Select(c => c.AbortAsync("SIP edge stopped")));
@@ -240,7 +241,17 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
 
     // ---- the user agent's handler -----------------------------------------------------------------------
 
-    Task ISipUserAgentHandler.OnIncomingCallAsync(SipIncomingCall call) => _router.RouteAsync(call, _stopping.Token);
+    Task ISipUserAgentHandler.OnIncomingCallAsync(SipIncomingCall call)
+    {
+        if (_draining)
+        {
+            LogRefusedWhileDraining(call.Invite.RequestUri.ToString());
+            call.Reject(503, DrainingRetryAfter);
+            return Task.CompletedTask;
+        }
+
+        return _router.RouteAsync(call, _stopping.Token);
+    }
 
     async Task ISipUserAgentHandler.OnRequestAsync(SipServerTransaction tx)
     {
