@@ -44,6 +44,8 @@ public static class FrontendExtensions
         var frontend = configuration.GetSection(FrontendOptions.Section).Get<FrontendOptions>() ?? new FrontendOptions();
         services.Configure<FrontendOptions>(configuration.GetSection(FrontendOptions.Section));
         services.Configure<RelayOptions>(configuration.GetSection(RelayOptions.Section));
+        services.Configure<Acd.Frontend.WebRtc.WebRtcOptions>(configuration.GetSection(Acd.Frontend.WebRtc.WebRtcOptions.Section));
+        services.AddSingleton<Acd.Frontend.WebRtc.IceServers>();
         services.TryAddTimeProvider();
         services.AddLogRedaction();
 

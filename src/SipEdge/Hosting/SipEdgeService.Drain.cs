@@ -51,6 +51,11 @@ public sealed partial class SipEdgeService
         }
 
         _draining = true;
+        if (_calls.Count == 0)
+        {
+            return;
+        }
+
         var limit = TimeSpan.FromSeconds(Math.Max(0, _options.DrainSeconds));
         var started = Time.GetTimestamp();
         var reported = started;
