@@ -213,6 +213,16 @@ public class EdgeHost : IAsyncLifetime
 
     public Task<AgentSnapshot> AgentAsync(string agentId) => Grains.GetGrain<IAgentGrain>(agentId).GetAsync();
 
+    /// <summary>Returns once the host's clock has passed <paramref name="moment"/>, so the next state change is later.</summary>
+    public async Task AfterAsync(DateTimeOffset moment)
+    {
+        var time = App.Services.GetRequiredService<TimeProvider>();
+        while (time.GetUtcNow() <= moment)
+        {
+            await Task.Yield();
+        }
+    }
+
     /// <summary>The queue's one call record once it has ended (the reporting writer batches, so poll).</summary>
     public async Task<CallRecord> EndedCallAsync(string queueId)
     {
