@@ -177,6 +177,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         env["Sip__Domain"] = "127.0.0.1";
         env["Sip__EdgeId"] = $"frontend{index}";
         env["Sip__TrunkAllowList__0"] = "127.0.0.1/32";
+        foreach (var (key, value) in MediaPorts.Settings("Media__"))
+        {
+            env[key] = value!;
+        }
+
         return env;
     }
 

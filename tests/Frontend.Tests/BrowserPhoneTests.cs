@@ -124,10 +124,12 @@ public sealed class BrowserPhoneTests(SipHostFixture fixture) : IClassFixture<Si
         await desktop.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "agent-desktop-sip-call.png"), FullPage = true });
         await caller.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "caller-page.png"), FullPage = true });
 
-        // Hold and resume from the desktop: the edge re-INVITEs both browsers, and the audio comes back afterwards.
+        // Hold and resume from the desktop: the edge's media engine plays the caller hold music (its page keeps receiving
+        // audio and is not re-INVITEd), and both directions come back afterwards.
         await desktop.ClickAsync("#btn-hold");
         await Assertions.Expect(desktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "held");
-        await Assertions.Expect(caller.Locator("#call-state")).ToHaveAttributeAsync("data-state", "held");
+        await WaitForPacketsAsync(caller, "#media-stats", "caller on hold (music)", errors, await PacketsAsync(caller, "#media-stats"));
+        await Assertions.Expect(caller.Locator("#call-state")).ToHaveAttributeAsync("data-state", "established");
         await desktop.ClickAsync("#btn-hold");
         await Assertions.Expect(desktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "connected");
         await Assertions.Expect(caller.Locator("#call-state")).ToHaveAttributeAsync("data-state", "established");

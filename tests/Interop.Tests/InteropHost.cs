@@ -71,8 +71,13 @@ public class InteropHost : IAsyncLifetime
             ["Sip:EdgeId"] = "interop-edge",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",
-            ["Logging:LogLevel:Acd.Frontend.SipEdge"] = "Debug",
+            ["Logging:LogLevel:Acd.SipEdge"] = "Debug",
         };
+        foreach (var (key, value) in MediaPorts.Settings())
+        {
+            settings[key] = value;
+        }
+
         Configure(settings);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {

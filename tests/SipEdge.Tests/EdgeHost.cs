@@ -52,6 +52,9 @@ public class EdgeHost : IAsyncLifetime
 
     public SipEdgeService Edge => App.Services.GetRequiredService<SipEdgeService>();
 
+    /// <summary>Whether calls' media go through the edge's engine (the default) or pass between the phones (Media:Mode=direct).</summary>
+    public bool Anchored => Edge.Media.IsAnchoring;
+
     public async Task InitializeAsync()
     {
         _ = Sipp.Executable; // fail fast with the install hint
@@ -76,8 +79,13 @@ public class EdgeHost : IAsyncLifetime
             ["Sip:OutboundTrunk:Password"] = TrunkPassword,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",
-            ["Logging:LogLevel:Acd.Frontend.SipEdge"] = "Information",
+            ["Logging:LogLevel:Acd.SipEdge"] = "Information",
         };
+        foreach (var (key, value) in MediaPorts.Settings())
+        {
+            settings[key] = value;
+        }
+
         Configure(settings);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -240,4 +248,20 @@ public class EdgeHost : IAsyncLifetime
 public sealed class EdgeCollection : ICollectionFixture<EdgeHost>
 {
     public const string Name = "sip-edge";
+}
+
+/// <summary>An edge that passes session descriptions between the legs (Media:Mode=direct): re-pointing is re-INVITEs.</summary>
+public sealed class DirectEdgeHost : EdgeHost
+{
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        settings["Media:Mode"] = "direct";
+        settings["Sip:EdgeId"] = "edge-test-direct";
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DirectEdgeCollection : ICollectionFixture<DirectEdgeHost>
+{
+    public const string Name = "sip-edge-direct";
 }

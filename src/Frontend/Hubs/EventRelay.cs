@@ -320,6 +320,10 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
             case QueueChanged changed:
                 await OnQueueChangedAsync(QueueView.From(changed.Queue));
                 break;
+            case CallDigitReceived digit when digit.AgentId is { } agentId:
+                await _agentHub.Clients.Group(AgentGroup(agentId))
+                    .CallDigit(new CallDigitView(digit.CallId, digit.Digit.ToString(), digit.FromCustomer));
+                break;
         }
     }
 

@@ -88,6 +88,17 @@ public interface ICallGrain : IGrainWithStringKey
     [Alias("SendDtmf")]
     Task<Result> SendDtmfAsync(string digits);
 
+    /// <summary>
+    /// The edge heard a DTMF digit on the call (RFC 4733 or SIP INFO): kept in <see cref="GetDigitsAsync"/> and pushed to
+    /// the call's observers. One-way: a keypad press never waits for the grain.
+    /// </summary>
+    [Alias("ReportDigit"), OneWay]
+    Task ReportDigitAsync(char digit, bool fromCustomer);
+
+    /// <summary>The digits the customer pressed on this call, oldest first (the last <see cref="DtmfDigits.Kept"/>).</summary>
+    [Alias("GetDigits"), AlwaysInterleave]
+    Task<string> GetDigitsAsync();
+
     [Alias("SetCustomer")]
     Task<Result> SetCustomerAsync(CustomerSnapshot customer);
 

@@ -261,6 +261,27 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
         return Result.Ok;
     }
 
+    public Task ReportDigitAsync(char digit, bool fromCustomer)
+    {
+        if (S.Info is null || S.Status == CallStatus.Ended || !DtmfDigits.IsDigit(digit))
+        {
+            return Task.CompletedTask;
+        }
+
+        digit = char.ToUpperInvariant(digit);
+        if (fromCustomer)
+        {
+            // Not written at once: digits matter while the call lives, and a keypad press must not cost a storage write.
+            var kept = S.ReceivedDigits + digit;
+            S.ReceivedDigits = kept.Length > DtmfDigits.Kept ? kept[^DtmfDigits.Kept..] : kept;
+        }
+
+        Publish(new CallDigitReceived(Now, CallId, S.AgentId, digit, fromCustomer));
+        return Task.CompletedTask;
+    }
+
+    public Task<string> GetDigitsAsync() => Task.FromResult(S.ReceivedDigits);
+
     public async Task<Result> SetCustomerAsync(CustomerSnapshot customer)
     {
         if (S.Info is null)

@@ -1,4 +1,5 @@
 using Acd.CallControl;
+using Acd.Media;
 using Acd.Sip.Transports;
 using Acd.SipEdge.Registration;
 using Microsoft.AspNetCore.Builder;
@@ -30,6 +31,19 @@ public static class SipEdgeExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddCallControl(builder.Configuration);
         builder.Services.AddSingleton<AgentCredentialStore>();
+        builder.Services.Configure<MediaOptions>(builder.Configuration.GetSection(MediaOptions.SectionName));
+        builder.Services.PostConfigure<MediaOptions>(media =>
+        {
+            // SDP must name an address peers reach: the SIP edge's public host unless media has one of its own.
+            if (string.IsNullOrWhiteSpace(media.PublicAddress)
+                && (builder.Configuration.GetSection(SipEdgeOptions.Section).Get<SipEdgeOptions>() ?? new SipEdgeOptions()).ResolvePublicHost() is var host
+                && System.Net.IPAddress.TryParse(host, out _))
+            {
+                media.PublicAddress = host;
+            }
+        });
+        builder.Services.AddSingleton(sp => new MediaEngine(sp.GetRequiredService<IOptions<MediaOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         builder.Services.AddSingleton<SipEdgeService>();
         builder.Services.AddHostedService<SipEdgeHostedService>();
         return builder;

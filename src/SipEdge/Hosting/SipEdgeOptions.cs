@@ -113,6 +113,12 @@ public sealed class SipEdgeOptions
     /// <summary>Duration announced in the application/dtmf-relay INFO sent for each digit from the API.</summary>
     public int DtmfDurationMs { get; set; } = 160;
 
+    /// <summary>
+    /// Phones registered over TLS are offered SDES-SRTP (RTP/SAVP, RFC 4568) instead of plain RTP, so no leg of theirs is
+    /// clear text. Off by default: a phone that does not do SRTP refuses such an offer.
+    /// </summary>
+    public bool SrtpOverTls { get; set; }
+
     /// <summary>The configured digest algorithms, or the default when none are.</summary>
     public IReadOnlyList<string> ResolveDigestAlgorithms() => DigestAlgorithms.Count == 0 ? DefaultDigestAlgorithms : DigestAlgorithms;
 
@@ -178,6 +184,9 @@ public sealed class SipTrunkOptions
 
     /// <summary>udp, tcp or tls.</summary>
     public string Transport { get; set; } = "udp";
+
+    /// <summary>Offer the trunk SDES-SRTP (only on TLS: the keys travel in the SDP). Plain RTP is the default for trunks.</summary>
+    public bool Srtp { get; set; }
 
     /// <summary>Digest credentials, when the trunk challenges our INVITEs (401/407).</summary>
     public string? Username { get; set; }

@@ -3,6 +3,7 @@ using Acd.Agents;
 using Acd.CallControl.Calls;
 using Acd.Calls;
 using Acd.Common;
+using Acd.Media;
 using Acd.Sip;
 using Acd.Sip.Auth;
 using Acd.Sip.Dialogs;
@@ -11,6 +12,7 @@ using Acd.Sip.Messages;
 using Acd.Sip.Parsing;
 using Acd.Sip.Registrar;
 using Acd.Sip.Transactions;
+using Acd.SipEdge.Bridging;
 using Acd.SipEdge.Calls;
 using Acd.SipEdge.Registration;
 using Acd.SipEdge.Relay;
@@ -46,20 +48,22 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
     private readonly InboundRouter _router;
     private readonly NumberRoutes _numbers;
     private readonly bool _ownsTransports;
+    private readonly bool _ownsMedia;
     private Task? _background;
 
     public SipEdgeService(IOptions<SipEdgeOptions> options, IGrainFactory grains, AgentCredentialStore credentials, InboundCalls inbound,
-        DialTargets targets, TimeProvider time, ILoggerFactory loggerFactory)
-        : this(options.Value, grains, credentials, inbound, targets, time, loggerFactory, stack: null)
+        DialTargets targets, MediaEngine media, TimeProvider time, ILoggerFactory loggerFactory)
+        : this(options.Value, grains, credentials, inbound, targets, time, loggerFactory, stack: null, media)
     {
     }
 
     /// <summary>
     /// An edge on a stack made elsewhere (tests: an in-memory network on a fake clock), whose transports its maker adds;
-    /// without one the edge makes its stack and opens the UDP and TCP listeners of its options.
+    /// without one the edge makes its stack and opens the UDP and TCP listeners of its options. Without a media engine the
+    /// edge passes media through (Media:Mode=direct), which an in-memory network needs.
     /// </summary>
     internal SipEdgeService(SipEdgeOptions options, IGrainFactory grains, AgentCredentialStore credentials, InboundCalls inbound,
-        DialTargets targets, TimeProvider time, ILoggerFactory loggerFactory, SipStack? stack)
+        DialTargets targets, TimeProvider time, ILoggerFactory loggerFactory, SipStack? stack, MediaEngine? media = null)
     {
         _options = options;
         _logger = loggerFactory.CreateLogger<SipEdgeService>();
@@ -86,14 +90,20 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
             MaxExpires = _options.MaxExpiresSeconds,
             DefaultExpires = _options.MaxExpiresSeconds,
         }, time, Phones, loggerFactory.CreateLogger<SipRegistrar>());
+        _ownsMedia = media is null;
+        Media = media ?? new MediaEngine(new MediaOptions { Mode = MediaMode.Direct, BindAddress = "127.0.0.1" }, time, loggerFactory);
+        var calls = new CallMediaFactory(Media, new CallAudio(Media), time, _options.SrtpOverTls);
         _context = new EdgeContext(EdgeId, Domain, PublicHost, Stack, UserAgent, grains, inbound, targets, Phones,
-            new OutboundTrunk(_options.OutboundTrunk), _calls, _options, time, loggerFactory.CreateLogger<EdgeCall>());
+            new OutboundTrunk(_options.OutboundTrunk), _calls, calls, _options, time, loggerFactory.CreateLogger<EdgeCall>());
         _numbers = new NumberRoutes(grains, time);
         _router = new InboundRouter(_context, digest, credentials, new TrunkAllowList(_options.TrunkAllowList), _numbers, relay,
             loggerFactory.CreateLogger<InboundRouter>());
     }
 
     public SipStack Stack { get; }
+
+    /// <summary>The media engine that anchors this edge's calls (or passes them through in direct mode).</summary>
+    public MediaEngine Media { get; }
 
     /// <summary>How the edge's stack is set up: its public host, timers, and what it judges before digest.</summary>
     internal static SipStackOptions StackOptions(SipEdgeOptions options, string publicHost) => new()
@@ -190,6 +200,10 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
     {
         _stopping.Dispose();
         await Stack.DisposeAsync();
+        if (_ownsMedia)
+        {
+            await Media.DisposeAsync();
+        }
     }
 
     private async Task EveryAsync(TimeSpan period, Func<Task> work, bool runFirst = false)

@@ -155,6 +155,15 @@ internal sealed class Leg
         }
     }
 
+    /// <summary>183 Session Progress with early media: the caller hears what the edge plays before the call is answered.</summary>
+    public void Progress(string media)
+    {
+        if (State == LegState.Incoming)
+        {
+            Invite!.Ring(183, Sdp.Prepare(media, SdpShape.Verbatim));
+        }
+    }
+
     /// <summary>Answers an incoming leg with <paramref name="media"/> (shaped for this leg). False when its CANCEL won.</summary>
     public bool Answer(string media, SdpShape shape)
     {

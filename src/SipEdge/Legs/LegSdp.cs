@@ -12,6 +12,8 @@ internal enum SdpShape
     Active,
     /// <summary>Every stream on hold (sendonly, RFC 3264 8.4).</summary>
     Held,
+    /// <summary>Sent exactly as given: the media engine's own description, which keeps its own o= line and versions.</summary>
+    Verbatim,
 }
 
 /// <summary>
@@ -33,7 +35,7 @@ internal sealed class LegSdp
     /// <summary>Prepares <paramref name="sdp"/> (another party's media) for this leg; unparsable text goes out unchanged.</summary>
     public string Prepare(string sdp, SdpShape shape)
     {
-        if (!SdpSession.TryParse(sdp, out var session, out _) || session is null)
+        if (shape == SdpShape.Verbatim || !SdpSession.TryParse(sdp, out var session, out _) || session is null)
         {
             LastSent = sdp;
             return sdp;

@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Acd.Media.Codecs;
+using Acd.Media.Tests.Infrastructure;
+using Acd.Sip;
+using Acd.Sip.Dialogs;
+using Acd.Sip.Headers;
+using Acd.Sip.Messages;
+using Acd.Sip.Transactions;
+using Acd.Sip.Transports;
+using Acd.Sip.Uris;
+
+namespace Acd.SipEdge.Tests.Media;
+
+/// <summary>
+/// One party of a call whose audio the test checks: the project's SIP stack for signalling and an RTP phone
+/// (<see cref="TestPhone"/>) that sends a tone and keeps what it hears, decoded. It answers in-dialog requests with 200
+/// and keeps the INFOs (DTMF relayed as SIP INFO).
+/// </summary>
+public abstract class AudioParty : IAsyncDisposable, ISipUserAgentHandler
+{
+    private readonly SipStack _stack;
+
+    protected AudioParty(SipStack stack, AudioCodec codec, bool telephoneEvent, string user)
+    {
+        _stack = stack;
+        Rtp = new TestPhone(codec);
+        TelephoneEvent = telephoneEvent;
+        Ua = new SipUserAgent(stack, this) { ContactUser = user };
+    }
+
+    public TestPhone Rtp { get; }
+
+    public SipUserAgent Ua { get; }
+
+    public bool TelephoneEvent { get; }
+
+    public SipDialog? Dialog { get; protected set; }
+
+    /// <summary>The bodies of the INFOs this party received.</summary>
+    public ConcurrentQueue<string> Infos { get; } = new();
+
+    /// <summary>The party's description: its codec, telephone-event unless it is a phone without RFC 4733.</summary>
+    public string Sdp(string direction = "sendrecv")
+    {
+        if (TelephoneEvent)
+        {
+            return Rtp.Sdp(direction);
+        }
+
+        var pt = Rtp.PayloadType;
+        return "v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" +
+               $"m=audio {Rtp.Port} RTP/AVP {pt}\r\na=rtpmap:{pt} {Rtp.Codec.EncodingName()}/8000\r\na=ptime:20\r\na={direction}\r\n";
+    }
+
+    /// <summary>Holds (sendonly) or resumes (sendrecv) with a re-INVITE of its own; the answer's direction comes back.</summary>
+    public async Task<SipResponse> ReInviteAsync(string direction) => await Ua.ReInviteAsync(Dialog!, Sdp(direction));
+
+    public Task<SipResponse> InfoAsync(char digit) =>
+        Ua.SendInDialogAsync(Dialog!, Dialog!.CreateInfo("application/dtmf-relay", $"Signal={digit}\r\nDuration=160\r\n"));
+
+    public async Task HangUpAsync()
+    {
+        if (Dialog is not null && Ua.Dialogs.Contains(Dialog))
+        {
+            await Ua.ByeAsync(Dialog);
+        }
+    }
+
+    /// <summary>The RFC 4733 events this party received, as digits, once each (an event repeats its end packet).</summary>
+    public string DigitsReceived()
+    {
+        var digits = new List<char>();
+        uint? last = null;
+        foreach (var packet in Rtp.Received.Where(p => p.Header.PayloadType == Rtp.TelephoneEventPayloadType))
+        {
+            if (last == packet.Header.Timestamp || packet.Payload.Length < 4)
+            {
+                continue;
+            }
+
+            last = packet.Header.Timestamp;
+            digits.Add("0123456789*#ABCD"[packet.Payload[0] & 0x0F]);
+        }
+
+        return new string([.. digits]);
+    }
+
+    public virtual Task OnIncomingCallAsync(SipIncomingCall call)
+    {
+        call.Reject(486);
+        return Task.CompletedTask;
+    }
+
+    Task ISipUserAgentHandler.OnRequestAsync(SipServerTransaction transaction)
+    {
+        transaction.Respond(transaction.CreateResponse(481));
+        return Task.CompletedTask;
+    }
+
+    Task ISipUserAgentHandler.OnInDialogRequestAsync(SipServerTransaction transaction, SipDialog dialog)
+    {
+        var request = transaction.Request;
+        if (request.Method == SipMethods.Info)
+        {
+            Infos.Enqueue(request.BodyText ?? "");
+        }
+        else if (request.Method == SipMethods.Invite && request.BodyText is { Length: > 0 } offer)
+        {
+            Rtp.TargetFromSdp(offer);
+            var ok = transaction.CreateResponse(200);
+            ok.SetBody("application/sdp", Sdp());
+            transaction.Respond(ok);
+            return Task.CompletedTask;
+        }
+
+        transaction.Respond(transaction.CreateResponse(200));
+        return Task.CompletedTask;
+    }
+
+    protected static async Task<SipStack> StackOnAsync(int port)
+    {
+        var stack = new SipStack();
+        stack.AddUdp(new IPEndPoint(IPAddress.Loopback, port));
+        await stack.StartAsync();
+        return stack;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Rtp.DisposeAsync();
+        await _stack.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>A customer dialling a queue number from "the phone network" (an allowed trunk address).</summary>
+public sealed class AudioCaller : AudioParty
+{
+    private AudioCaller(SipStack stack, AudioCodec codec, bool telephoneEvent) : base(stack, codec, telephoneEvent, "+4930123456")
+    {
+    }
+
+    /// <summary>The INVITE's outcome: the edge answers when an agent does (early media before that).</summary>
+    public Task<SipCallResult> Answer { get; private set; } = null!;
+
+    public static async Task<AudioCaller> DialAsync(EdgeHost host, string number, AudioCodec codec = AudioCodec.Pcmu, bool telephoneEvent = true)
+    {
+        var stack = await StackOnAsync(Sipp.FreeUdpPort());
+        var caller = new AudioCaller(stack, codec, telephoneEvent);
+        var uri = SipUri.Parse($"sip:{number}@127.0.0.1:{host.SipPort}");
+        caller.Answer = caller.InviteAsync(uri, host.SipPort);
+        return caller;
+    }
+
+    private async Task<SipCallResult> InviteAsync(SipUri uri, int port)
+    {
+        var result = await Ua.InviteAsync(uri, new SipNameAddress(SipUri.Parse("sip:+4930123456@127.0.0.1")), new SipNameAddress(uri), Sdp(),
+            new SipTarget(SipTransportKind.Udp, new IPEndPoint(IPAddress.Loopback, port)));
+        if (result.FinalResponse.IsSuccess && result.Dialog is { } dialog)
+        {
+            Dialog = dialog;
+            Rtp.TargetFromSdp(result.FinalResponse.BodyText!);
+        }
+
+        return result;
+    }
+
+    /// <summary>Waits for the agent's answer and starts sending the caller's tone.</summary>
+    public async Task ConnectedAsync(double toneHz)
+    {
+        var result = await Answer.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.True(result.FinalResponse.IsSuccess, result.FinalResponse.ToString());
+        Rtp.StartTone(toneHz);
+    }
+}
+
+/// <summary>An agent's desk phone: registered for the agent (digest, through SIPp), it answers the first call and sends its tone.</summary>
+public sealed class AudioPhone : AudioParty
+{
+    private readonly double _toneHz;
+
+    private AudioPhone(SipStack stack, string agentId, AudioCodec codec, bool telephoneEvent, double toneHz) : base(stack, codec, telephoneEvent, agentId)
+    {
+        _toneHz = toneHz;
+    }
+
+    public TaskCompletionSource<string> Offer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static async Task<AudioPhone> RegisterAsync(EdgeHost host, string agentId, double toneHz, AudioCodec codec = AudioCodec.Pcmu,
+        bool telephoneEvent = true)
+    {
+        var port = Sipp.FreeUdpPort();
+        await host.RegisterPhoneAsync(agentId, port);
+        return new AudioPhone(await StackOnAsync(port), agentId, codec, telephoneEvent, toneHz);
+    }
+
+    public override Task OnIncomingCallAsync(SipIncomingCall call)
+    {
+        if (Dialog is not null || call.Invite.BodyText is not { Length: > 0 } offer)
+        {
+            call.Reject(486);
+            return Task.CompletedTask;
+        }
+
+        Rtp.TargetFromSdp(offer);
+        Dialog = call.Answer(Sdp());
+        Offer.TrySetResult(offer);
+        Rtp.StartTone(_toneHz);
+        return Task.CompletedTask;
+    }
+}
