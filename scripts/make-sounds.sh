@@ -67,7 +67,7 @@ make_music() {
 
 # ---- prompts ----------------------------------------------------------------------------------------------------
 # file name <TAB> text. Numbers are spoken by composing files: "n" when it exists, else tens + units, "h" "hundred"
-# and the rest for 100-999 (src/SipEdge/Announcements/NumberPrompts.cs); a language with irregular numbers ships
+# and the rest for 100-999 (AnnouncementScript.NumberPrompts in src/SipEdge/Announcements/AnnouncementScript.cs); a language with irregular numbers ships
 # more whole numbers (e.g. numbers/21.wav).
 english_texts() {
   cat <<'EOF'

@@ -47,11 +47,13 @@ public sealed class QueueAudio
     internal IQueuePositions Positions => _positions;
 
     /// <summary>
-    /// A caller joined the line: from now on <paramref name="endpoint"/> hears the queue's music and, every
-    /// <see cref="QueueConfig.AnnounceSeconds"/> (none when 0), "thank you for holding, you are caller number N, the
-    /// estimated wait time is M minutes" in the queue's language, then the music again where it stopped. Dispose the
-    /// handle when the call leaves the line (an agent rings, the caller hangs up, overflow); the endpoint then hears
-    /// silence unless the edge pointed it elsewhere already. <paramref name="config"/> is read once, here.
+    /// A caller joined the line: from now on <paramref name="endpoint"/> hears the queue's music and, first
+    /// <c>Media:FirstAnnouncementMs</c> after joining and then every <see cref="QueueConfig.AnnounceSeconds"/> (none when
+    /// 0), "thank you for holding, you are caller number N, the estimated wait time is M minutes" in the queue's
+    /// language, then the music again where it stopped. Pause the handle while the caller is away from the line (an
+    /// agent's phone rings) and resume it when it is back; dispose it when the call is done with the line (answered,
+    /// hung up); the endpoint then hears silence unless the edge pointed it elsewhere already. <paramref name="config"/>
+    /// is read once, here (null: the defaults).
     /// </summary>
     public QueueAudioHandle ForWaiting(MediaEndpoint endpoint, string queueId, string callId, QueueConfig? config)
     {
@@ -60,8 +62,10 @@ public sealed class QueueAudio
         ArgumentException.ThrowIfNullOrEmpty(callId);
         var source = new WaitingAudioSource(MusicSource(config?.HoldMusic));
         var player = _engine.CreatePlayer(source, $"queue {queueId} for {callId}");
+        // A queue whose settings are not known (yet) gets the defaults: the default music, announcements every 30 s in English.
+        var interval = config is null ? TimeSpan.FromSeconds(QueueConfig.DefaultAnnounceSeconds) : config.AnnounceInterval;
         var handle = new QueueAudioHandle(this, endpoint, player, source, queueId, callId,
-            config?.EffectiveLanguage ?? QueueConfig.DefaultLanguage, config?.AnnounceInterval);
+            config?.EffectiveLanguage ?? QueueConfig.DefaultLanguage, interval, TimeSpan.FromMilliseconds(Math.Max(0, _options.FirstAnnouncementMs)));
         endpoint.ListenTo(player);
         return handle;
     }

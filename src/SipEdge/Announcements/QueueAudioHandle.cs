@@ -7,7 +7,9 @@ namespace Acd.SipEdge.Announcements;
 
 /// <summary>
 /// One waiting caller's queue audio (from <see cref="QueueAudio.ForWaiting"/>): the player the caller's endpoint
-/// listens to and the announcement timer. Dispose it when the call leaves the line; disposing twice is harmless.
+/// listens to and the announcement timer. <see cref="Pause"/> it while the caller is away from the line for a while (an
+/// agent's phone rings) and <see cref="Resume"/> it when the caller is back: the music continues where it stopped.
+/// Dispose it when the call is done with the line; disposing twice is harmless. Thread-safe.
 /// </summary>
 public sealed class QueueAudioHandle : IDisposable
 {
@@ -19,9 +21,10 @@ public sealed class QueueAudioHandle : IDisposable
     private int _asking;
     private int _announcements;
     private bool _disposed;
+    private bool _paused;
 
     internal QueueAudioHandle(QueueAudio audio, MediaEndpoint endpoint, MediaPlayer player, WaitingAudioSource source,
-        string queueId, string callId, string language, TimeSpan? interval)
+        string queueId, string callId, string language, TimeSpan? interval, TimeSpan firstAnnouncement)
     {
         _audio = audio;
         _source = source;
@@ -31,9 +34,10 @@ public sealed class QueueAudioHandle : IDisposable
         CallId = callId;
         Language = language;
         Interval = interval;
-        if (interval is { } every)
+        FirstAnnouncement = interval is { } every && firstAnnouncement < every ? firstAnnouncement : interval ?? Timeout.InfiniteTimeSpan;
+        if (interval is { } period)
         {
-            _timer = audio.Time.CreateTimer(_ => _ = AnnounceNowAsync(), null, every, every);
+            _timer = audio.Time.CreateTimer(_ => _ = AnnounceNowAsync(), null, FirstAnnouncement, period);
         }
     }
 
@@ -51,6 +55,12 @@ public sealed class QueueAudioHandle : IDisposable
     /// <summary>Null when the queue makes no announcements.</summary>
     public TimeSpan? Interval { get; }
 
+    /// <summary>How long after joining (or <see cref="Resume"/>) the first announcement comes (<c>Media:FirstAnnouncementMs</c>, at most the interval).</summary>
+    public TimeSpan FirstAnnouncement { get; }
+
+    /// <summary>While paused the caller is away from the line: no announcements, the music waits where it stopped.</summary>
+    public bool IsPaused => Volatile.Read(ref _paused);
+
     /// <summary>Announcements handed to the player so far.</summary>
     public int Announcements => Volatile.Read(ref _announcements);
 
@@ -63,7 +73,7 @@ public sealed class QueueAudioHandle : IDisposable
     /// </summary>
     public async Task AnnounceNowAsync()
     {
-        if (Volatile.Read(ref _disposed) || _source.IsAnnouncing || Interlocked.Exchange(ref _asking, 1) == 1)
+        if (Volatile.Read(ref _disposed) || Volatile.Read(ref _paused) || _source.IsAnnouncing || Interlocked.Exchange(ref _asking, 1) == 1)
         {
             return;
         }
@@ -96,7 +106,7 @@ public sealed class QueueAudioHandle : IDisposable
             var clips = names.Select(name => sounds.Prompt(Language, name)).OfType<AudioClip>().ToList();
             lock (_lock)
             {
-                if (_disposed || clips.Count == 0)
+                if (_disposed || _paused || clips.Count == 0)
                 {
                     return;
                 }
@@ -112,6 +122,52 @@ public sealed class QueueAudioHandle : IDisposable
         finally
         {
             Volatile.Write(ref _asking, 0);
+        }
+    }
+
+    /// <summary>
+    /// The caller leaves the line for a while (its endpoint is about to hear something else: ringback, an agent): the
+    /// announcements stop, one being played is dropped, and the music waits where it is (a player nobody listens to is
+    /// not read). The endpoint is left alone.
+    /// </summary>
+    public void Pause()
+    {
+        lock (_lock)
+        {
+            if (_disposed || _paused)
+            {
+                return;
+            }
+
+            _paused = true;
+            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _source.Interrupt();
+        }
+    }
+
+    /// <summary>
+    /// The caller is back in line: the endpoint hears this player again (the music from where it stopped) and the
+    /// announcements start over, the first after <see cref="FirstAnnouncement"/>. Also harmless while not paused (it
+    /// points the endpoint back at the player).
+    /// </summary>
+    public void Resume()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            Endpoint.ListenTo(Player);
+            if (_paused)
+            {
+                _paused = false;
+                if (Interval is { } period)
+                {
+                    _timer?.Change(FirstAnnouncement, period);
+                }
+            }
         }
     }
 

@@ -19,6 +19,14 @@ public sealed class QueueAudioOptions
     /// <summary>Whose ringback a caller hears while an agent rings: US, CA, GB, FR, or anything else for CEPT 425 Hz (DE).</summary>
     public string RingbackCountry { get; set; } = "US";
 
+    /// <summary>
+    /// How long after a caller joins the line (or comes back to it, e.g. after an agent's phone rang unanswered) the
+    /// first position announcement comes; the later ones follow every <c>AnnounceSeconds</c> of the queue. Never later
+    /// than that interval. A caller hears where it stands soon, as on other ACDs, while one whom a Ready agent takes at
+    /// once hears no announcement cut short by ringback.
+    /// </summary>
+    public int FirstAnnouncementMs { get; set; } = 3000;
+
     /// <summary>How long an announcement waits for the queue to say the caller's position before it is skipped.</summary>
     public int PositionTimeoutMs { get; set; } = 2000;
 }

@@ -8,51 +8,62 @@ namespace Acd.SipEdge.Announcements;
 /// over. Each switch (music to prompt, prompt to prompt, back to music) is reported as a new item, so the packet gets
 /// the marker bit.
 /// <para>
-/// Threads: <see cref="Read"/> runs on the engine's clock only; <see cref="Announce"/> may come from any thread
-/// (the announcement timer) and hands its prompts over in one reference swap.
+/// Threads: <see cref="Read"/> runs on the engine's clock only; <see cref="Announce"/> and <see cref="Interrupt"/> may
+/// come from any thread (the announcement timer, the call's mailbox) and hand over in one reference swap or flag.
 /// </para>
 /// </summary>
 internal sealed class WaitingAudioSource(IAudioSource music) : IAudioSource
 {
     private AudioClip[]? _handedOver;
-    private int _announced;
-    private int _finished;
+    private int _interrupted;
+    private volatile bool _playing;
 
     // Clock thread only.
     private Queue<AudioClip>? _prompts;
     private ClipSource? _current;
     private bool _switched;
 
-    /// <summary>True from <see cref="Announce"/> until its last prompt has been played.</summary>
-    public bool IsAnnouncing => Volatile.Read(ref _announced) != Volatile.Read(ref _finished);
+    /// <summary>True from <see cref="Announce"/> until its last prompt has been played (or it was interrupted).</summary>
+    public bool IsAnnouncing => Volatile.Read(ref _handedOver) is not null || (_playing && Volatile.Read(ref _interrupted) == 0);
 
-    /// <summary>Plays the prompts next (after the current frame), then the music again. Replaces an announcement not yet started.</summary>
+    /// <summary>Plays the prompts next (after the current frame), then the music again. Replaces an announcement not yet finished.</summary>
     public void Announce(IReadOnlyList<AudioClip> prompts)
     {
-        if (prompts.Count == 0)
+        if (prompts.Count > 0)
         {
-            return;
+            Volatile.Write(ref _handedOver, [.. prompts]);
         }
+    }
 
-        Interlocked.Increment(ref _announced);
-        if (Interlocked.Exchange(ref _handedOver, [.. prompts]) is not null)
-        {
-            Interlocked.Increment(ref _finished); // the one it replaced will never play
-        }
+    /// <summary>
+    /// Drops the announcement being played or about to be (the caller left the line for a while): whenever this source
+    /// is read again, it plays the music from where the music stopped.
+    /// </summary>
+    public void Interrupt()
+    {
+        Volatile.Write(ref _handedOver, null);
+        Volatile.Write(ref _interrupted, 1);
     }
 
     public AudioReadResult Read(Span<short> frame)
     {
-        if (Interlocked.Exchange(ref _handedOver, null) is { } batch)
+        if (Interlocked.Exchange(ref _interrupted, 0) == 1)
         {
-            if (_prompts is not null)
-            {
-                Interlocked.Increment(ref _finished); // cut short by the new one
-            }
-
-            _prompts = new Queue<AudioClip>(batch);
+            _switched |= _prompts is not null;
+            _prompts = null;
             _current = null;
-            _switched = true;
+            _playing = false;
+        }
+
+        if (Volatile.Read(ref _handedOver) is not null)
+        {
+            _playing = true; // before the swap, so IsAnnouncing never reads false in between
+            if (Interlocked.Exchange(ref _handedOver, null) is { } batch)
+            {
+                _prompts = new Queue<AudioClip>(batch);
+                _current = null;
+                _switched = true;
+            }
         }
 
         while (_prompts is { } prompts)
@@ -63,7 +74,7 @@ internal sealed class WaitingAudioSource(IAudioSource music) : IAudioSource
                 {
                     _prompts = null;
                     _switched = true;
-                    Interlocked.Increment(ref _finished);
+                    _playing = false;
                     break;
                 }
 

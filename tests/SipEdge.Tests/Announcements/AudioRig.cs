@@ -50,8 +50,9 @@ public sealed class AudioRig : IAsyncDisposable
 
     public QueueAudio Audio { get; }
 
+    /// <summary>The tests' queues announce every 10 s; unless a test passes options, the first announcement also comes after 10 s.</summary>
     public static AudioRig Start(string soundsRoot, IQueuePositions? positions = null, QueueAudioOptions? options = null) =>
-        new(soundsRoot, options ?? new QueueAudioOptions(), positions ?? new FixedPositions(null));
+        new(soundsRoot, options ?? new QueueAudioOptions { FirstAnnouncementMs = 10_000 }, positions ?? new FixedPositions(null));
 
     /// <summary>Moves the clock <paramref name="ticks"/> x 20 ms, letting the phone's socket keep up (one packet per tick).</summary>
     public async Task StepAsync(int ticks)

@@ -78,6 +78,82 @@ public sealed class QueueAudioTests
     }
 
     [Fact]
+    public async Task The_first_announcement_comes_soon_after_joining_then_every_interval()
+    {
+        using var sounds = ToneSounds();
+        var positions = new FixedPositions(Third(TimeSpan.FromMinutes(4)));
+        await using var rig = AudioRig.Start(sounds.Root, positions, new QueueAudioOptions { FirstAnnouncementMs = 2000 });
+        using var handle = rig.Audio.ForWaiting(rig.Endpoint, "sales", "call-1", Queue(announceSeconds: 10));
+        Assert.Equal(TimeSpan.FromSeconds(2), handle.FirstAnnouncement);
+
+        await rig.StepAsync(100 + 120 + 500); // 2 s of music, the announcement, then up to 10 s after it began (+ 2 s)
+        var heard = rig.Heard(All);
+        var prompts = heard.Select((t, i) => (t, i)).Where(x => x.t is not (MusicA or MusicB)).Select(x => x.i).ToList();
+        Assert.InRange(prompts[0], 98, 102);
+        Assert.Equal([Thanks, CallerNumber, Three, WaitIs, Four, MinutesTone], Tones.Runs(heard.Skip(prompts[0]).Take(120)).Select(r => r.Tone));
+        // The second one 10 s after the first.
+        var second = prompts.First(i => i > prompts[0] + 200);
+        Assert.InRange(second, prompts[0] + 498, prompts[0] + 502);
+        Assert.Equal(2, handle.Announcements);
+    }
+
+    [Fact]
+    public async Task A_first_announcement_later_than_the_interval_comes_after_one_interval()
+    {
+        using var sounds = ToneSounds();
+        await using var rig = AudioRig.Start(sounds.Root, new FixedPositions(Third(null)), new QueueAudioOptions { FirstAnnouncementMs = 60_000 });
+        using var handle = rig.Audio.ForWaiting(rig.Endpoint, "sales", "call-1", Queue(announceSeconds: 10));
+        Assert.Equal(TimeSpan.FromSeconds(10), handle.FirstAnnouncement);
+    }
+
+    [Fact]
+    public async Task Paused_while_away_from_the_line_nothing_is_announced_and_on_return_the_music_goes_on_where_it_stopped()
+    {
+        using var sounds = ToneSounds();
+        var positions = new FixedPositions(Third(TimeSpan.FromMinutes(4)));
+        await using var rig = AudioRig.Start(sounds.Root, positions, new QueueAudioOptions { FirstAnnouncementMs = 3000 });
+        using var handle = rig.Audio.ForWaiting(rig.Endpoint, "sales", "call-1", Queue(announceSeconds: 10));
+
+        // 1 s of music (the first 1.5 s half is at 450 Hz), then an agent's phone rings: ringback for 20 s.
+        await rig.StepAsync(50);
+        handle.Pause();
+        rig.Endpoint.ListenTo(rig.Audio.Ringback("DE"));
+        await rig.StepAsync(1000);
+        Assert.True(handle.IsPaused);
+        Assert.Equal(0, positions.Asked);
+        Assert.Equal(0, handle.Announcements);
+
+        // Back in line: the rest of the first half (0.5 s), then the second; the first announcement 3 s after the return.
+        rig.Forget();
+        handle.Resume();
+        await rig.StepAsync(150 + 120 + 20);
+        var runs = Tones.Runs(rig.Heard(All));
+        Assert.Equal(MusicA, runs[0].Tone);
+        Assert.InRange(runs[0].Frames, 23, 27);
+        Assert.Equal([MusicA, MusicB, MusicA, Thanks, CallerNumber, Three, WaitIs, Four, MinutesTone], runs.Take(9).Select(r => r.Tone));
+        Assert.Equal(1, positions.Asked);
+    }
+
+    [Fact]
+    public async Task An_announcement_cut_short_by_a_ring_is_not_finished_on_return()
+    {
+        using var sounds = ToneSounds();
+        await using var rig = AudioRig.Start(sounds.Root, new FixedPositions(Third(TimeSpan.FromMinutes(4))), new QueueAudioOptions { FirstAnnouncementMs = 1000 });
+        using var handle = rig.Audio.ForWaiting(rig.Endpoint, "sales", "call-1", Queue(announceSeconds: 10));
+
+        await rig.StepAsync(50 + 30); // 1 s of music, 0.6 s of the announcement ("thank you for holding", half of "caller number")
+        Assert.True(handle.IsAnnouncing);
+        handle.Pause();
+        Assert.False(handle.IsAnnouncing);
+        rig.Endpoint.ListenToSilence();
+        await rig.StepAsync(100);
+        rig.Forget();
+        handle.Resume();
+        await rig.StepAsync(40); // less than the first announcement's delay
+        Assert.All(rig.Heard(All), t => Assert.True(t is MusicA or MusicB, $"music only after the return, got {t} Hz"));
+    }
+
+    [Fact]
     public async Task The_wait_is_said_in_minutes_or_as_less_than_one_and_left_out_without_an_estimate()
     {
         using var sounds = ToneSounds();
@@ -213,7 +289,7 @@ public sealed class QueueAudioTests
         using var sounds = ToneSounds();
         var never = new TaskCompletionSource<WaitingPosition>();
         await using var rig = AudioRig.Start(sounds.Root, new DelegateQueuePositions((_, _, _) => never.Task),
-            new QueueAudioOptions { PositionTimeoutMs = 1000 });
+            new QueueAudioOptions { PositionTimeoutMs = 1000, FirstAnnouncementMs = 10_000 });
         using var handle = rig.Audio.ForWaiting(rig.Endpoint, "sales", "call-1", Queue(announceSeconds: 10));
 
         await rig.StepAsync(500 + 60 + 100); // the announcement's time, its 1 s timeout, 2 s more
