@@ -1,6 +1,7 @@
 using Acd.CallControl;
 using Acd.Media;
 using Acd.Sip.Transports;
+using Acd.SipEdge.Announcements;
 using Acd.SipEdge.Registration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -47,6 +48,8 @@ public static class SipEdgeExtensions
         });
         builder.Services.AddSingleton(sp => new MediaEngine(sp.GetRequiredService<IOptions<MediaOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        // Hold music, position announcements and ringback of anchored calls (the frontend adds it too, for the queues API).
+        builder.Services.AddQueueAudio(builder.Configuration);
         builder.Services.AddSingleton<SipEdgeService>();
         builder.Services.AddHostedService<SipEdgeHostedService>();
         // The host's shutdown budget must cover the drain, or the host would cut it short.
