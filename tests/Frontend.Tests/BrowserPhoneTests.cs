@@ -14,7 +14,18 @@ public sealed class SipHostFixture : IAsyncLifetime
     public AcdHost Host { get; private set; } = null!;
 
     public async Task InitializeAsync() =>
-        Host = await AcdHost.StartAsync(new Dictionary<string, string?> { ["Sip:AllowWebCallers"] = "true" }, sipEdge: true);
+        Host = await AcdHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Sip:AllowWebCallers"] = "true",
+            ["WebRtc:IceServers:0:Urls:0"] = StunUrl,
+            ["WebRtc:Turn:Urls:0"] = TurnUrl,
+            ["WebRtc:Turn:SharedSecret"] = TurnSecret,
+            ["WebRtc:Turn:CredentialLifetimeSeconds"] = "3600",
+        }, sipEdge: true);
+
+    public const string StunUrl = "stun:127.0.0.1:3478";
+    public const string TurnUrl = "turn:127.0.0.1:3478?transport=udp";
+    public const string TurnSecret = "coturn-static-auth-secret";
 
     public Task DisposeAsync() => Host.DisposeAsync().AsTask();
 }
@@ -50,7 +61,9 @@ public sealed class BrowserPhoneTests(SipHostFixture fixture) : IClassFixture<Si
         var screenshots = Path.Combine(AcdHost.RepoRoot, "artifacts", "screenshots");
         Directory.CreateDirectory(screenshots);
 
-        // The agent's own softphone settings: SIP mode with an HA1 for the edge's realm, never the SIP password itself.
+        // The agent's own softphone settings: SIP mode with an HA1 for the edge's realm, never the SIP password itself;
+        // the configured STUN server, and the TURN server with credentials minted for this agent (coturn's shared-secret
+        // scheme: "expiry:user", base64 HMAC-SHA1 of it), valid for the configured hour and never the secret itself.
         using (var agentApi = Host.Client((await Host.LoginAsync(agentId, AgentPassword)).AccessToken))
         {
             var settings = await agentApi.GetFromJsonAsync<JsonElement>("api/v1/me/softphone");
@@ -58,6 +71,18 @@ public sealed class BrowserPhoneTests(SipHostFixture fixture) : IClassFixture<Si
             Assert.Equal($"sip:{agentId}@127.0.0.1", settings.GetProperty("uri").GetString());
             Assert.Equal(32, settings.GetProperty("ha1").GetString()!.Length);
             Assert.DoesNotContain("sip-secret", settings.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(SipHostFixture.TurnSecret, settings.ToString(), StringComparison.Ordinal);
+            var ice = settings.GetProperty("iceServers").EnumerateArray().ToList();
+            Assert.Equal(2, ice.Count);
+            Assert.Equal(SipHostFixture.StunUrl, ice[0].GetProperty("urls")[0].GetString());
+            Assert.Equal(SipHostFixture.TurnUrl, ice[1].GetProperty("urls")[0].GetString());
+            var username = ice[1].GetProperty("username").GetString()!;
+            var expiry = DateTimeOffset.FromUnixTimeSeconds(long.Parse(username.Split(':')[0], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(agentId, username.Split(':')[1]);
+            Assert.InRange(expiry - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(55), TimeSpan.FromMinutes(61));
+            var expected = Convert.ToBase64String(System.Security.Cryptography.HMACSHA1.HashData(
+                System.Text.Encoding.UTF8.GetBytes(SipHostFixture.TurnSecret), System.Text.Encoding.UTF8.GetBytes(username)));
+            Assert.Equal(expected, ice[1].GetProperty("credential").GetString());
         }
 
         using var playwright = await Playwright.CreateAsync();

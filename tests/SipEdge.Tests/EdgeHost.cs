@@ -45,6 +45,16 @@ public class EdgeHost : IAsyncLifetime
 
     public const string TrunkPassword = "trunk-secret";
 
+    /// <summary>
+    /// The host's sounds folder (Media:SoundsPath): a copy of the shipped one plus <see cref="TestMusic"/>, hold music
+    /// that is one steady tone of <see cref="TestMusicHz"/>, so a test can tell a queue's own music from the default.
+    /// </summary>
+    public string SoundsPath { get; private set; } = "";
+
+    public const string TestMusic = "test-tone.wav";
+
+    public const double TestMusicHz = 700;
+
     /// <summary>The host's log (kept after the run for diagnosis).</summary>
     public string LogPath { get; private set; } = "";
 
@@ -62,6 +72,9 @@ public class EdgeHost : IAsyncLifetime
         Directory.CreateDirectory(_dataPath);
         SipPort = LoopbackPorts.FreeUdpAndTcp();
         TrunkPort = Sipp.FreeUdpPort();
+        SoundsPath = Path.Combine(_dataPath, "sounds");
+        CopyFolder(Acd.SipEdge.Announcements.SoundLibrary.ShippedRoot, SoundsPath);
+        File.WriteAllBytes(Path.Combine(SoundsPath, "music", TestMusic), Acd.SipEdge.Tests.Announcements.Tones.Wav((TestMusicHz, 4)));
         var settings = new Dictionary<string, string?>
         {
             ["Storage:DataPath"] = _dataPath,
@@ -77,6 +90,7 @@ public class EdgeHost : IAsyncLifetime
             ["Sip:OutboundTrunk:Host"] = $"127.0.0.1:{TrunkPort.ToString(CultureInfo.InvariantCulture)}",
             ["Sip:OutboundTrunk:Username"] = TrunkUser,
             ["Sip:OutboundTrunk:Password"] = TrunkPassword,
+            ["Media:SoundsPath"] = SoundsPath,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",
             ["Logging:LogLevel:Acd.SipEdge"] = "Information",
@@ -101,6 +115,16 @@ public class EdgeHost : IAsyncLifetime
         _app = builder.Build();
         _app.MapSipEdge();
         await _app.StartAsync();
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
     }
 
     /// <summary>Settings a derived host changes (another collection, another host).</summary>
@@ -139,14 +163,16 @@ public class EdgeHost : IAsyncLifetime
     public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>A queue with one dialled number; returns (queue id, number).</summary>
-    public async Task<(string QueueId, string Number)> CreateQueueAsync(int ringTimeoutSeconds, int wrapUpSeconds = 0)
+    public async Task<(string QueueId, string Number)> CreateQueueAsync(int ringTimeoutSeconds, int wrapUpSeconds = 0, string? holdMusic = null,
+        int announceSeconds = QueueConfig.DefaultAnnounceSeconds)
     {
         var id = NewId("q");
         var number = "+49" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999).ToString(CultureInfo.InvariantCulture);
         var routed = await Grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).SetQueueAsync(id, [number]);
         Assert.True(routed.IsSuccess, routed.ToString());
         var configured = await Grains.GetGrain<IQueueGrain>(id).ConfigureAsync(
-            QueueConfig.Create($"Queue {id}", [number], ringTimeoutSeconds: ringTimeoutSeconds, wrapUpSeconds: wrapUpSeconds));
+            QueueConfig.Create($"Queue {id}", [number], ringTimeoutSeconds: ringTimeoutSeconds, wrapUpSeconds: wrapUpSeconds,
+                holdMusic: holdMusic, announceSeconds: announceSeconds));
         Assert.True(configured.IsSuccess, configured.ToString());
         return (id, number);
     }
@@ -212,6 +238,16 @@ public class EdgeHost : IAsyncLifetime
     }
 
     public Task<AgentSnapshot> AgentAsync(string agentId) => Grains.GetGrain<IAgentGrain>(agentId).GetAsync();
+
+    /// <summary>Returns once the host's clock has passed <paramref name="moment"/>, so the next state change is later.</summary>
+    public async Task AfterAsync(DateTimeOffset moment)
+    {
+        var time = App.Services.GetRequiredService<TimeProvider>();
+        while (time.GetUtcNow() <= moment)
+        {
+            await Task.Yield();
+        }
+    }
 
     /// <summary>The queue's one call record once it has ended (the reporting writer batches, so poll).</summary>
     public async Task<CallRecord> EndedCallAsync(string queueId)

@@ -104,11 +104,14 @@ public sealed record QueueStatsView(
     int ReadyAgents,
     int LoggedInAgents,
     double WindowMinutes,
-    DateTimeOffset At)
+    DateTimeOffset At,
+    double AverageHandleSeconds,
+    int HandledCalls)
 {
     public static QueueStatsView From(string queueId, QueueStats s) => new(
         queueId, s.Waiting, s.LongestWait.TotalSeconds, s.Offered, s.Answered, s.Abandoned, s.Overflowed, s.ServiceLevelPercent,
-        s.AverageSpeedOfAnswer.TotalSeconds, s.ReadyAgents, s.LoggedInAgents, s.Window.TotalMinutes, s.At);
+        s.AverageSpeedOfAnswer.TotalSeconds, s.ReadyAgents, s.LoggedInAgents, s.Window.TotalMinutes, s.At,
+        s.AverageHandleTime.TotalSeconds, s.HandledCalls);
 }
 
 public sealed record WaitingCallView(string CallId, int Priority, DateTimeOffset JoinedAt, string? From);
@@ -126,7 +129,10 @@ public sealed record QueueView(
     int RingTimeoutSeconds,
     int StatsWindowMinutes,
     QueueStatsView Stats,
-    IReadOnlyList<WaitingCallView> WaitingCalls)
+    IReadOnlyList<WaitingCallView> WaitingCalls,
+    string? HoldMusic,
+    int AnnounceSeconds,
+    string Language)
 {
     public static QueueView From(QueueSnapshot q)
     {
@@ -135,7 +141,8 @@ public sealed record QueueView(
             c?.RequiredSkills ?? (IReadOnlyDictionary<string, int>)new Dictionary<string, int>(),
             c?.SlaSeconds ?? 0, c?.MaxWaitSeconds ?? 0, c?.OverflowQueueId, c?.WrapUpSeconds ?? 0, c?.RingTimeoutSeconds ?? 0,
             c?.StatsWindowMinutes ?? 0, QueueStatsView.From(q.QueueId, q.Stats),
-            q.Waiting.IsDefault ? [] : q.Waiting.Select(w => new WaitingCallView(w.CallId, w.Priority, w.JoinedAt, w.Ani)).ToList());
+            q.Waiting.IsDefault ? [] : q.Waiting.Select(w => new WaitingCallView(w.CallId, w.Priority, w.JoinedAt, w.Ani)).ToList(),
+            c?.HoldMusic, c?.AnnounceSeconds ?? 0, c?.EffectiveLanguage ?? QueueConfig.DefaultLanguage);
     }
 }
 

@@ -332,7 +332,9 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             return Result.Ok;
         }
 
-        var failed = side == HangupSide.System;
+        // The system ending a call (its edge stopping) fails it unless it was answered: a conversation cut short is still
+        // an answered call in every statistic, with the reason on its record.
+        var failed = side == HangupSide.System && S.ConnectedAt is null;
         var disposition = await ReleaseEverythingAsync(failed);
         await EndAsync(failed ? CallDisposition.Failed : disposition, reason ?? $"{side} hung up");
         return Result.Ok;

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Acd.Media;
 using Acd.Media.Sessions;
+using Acd.Media.Playback;
 using Acd.Sip.Sdp;
+using Acd.SipEdge.Announcements;
 using Acd.SipEdge.Legs;
 
 namespace Acd.SipEdge.Bridging;
@@ -9,8 +11,14 @@ namespace Acd.SipEdge.Bridging;
 /// <summary>
 /// Every leg of the call talks to the edge's media engine (Media:Mode=anchor, the default): each leg has its own
 /// endpoint and gets the engine's description, so a browser (WebRTC) and a trunk (RTP/AVP) can talk, the engine bridges
-/// and transcodes, callers hear music, announcements and ringback, and re-pointing (hold, transfer, park, consultation)
-/// happens inside the engine without re-INVITEing anyone.
+/// and transcodes, callers hear music, announcements and ringback (<see cref="CallAudio"/>), and re-pointing (hold,
+/// transfer, park, consultation) happens inside the engine without re-INVITEing anyone.
+/// <para>
+/// The customer waiting in line has one <see cref="QueueAudioHandle"/> for the whole call: paused whenever its endpoint
+/// is pointed at anything else (ringback, an agent, hold), resumed when it is back in line, so the music goes on where
+/// it stopped and the announcements start over. Hold, park and consultation play the call's own music player, which
+/// also goes on where it stopped.
+/// </para>
 /// </summary>
 internal sealed class AnchoredMedia : ICallMedia
 {
@@ -22,6 +30,8 @@ internal sealed class AnchoredMedia : ICallMedia
     private readonly ConcurrentDictionary<MediaEndpoint, Leg> _legs = new();
     private readonly Dictionary<Leg, string> _answers = [];
     private readonly Dictionary<Leg, Leg> _peers = [];
+    private QueueAudioHandle? _waiting;
+    private MediaPlayer? _music;
 
     public AnchoredMedia(MediaEngine engine, CallAudio audio, string callId, string? queueId, ICallMediaEvents events)
     {
@@ -53,6 +63,9 @@ internal sealed class AnchoredMedia : ICallMedia
     }
 
     public bool IsAnchored => true;
+
+    /// <summary>The queue's music for this call's held, parked or consultation-waiting legs, made on first use.</summary>
+    private MediaPlayer Music => _music ??= _audio.Music(_queueId);
 
     public MediaOutcome Open(Leg leg)
     {
@@ -116,7 +129,7 @@ internal sealed class AnchoredMedia : ICallMedia
             Unpair(b);
             _peers[a] = b;
             _peers[b] = a;
-            _session.Bridge(ea, eb);
+            BridgeEndpoints(ea, eb);
         }
     }
 
@@ -130,7 +143,9 @@ internal sealed class AnchoredMedia : ICallMedia
     {
         if (_endpoints.TryGetValue(held, out var eh) && _endpoints.TryGetValue(other, out var eo))
         {
-            _session.Hold(eh, eo, _audio.HoldMusic(_queueId));
+            LeaveWaiting(eh);
+            LeaveWaiting(eo);
+            _session.Hold(eh, eo, Music);
         }
 
         return Task.CompletedTask;
@@ -141,17 +156,35 @@ internal sealed class AnchoredMedia : ICallMedia
         Unpair(leg);
         if (_endpoints.TryGetValue(leg, out var endpoint))
         {
-            endpoint.ListenTo(_audio.HoldMusic(_queueId));
+            Hear(endpoint, Music);
         }
 
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// The customer is in line: the queue's music and announcements, resumed where they were if it waited before (a
+    /// call without a queue, e.g. an outbound one given back, hears the music alone).
+    /// </summary>
     public void Waiting(Leg leg)
     {
-        if (_endpoints.TryGetValue(leg, out var endpoint))
+        if (!_endpoints.TryGetValue(leg, out var endpoint))
         {
-            endpoint.ListenTo(_audio.Waiting(_queueId));
+            return;
+        }
+
+        if (_queueId is null)
+        {
+            Hear(endpoint, Music);
+        }
+        else if (_waiting is { } waiting && waiting.Endpoint == endpoint)
+        {
+            waiting.Resume();
+        }
+        else
+        {
+            _waiting?.Dispose();
+            _waiting = _audio.Waiting(endpoint, _queueId, _session.Id);
         }
     }
 
@@ -159,7 +192,7 @@ internal sealed class AnchoredMedia : ICallMedia
     {
         if (_endpoints.TryGetValue(leg, out var endpoint) && !_peers.ContainsKey(leg))
         {
-            endpoint.ListenTo(_audio.Ringback);
+            Hear(endpoint, _audio.Ringback);
         }
     }
 
@@ -185,12 +218,13 @@ internal sealed class AnchoredMedia : ICallMedia
         {
             if (LegSdp.IsHold(offer))
             {
-                other.ListenTo(_audio.HoldMusic(_queueId));
+                Hear(other, Music);
+                LeaveWaiting(endpoint);
                 endpoint.ListenToSilence();
             }
             else
             {
-                _session.Bridge(endpoint, other);
+                BridgeEndpoints(endpoint, other);
             }
         }
 
@@ -215,6 +249,7 @@ internal sealed class AnchoredMedia : ICallMedia
         if (_endpoints.Remove(leg, out var endpoint))
         {
             _legs.TryRemove(endpoint, out _);
+            DoneWaiting(endpoint);
             _session.Remove(endpoint);
         }
     }
@@ -235,12 +270,51 @@ internal sealed class AnchoredMedia : ICallMedia
         if (_endpoints.Remove(leg, out var endpoint))
         {
             _legs.TryRemove(endpoint, out _);
+            DoneWaiting(endpoint);
         }
 
         return endpoint;
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _waiting?.Dispose();
+        _waiting = null;
+        _session.Dispose();
+    }
+
+    /// <summary>The endpoint hears <paramref name="player"/> instead of whatever it heard (the line's audio waits).</summary>
+    private void Hear(MediaEndpoint endpoint, MediaPlayer player)
+    {
+        LeaveWaiting(endpoint);
+        endpoint.ListenTo(player);
+    }
+
+    private void BridgeEndpoints(MediaEndpoint a, MediaEndpoint b)
+    {
+        LeaveWaiting(a);
+        LeaveWaiting(b);
+        _session.Bridge(a, b);
+    }
+
+    /// <summary>The endpoint is pointed elsewhere: its announcements stop and its music waits for its return to the line.</summary>
+    private void LeaveWaiting(MediaEndpoint endpoint)
+    {
+        if (_waiting is { } waiting && waiting.Endpoint == endpoint)
+        {
+            waiting.Pause();
+        }
+    }
+
+    /// <summary>The endpoint leaves the call: its line audio ends.</summary>
+    private void DoneWaiting(MediaEndpoint endpoint)
+    {
+        if (_waiting is { } waiting && waiting.Endpoint == endpoint)
+        {
+            waiting.Dispose();
+            _waiting = null;
+        }
+    }
 
     /// <summary>The leg's endpoint, made on first use; a dry port pool is 503 for this call and nothing else.</summary>
     private MediaEndpoint? Endpoint(Leg leg, out MediaOutcome failure)

@@ -8,6 +8,9 @@ internal sealed class CallMediaFactory(MediaEngine engine, CallAudio audio, Time
 {
     public bool IsAnchoring => engine.IsAnchoring;
 
+    /// <summary>What anchored calls play: the queues' music and announcements, ringback.</summary>
+    public CallAudio Audio => audio;
+
     public ICallMedia Create(string callId, string? queueId, ICallMediaEvents events) =>
         engine.IsAnchoring ? new AnchoredMedia(engine, audio, callId, queueId, events) : new DirectMedia(time);
 

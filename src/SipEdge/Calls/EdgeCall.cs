@@ -437,7 +437,10 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner, ICallM
         await Task.CompletedTask;
     }
 
-    /// <summary>The edge is shutting down: end the call (failed) and its legs.</summary>
+    /// <summary>
+    /// The edge is shutting down: end the call and its legs. A conversation under way ends as the answered call it was
+    /// (hung up by the system, with the reason); a call nobody answered yet failed.
+    /// </summary>
     public Task AbortAsync(string reason) => _mailbox.RunAsync(async () =>
     {
         if (_state == EdgeCallState.Ended)
@@ -445,10 +448,15 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner, ICallM
             return;
         }
 
+        var talking = _talking is { State: LegState.Connected };
         TearDown(480);
         if (_state != EdgeCallState.Detached)
         {
-            await SafeAsync(() => _grain.FailAsync(reason));
+            var ended = talking ? await SafeAsync(() => _grain.HangupAsync(HangupSide.System, reason)) : null;
+            if (ended is not { IsSuccess: true })
+            {
+                await SafeAsync(() => _grain.FailAsync(reason));
+            }
         }
 
         await FinishAsync();

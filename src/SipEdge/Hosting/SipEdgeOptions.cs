@@ -119,6 +119,13 @@ public sealed class SipEdgeOptions
     /// </summary>
     public bool SrtpOverTls { get; set; }
 
+    /// <summary>
+    /// Seconds a stopping edge (SIGTERM, a rolling upgrade) keeps its established calls up, refusing new ones with 503
+    /// and Retry-After, before it ends the rest with a call record. Match Kubernetes' terminationGracePeriodSeconds to it.
+    /// 0 ends the calls at once.
+    /// </summary>
+    public int DrainSeconds { get; set; } = 3600;
+
     /// <summary>The configured digest algorithms, or the default when none are.</summary>
     public IReadOnlyList<string> ResolveDigestAlgorithms() => DigestAlgorithms.Count == 0 ? DefaultDigestAlgorithms : DigestAlgorithms;
 

@@ -12,6 +12,7 @@ using Acd.Sip.Messages;
 using Acd.Sip.Parsing;
 using Acd.Sip.Registrar;
 using Acd.Sip.Transactions;
+using Acd.SipEdge.Announcements;
 using Acd.SipEdge.Bridging;
 using Acd.SipEdge.Calls;
 using Acd.SipEdge.Registration;
@@ -47,23 +48,26 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
     private readonly EdgeContext _context;
     private readonly InboundRouter _router;
     private readonly NumberRoutes _numbers;
+    private readonly QueueSettings _queueSettings;
     private readonly bool _ownsTransports;
     private readonly bool _ownsMedia;
     private Task? _background;
 
     public SipEdgeService(IOptions<SipEdgeOptions> options, IGrainFactory grains, AgentCredentialStore credentials, InboundCalls inbound,
-        DialTargets targets, MediaEngine media, TimeProvider time, ILoggerFactory loggerFactory)
-        : this(options.Value, grains, credentials, inbound, targets, time, loggerFactory, stack: null, media)
+        DialTargets targets, MediaEngine media, QueueAudio queueAudio, TimeProvider time, ILoggerFactory loggerFactory)
+        : this(options.Value, grains, credentials, inbound, targets, time, loggerFactory, stack: null, media, queueAudio)
     {
     }
 
     /// <summary>
     /// An edge on a stack made elsewhere (tests: an in-memory network on a fake clock), whose transports its maker adds;
     /// without one the edge makes its stack and opens the UDP and TCP listeners of its options. Without a media engine the
-    /// edge passes media through (Media:Mode=direct), which an in-memory network needs.
+    /// edge passes media through (Media:Mode=direct), which an in-memory network needs; without queue audio the edge
+    /// plays the shipped sounds.
     /// </summary>
     internal SipEdgeService(SipEdgeOptions options, IGrainFactory grains, AgentCredentialStore credentials, InboundCalls inbound,
-        DialTargets targets, TimeProvider time, ILoggerFactory loggerFactory, SipStack? stack, MediaEngine? media = null)
+        DialTargets targets, TimeProvider time, ILoggerFactory loggerFactory, SipStack? stack, MediaEngine? media = null,
+        QueueAudio? queueAudio = null)
     {
         _options = options;
         _logger = loggerFactory.CreateLogger<SipEdgeService>();
@@ -92,7 +96,10 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
         }, time, Phones, loggerFactory.CreateLogger<SipRegistrar>());
         _ownsMedia = media is null;
         Media = media ?? new MediaEngine(new MediaOptions { Mode = MediaMode.Direct, BindAddress = "127.0.0.1" }, time, loggerFactory);
-        var calls = new CallMediaFactory(Media, new CallAudio(Media), time, _options.SrtpOverTls);
+        queueAudio ??= new QueueAudio(Media, new SoundLibrary(SoundLibrary.ShippedRoot, loggerFactory.CreateLogger<SoundLibrary>(), time),
+            new GrainQueuePositions(grains), loggerFactory: loggerFactory);
+        _queueSettings = new QueueSettings(grains, time, loggerFactory.CreateLogger<QueueSettings>());
+        var calls = new CallMediaFactory(Media, new CallAudio(queueAudio, _queueSettings), time, _options.SrtpOverTls);
         _context = new EdgeContext(EdgeId, Domain, PublicHost, Stack, UserAgent, grains, inbound, targets, Phones,
             new OutboundTrunk(_options.OutboundTrunk), _calls, calls, _options, time, loggerFactory.CreateLogger<EdgeCall>());
         _numbers = new NumberRoutes(grains, time);
@@ -195,6 +202,10 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
                 return Task.CompletedTask;
             }), CancellationToken.None),
             Task.Run(() => EveryAsync(NumberRoutes.RefreshPeriod, () => _numbers.RefreshAsync(_stopping.Token), runFirst: true), CancellationToken.None),
+            // The queues' music and announcement settings: only anchored calls play them.
+            Media.IsAnchoring
+                ? Task.Run(() => EveryAsync(NumberRoutes.RefreshPeriod, () => _queueSettings.RefreshAsync(_stopping.Token)), CancellationToken.None)
+                : Task.CompletedTask,
             _options.LegProbeSeconds > 0
                 // In parallel: one unreachable UDP leg waits out a 32 s transaction timeout, which must not delay the rest.
                 ? Task.Run(() => EveryAsync(TimeSpan.FromSeconds(_options.LegProbeSeconds), () => Task.WhenAll(_calls.All.Select(c => c.ProbeLegsAsync()))),
@@ -205,6 +216,7 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _draining = true;
         await _stopping.CancelAsync();
         // Calls cannot survive their edge (the legs' dialogs live here): end them with a call record rather than leave them stuck.
         await Task.WhenAll(_calls.All.Select(c => c.AbortAsync("SIP edge stopped")));
@@ -258,7 +270,17 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
 
     // ---- the user agent's handler -----------------------------------------------------------------------
 
-    Task ISipUserAgentHandler.OnIncomingCallAsync(SipIncomingCall call) => _router.RouteAsync(call, _stopping.Token);
+    Task ISipUserAgentHandler.OnIncomingCallAsync(SipIncomingCall call)
+    {
+        if (_draining)
+        {
+            LogRefusedWhileDraining(call.Invite.RequestUri.ToString());
+            call.Reject(503, DrainingRetryAfter);
+            return Task.CompletedTask;
+        }
+
+        return _router.RouteAsync(call, _stopping.Token);
+    }
 
     async Task ISipUserAgentHandler.OnRequestAsync(SipServerTransaction tx)
     {

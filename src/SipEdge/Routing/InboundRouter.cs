@@ -111,6 +111,12 @@ internal sealed partial class InboundRouter(
             incoming.Ring();
         }
 
+        if (edge.Media.IsAnchoring)
+        {
+            // What the caller will hear in line (the queue's music, announcements, language): known here, or fetched now, briefly.
+            await edge.Media.Audio.Settings.EnsureAsync(queueId, cancellationToken);
+        }
+
         var (callerNumber, callerName) = Identify(invite, trusted);
         var call = EdgeCall.Inbound(edge, CallIds.New(), queueId, dialled, incoming, callerNumber, callerName);
         edge.Calls.Add(call);

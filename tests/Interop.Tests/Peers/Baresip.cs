@@ -12,7 +12,8 @@ namespace Acd.Interop.Tests.Peers;
 /// <param name="Transport">udp or tcp: the transport of the outbound proxy URI pointing at the edge.</param>
 /// <param name="Register">Registers (an agent's phone) or only places calls (a caller).</param>
 /// <param name="AutoAnswer">answermode=auto: answers incoming calls at once.</param>
-public sealed record BaresipAccount(string User, string Password, string Transport, int EdgePort, bool Register, bool AutoAnswer);
+/// <param name="Codec">The one audio codec it offers and accepts (PCMU or PCMA).</param>
+public sealed record BaresipAccount(string User, string Password, string Transport, int EdgePort, bool Register, bool AutoAnswer, string Codec = "PCMU");
 
 /// <summary>
 /// Stock baresip 1.0 (Debian), headless: its own config folder, G.711 only, a WAV file as microphone (aufile), the
@@ -119,7 +120,7 @@ public sealed class Baresip : IAsyncDisposable
     public static string AccountLine(BaresipAccount account) =>
         $"<sip:{account.User}@{InteropHost.Domain}>;auth_pass={account.Password}" +
         $";outbound=\"sip:127.0.0.1:{account.EdgePort.ToString(CultureInfo.InvariantCulture)};transport={account.Transport}\"" +
-        $";regint={(account.Register ? "600" : "0")};answermode={(account.AutoAnswer ? "auto" : "manual")};audio_codecs=PCMU";
+        $";regint={(account.Register ? "600" : "0")};answermode={(account.AutoAnswer ? "auto" : "manual")};audio_codecs={account.Codec}";
 
     /// <summary>Runs a ctrl_tcp command (dial, hangup, answer, reginfo...) and returns its response's data; fails if not ok.</summary>
     public async Task<string> CommandAsync(string command, string parameters = "")

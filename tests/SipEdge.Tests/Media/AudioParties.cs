@@ -141,6 +141,7 @@ public abstract class AudioParty : IAsyncDisposable, ISipUserAgentHandler
 public sealed class AudioCaller : AudioParty
 {
     private readonly string _fromUser;
+    private readonly CancellationTokenSource _cancel = new();
 
     private AudioCaller(SipStack stack, AudioCodec codec, bool telephoneEvent, string fromUser) : base(stack, codec, telephoneEvent, fromUser)
     {
@@ -163,7 +164,7 @@ public sealed class AudioCaller : AudioParty
     private async Task<SipCallResult> InviteAsync(SipUri uri, int port)
     {
         var result = await Ua.InviteAsync(uri, new SipNameAddress(SipUri.Parse($"sip:{_fromUser}@127.0.0.1")), new SipNameAddress(uri), Sdp(),
-            new SipTarget(SipTransportKind.Udp, new IPEndPoint(IPAddress.Loopback, port)));
+            new SipTarget(SipTransportKind.Udp, new IPEndPoint(IPAddress.Loopback, port)), cancellationToken: _cancel.Token);
         if (result.FinalResponse.IsSuccess && result.Dialog is { } dialog)
         {
             Dialog = dialog;
@@ -171,6 +172,13 @@ public sealed class AudioCaller : AudioParty
         }
 
         return result;
+    }
+
+    /// <summary>Hangs up before anyone answered (CANCEL); the INVITE's outcome is then 487.</summary>
+    public async Task<SipCallResult> CancelAsync()
+    {
+        await _cancel.CancelAsync();
+        return await Answer.WaitAsync(TimeSpan.FromSeconds(20));
     }
 
     /// <summary>Waits for the agent's answer and starts sending the caller's tone.</summary>

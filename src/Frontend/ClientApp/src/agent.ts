@@ -1,7 +1,8 @@
 import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
 import { accessToken, api, ApiError, requireSession, signOut } from './api';
-import { Agent, Call, CallRecord, CommandResult, Queue } from './models';
+import { Agent, Call, CallDigit, CallRecord, CommandResult, Queue } from './models';
 import { notify, requestNotificationPermission, startRinging, stopRinging } from './ringer';
+import { lossPercent } from './media';
 import { CtiSoftPhone, loadSoftPhone, PhoneCallState, PhoneState, SoftPhone } from './softphone';
 import { $, clock, duration, h, since, statusLabel, timeOfDay, toast } from './ui';
 
@@ -99,6 +100,9 @@ function renderCall(): void {
   const farEnd = c.direction === 'outbound' || placed ? c.to : c.from;
   $('call-caller').textContent = placed ? (c.to ?? 'Colleague') : (customer?.name ?? c.callerName ?? farEnd ?? 'Unknown caller');
   $('call-number').textContent = farEnd ?? '';
+  const digits = digitsByCall.get(c.id) ?? '';
+  $('call-digits').hidden = digits.length === 0;
+  $('call-digits').textContent = `Caller pressed: ${digits}`;
   const popup = $('customer-popup');
   popup.hidden = !customer;
   if (customer) {
@@ -153,7 +157,10 @@ async function refreshCall(callId: string): Promise<void> {
 
 function onCall(next: Call, offered = false): void {
   if (finished.has(next.id)) return;
-  if (next.status === 'ended') finished.add(next.id);
+  if (next.status === 'ended') {
+    finished.add(next.id);
+    digitsByCall.delete(next.id);
+  }
   const mine = !!agent && (next.agentId === agent.id || next.callerAgentId === agent.id);
   if (next.status === 'ended' || (agent && !mine && next.agentId !== null)) {
     if (call?.id === next.id) {
@@ -171,6 +178,15 @@ function onCall(next: Call, offered = false): void {
     }
   }
   renderCall();
+}
+
+/** Digits the caller keyed (RFC 4733 or INFO, seen by the edge): an account number, a menu choice. Kept per call. */
+const digitsByCall = new Map<string, string>();
+
+function onDigit(digit: CallDigit): void {
+  if (!digit.fromCustomer) return;
+  digitsByCall.set(digit.callId, (digitsByCall.get(digit.callId) ?? '') + digit.digit);
+  if (call?.id === digit.callId) renderCall();
 }
 
 function onQueue(queue: Queue): void {
@@ -392,7 +408,15 @@ async function renderMedia(): Promise<void> {
   const el = $('phone-call');
   el.dataset.packetsReceived = String(stats.packetsReceived);
   el.dataset.packetsSent = String(stats.packetsSent);
-  el.textContent = `Audio: ${stats.packetsReceived} packets in, ${stats.packetsSent} out`;
+  el.dataset.lostReceived = String(stats.packetsLostReceived);
+  el.dataset.lostSent = stats.packetsLostSent === null ? '' : String(stats.packetsLostSent);
+  // Loss both ways: what this browser missed, and what the far end (the edge's RTCP reports) says it missed of ours.
+  const inbound = `in ${stats.packetsReceived} (${lossPercent(stats.packetsLostReceived, stats.packetsReceived)} lost)`;
+  const outbound =
+    stats.packetsLostSent === null
+      ? `out ${stats.packetsSent}`
+      : `out ${stats.packetsSent} (${lossPercent(stats.packetsLostSent, Math.max(0, stats.packetsSent - stats.packetsLostSent))} lost)`;
+  el.textContent = `Audio: ${inbound} · ${outbound}`;
   el.title = stats.path ?? '';
 }
 
@@ -422,6 +446,7 @@ async function main(): Promise<void> {
   hub.on('CallOffered', (c: Call) => onCall(c, true));
   hub.on('CallState', (c: Call) => onCall(c));
   hub.on('QueueState', (q: Queue) => onQueue(q));
+  hub.on('CallDigit', (d: CallDigit) => onDigit(d));
   hub.onreconnecting(() => setConnection('reconnecting'));
   hub.onreconnected(() => {
     setConnection('connected');

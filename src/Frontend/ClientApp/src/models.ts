@@ -98,3 +98,10 @@ export interface CallRecord {
   endedAt: string | null;
   talkSeconds: number | null;
 }
+
+/** A digit keyed on a call (the CallDigit push): by the customer, or by the agent's phone. */
+export interface CallDigit {
+  callId: string;
+  digit: string;
+  fromCustomer: boolean;
+}

@@ -122,7 +122,7 @@ export class SipSoftPhone implements SoftPhone {
     if (!leg || leg.session.isEnded() || leg.state !== 'ringing') return false;
     leg.state = 'answering';
     this.emit(callId, 'answering');
-    leg.session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
+    leg.session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: this.settings.iceServers ?? [] } });
     return true;
   }
 
