@@ -23,7 +23,7 @@ using Acd.Testing;
 namespace Acd.SipEdge.Tests;
 
 /// <summary>
-/// A real frontend host for the SIP edge: Kestrel on 127.0.0.1 (ephemeral port), SIP UDP+TCP on a free loopback port,
+/// A real frontend host for the SIP edge: Kestrel on 127.0.0.1 (ephemeral port), SIP UDP+TCP on a free loopback port and TLS on another,
 /// embedded silo with a temp data folder. Shared by the tests of the collection; each test uses its own queue and agents.
 /// </summary>
 public class EdgeHost : IAsyncLifetime
@@ -37,6 +37,12 @@ public class EdgeHost : IAsyncLifetime
     public WebApplication App => _app ?? throw new InvalidOperationException("The host did not start.");
 
     public int SipPort { get; private set; }
+
+    /// <summary>The edge's SIP over TLS port (Sip:TlsPort), with a certificate for 127.0.0.1 issued by <see cref="Certificates"/>' CA.</summary>
+    public int TlsPort { get; private set; }
+
+    /// <summary>The throwaway CA and server certificate of the TLS listener: clients trust <see cref="TestCertificates.Authority"/>.</summary>
+    public TestCertificates Certificates { get; } = TestCertificates.Create("edge test");
 
     /// <summary>UDP port of the outbound trunk (Sip:OutboundTrunk), where a test starts its SIPp "carrier".</summary>
     public int TrunkPort { get; private set; }
@@ -61,7 +67,9 @@ public class EdgeHost : IAsyncLifetime
         _dataPath = Path.Combine(Path.GetTempPath(), "acd-edge-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dataPath);
         SipPort = LoopbackPorts.FreeUdpAndTcp();
+        TlsPort = LoopbackPorts.FreeTcp();
         TrunkPort = Sipp.FreeUdpPort();
+        var (tlsCertificate, tlsKey, _) = Certificates.WritePem(Path.Combine(_dataPath, "tls"));
         var settings = new Dictionary<string, string?>
         {
             ["Storage:DataPath"] = _dataPath,
@@ -71,6 +79,11 @@ public class EdgeHost : IAsyncLifetime
             ["Sip:ListenAddress"] = "127.0.0.1",
             ["Sip:UdpPort"] = SipPort.ToString(CultureInfo.InvariantCulture),
             ["Sip:TcpPort"] = SipPort.ToString(CultureInfo.InvariantCulture),
+            ["Sip:TlsPort"] = TlsPort.ToString(CultureInfo.InvariantCulture),
+            ["Sip:Tls:CertificatePath"] = tlsCertificate,
+            ["Sip:Tls:KeyPath"] = tlsKey,
+            // Phones on TLS get SDES-SRTP; nobody else may (the SRTP tests check both).
+            ["Sip:SrtpOverTls"] = "true",
             ["Sip:Domain"] = "127.0.0.1",
             ["Sip:EdgeId"] = "edge-test",
             ["Sip:TrunkAllowList:0"] = "127.0.0.1/32",
@@ -110,6 +123,7 @@ public class EdgeHost : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        Certificates.Dispose();
         if (_app is null)
         {
             return; // never started (e.g. SIPp missing): the tests already failed with the reason
