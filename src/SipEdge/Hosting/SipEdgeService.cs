@@ -166,7 +166,7 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
             Stack.AddTcp(new IPEndPoint(address, _options.TcpPort));
         }
 
-        if (_ownsTransports && (_options.TlsPort > 0 || new OutboundTrunk(_options.OutboundTrunk).Transport == "TLS"))
+        if (_ownsTransports && (_options.TlsPort > 0 || _context.Trunk.Transport == "TLS"))
         {
             // Without a TLS port the transport only connects out, for a trunk reached over TLS.
             Stack.AddTls(new IPEndPoint(address, Math.Max(0, _options.TlsPort)), TlsOptions(_options));
