@@ -44,6 +44,9 @@ public class EdgeHost : IAsyncLifetime
     /// <summary>The throwaway CA and server certificate of the TLS listener: clients trust <see cref="TestCertificates.Authority"/>.</summary>
     public TestCertificates Certificates { get; } = TestCertificates.Create("edge test");
 
+    /// <summary>The CA of <see cref="Certificates"/> as a PEM file (for Sip:Tls:CaPath or a peer's trust list).</summary>
+    public string AuthorityPath { get; private set; } = "";
+
     /// <summary>UDP port of the outbound trunk (Sip:OutboundTrunk), where a test starts its SIPp "carrier".</summary>
     public int TrunkPort { get; private set; }
 
@@ -69,7 +72,8 @@ public class EdgeHost : IAsyncLifetime
         SipPort = LoopbackPorts.FreeUdpAndTcp();
         TlsPort = LoopbackPorts.FreeTcp();
         TrunkPort = Sipp.FreeUdpPort();
-        var (tlsCertificate, tlsKey, _) = Certificates.WritePem(Path.Combine(_dataPath, "tls"));
+        var (tlsCertificate, tlsKey, authority) = Certificates.WritePem(Path.Combine(_dataPath, "tls"));
+        AuthorityPath = authority;
         var settings = new Dictionary<string, string?>
         {
             ["Storage:DataPath"] = _dataPath,
@@ -272,6 +276,30 @@ public sealed class DirectEdgeHost : EdgeHost
         settings["Media:Mode"] = "direct";
         settings["Sip:EdgeId"] = "edge-test-direct";
     }
+}
+
+/// <summary>
+/// An edge whose outbound trunk is on TLS with SDES-SRTP (Sip:OutboundTrunk:Transport=tls, Srtp=true), the trunk's
+/// certificate checked against the test CA (Sip:Tls:CaPath). The "carrier" is a test party listening on <see cref="TlsTrunkPort"/>.
+/// </summary>
+public sealed class TlsTrunkEdgeHost : EdgeHost
+{
+    public int TlsTrunkPort { get; } = LoopbackPorts.FreeTcp();
+
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        settings["Sip:EdgeId"] = "edge-test-tls-trunk";
+        settings["Sip:OutboundTrunk:Host"] = $"127.0.0.1:{TlsTrunkPort.ToString(CultureInfo.InvariantCulture)}";
+        settings["Sip:OutboundTrunk:Transport"] = "tls";
+        settings["Sip:OutboundTrunk:Srtp"] = "true";
+        settings["Sip:Tls:CaPath"] = AuthorityPath;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TlsTrunkEdgeCollection : ICollectionFixture<TlsTrunkEdgeHost>
+{
+    public const string Name = "sip-edge-tls-trunk";
 }
 
 [CollectionDefinition(Name)]

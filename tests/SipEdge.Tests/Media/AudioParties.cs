@@ -272,3 +272,39 @@ public sealed class AudioPhone : AudioParty
         return Task.CompletedTask;
     }
 }
+
+/// <summary>A carrier on TLS (the edge's outbound trunk): its own listener with the test certificate; answers the first call with its tone.</summary>
+public sealed class AudioTrunk : AudioParty
+{
+    private readonly double _toneHz;
+
+    private AudioTrunk(SipStack stack, double toneHz, bool srtp) : base(stack, AudioCodec.Pcmu, telephoneEvent: true, "carrier", srtp)
+    {
+        _toneHz = toneHz;
+    }
+
+    public TaskCompletionSource<SipRequest> Invite { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static async Task<AudioTrunk> ListenOverTlsAsync(EdgeHost host, int port, double toneHz, bool srtp)
+    {
+        var stack = new SipStack(new SipStackOptions { PublicHost = "127.0.0.1" });
+        stack.AddTls(new IPEndPoint(IPAddress.Loopback, port), new SipTlsOptions { ServerCertificate = host.Certificates.Server });
+        await stack.StartAsync();
+        return new AudioTrunk(stack, toneHz, srtp);
+    }
+
+    public override Task OnIncomingCallAsync(SipIncomingCall call)
+    {
+        if (Dialog is not null || call.Invite.BodyText is not { Length: > 0 } offer)
+        {
+            call.Reject(486);
+            return Task.CompletedTask;
+        }
+
+        Invite.TrySetResult(call.Invite);
+        Rtp.TargetFromSdp(offer);
+        Dialog = call.Answer(Sdp());
+        Rtp.StartTone(_toneHz);
+        return Task.CompletedTask;
+    }
+}
