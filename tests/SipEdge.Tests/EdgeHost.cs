@@ -23,7 +23,7 @@ using Acd.Testing;
 namespace Acd.SipEdge.Tests;
 
 /// <summary>
-/// A real frontend host for the SIP edge: Kestrel on 127.0.0.1 (ephemeral port), SIP UDP+TCP on a free loopback port,
+/// A real frontend host for the SIP edge: Kestrel on 127.0.0.1 (ephemeral port), SIP UDP+TCP on a free loopback port and TLS on another,
 /// embedded silo with a temp data folder. Shared by the tests of the collection; each test uses its own queue and agents.
 /// </summary>
 public class EdgeHost : IAsyncLifetime
@@ -37,6 +37,15 @@ public class EdgeHost : IAsyncLifetime
     public WebApplication App => _app ?? throw new InvalidOperationException("The host did not start.");
 
     public int SipPort { get; private set; }
+
+    /// <summary>The edge's SIP over TLS port (Sip:TlsPort), with a certificate for 127.0.0.1 issued by <see cref="Certificates"/>' CA.</summary>
+    public int TlsPort { get; private set; }
+
+    /// <summary>The throwaway CA and server certificate of the TLS listener: clients trust <see cref="TestCertificates.Authority"/>.</summary>
+    public TestCertificates Certificates { get; } = TestCertificates.Create("edge test");
+
+    /// <summary>The CA of <see cref="Certificates"/> as a PEM file (for Sip:Tls:CaPath or a peer's trust list).</summary>
+    public string AuthorityPath { get; private set; } = "";
 
     /// <summary>UDP port of the outbound trunk (Sip:OutboundTrunk), where a test starts its SIPp "carrier".</summary>
     public int TrunkPort { get; private set; }
@@ -71,10 +80,13 @@ public class EdgeHost : IAsyncLifetime
         _dataPath = Path.Combine(Path.GetTempPath(), "acd-edge-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dataPath);
         SipPort = LoopbackPorts.FreeUdpAndTcp();
+        TlsPort = LoopbackPorts.FreeTcp();
         TrunkPort = Sipp.FreeUdpPort();
         SoundsPath = Path.Combine(_dataPath, "sounds");
         CopyFolder(Acd.SipEdge.Announcements.SoundLibrary.ShippedRoot, SoundsPath);
         File.WriteAllBytes(Path.Combine(SoundsPath, "music", TestMusic), Acd.SipEdge.Tests.Announcements.Tones.Wav((TestMusicHz, 4)));
+        var (tlsCertificate, tlsKey, authority) = Certificates.WritePem(Path.Combine(_dataPath, "tls"));
+        AuthorityPath = authority;
         var settings = new Dictionary<string, string?>
         {
             ["Storage:DataPath"] = _dataPath,
@@ -84,6 +96,11 @@ public class EdgeHost : IAsyncLifetime
             ["Sip:ListenAddress"] = "127.0.0.1",
             ["Sip:UdpPort"] = SipPort.ToString(CultureInfo.InvariantCulture),
             ["Sip:TcpPort"] = SipPort.ToString(CultureInfo.InvariantCulture),
+            ["Sip:TlsPort"] = TlsPort.ToString(CultureInfo.InvariantCulture),
+            ["Sip:Tls:CertificatePath"] = tlsCertificate,
+            ["Sip:Tls:KeyPath"] = tlsKey,
+            // Phones on TLS get SDES-SRTP; nobody else may (the SRTP tests check both).
+            ["Sip:SrtpOverTls"] = "true",
             ["Sip:Domain"] = "127.0.0.1",
             ["Sip:EdgeId"] = "edge-test",
             ["Sip:TrunkAllowList:0"] = "127.0.0.1/32",
@@ -134,6 +151,7 @@ public class EdgeHost : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        Certificates.Dispose();
         if (_app is null)
         {
             return; // never started (e.g. SIPp missing): the tests already failed with the reason
@@ -294,6 +312,30 @@ public sealed class DirectEdgeHost : EdgeHost
         settings["Media:Mode"] = "direct";
         settings["Sip:EdgeId"] = "edge-test-direct";
     }
+}
+
+/// <summary>
+/// An edge whose outbound trunk is on TLS with SDES-SRTP (Sip:OutboundTrunk:Transport=tls, Srtp=true), the trunk's
+/// certificate checked against the test CA (Sip:Tls:CaPath). The "carrier" is a test party listening on <see cref="TlsTrunkPort"/>.
+/// </summary>
+public sealed class TlsTrunkEdgeHost : EdgeHost
+{
+    public int TlsTrunkPort { get; } = LoopbackPorts.FreeTcp();
+
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        settings["Sip:EdgeId"] = "edge-test-tls-trunk";
+        settings["Sip:OutboundTrunk:Host"] = $"127.0.0.1:{TlsTrunkPort.ToString(CultureInfo.InvariantCulture)}";
+        settings["Sip:OutboundTrunk:Transport"] = "tls";
+        settings["Sip:OutboundTrunk:Srtp"] = "true";
+        settings["Sip:Tls:CaPath"] = AuthorityPath;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TlsTrunkEdgeCollection : ICollectionFixture<TlsTrunkEdgeHost>
+{
+    public const string Name = "sip-edge-tls-trunk";
 }
 
 [CollectionDefinition(Name)]

@@ -52,7 +52,7 @@ public sealed class SipIncomingCall
     public void Ring(int statusCode = 180, string? sdp = null)
     {
         var r = Transaction.CreateResponse(statusCode);
-        r.Headers.Add(SipHeaderNames.Contact, $"<{_ua.ContactFor(Transaction.Source.Transport)}>");
+        r.Headers.Add(SipHeaderNames.Contact, $"<{_ua.ContactFor(Transaction.Source.Transport, Invite.RequestUri)}>");
         if (sdp is not null) r.SetBody("application/sdp", sdp);
         Transaction.Respond(r);
     }
@@ -72,7 +72,7 @@ public sealed class SipIncomingCall
                 return null;
             }
         }
-        var contact = _ua.ContactFor(Transaction.Source.Transport);
+        var contact = _ua.ContactFor(Transaction.Source.Transport, Invite.RequestUri);
         r.Headers.Add(SipHeaderNames.Contact, $"<{contact}>");
         foreach (var rr in Invite.Headers.GetAll(SipHeaderNames.RecordRoute)) r.Headers.Add(SipHeaderNames.RecordRoute, rr);
         if (sdp is not null) r.SetBody("application/sdp", sdp);

@@ -87,7 +87,7 @@ public sealed class SipUserAgent
 
     public SipDialog? FindDialog(SipDialogId id) => _dialogs.GetValueOrDefault(id);
 
-    internal SipUri ContactFor(SipTransportKind kind) => _stack.CreateContactUri(kind, ContactUser);
+    internal SipUri ContactFor(SipTransportKind kind, SipUri requestUri) => _stack.CreateContactUri(kind, ContactUser, requestUri.IsSecure);
 
     internal void Register(SipDialog d) => _dialogs[d.Id] = d;
 
@@ -109,7 +109,7 @@ public sealed class SipUserAgent
         invite.Headers.Add(SipHeaderNames.To, to.ToString());
         invite.Headers.Add(SipHeaderNames.CallId, SipIds.NewCallId());
         invite.Headers.Add(SipHeaderNames.CSeq, "1 INVITE");
-        invite.Headers.Add(SipHeaderNames.Contact, $"<{ContactFor(t.Transport)}>");
+        invite.Headers.Add(SipHeaderNames.Contact, $"<{ContactFor(t.Transport, requestUri)}>");
         invite.Headers.Add(SipHeaderNames.Supported, "replaces, timer");
         if (SessionTimerSeconds is { } se) invite.Headers.Add(SipHeaderNames.SessionExpires, se.ToString(System.Globalization.CultureInfo.InvariantCulture));
         invite.SetBody("application/sdp", sdp);

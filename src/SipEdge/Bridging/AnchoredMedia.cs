@@ -69,6 +69,11 @@ internal sealed class AnchoredMedia : ICallMedia
 
     public MediaOutcome Open(Leg leg)
     {
+        if (leg.OffersKeysInClear(leg.Sdp.Remote))
+        {
+            return MediaOutcome.KeysInClear;
+        }
+
         if (Endpoint(leg, out var failure) is not { } endpoint)
         {
             return failure;
@@ -98,6 +103,7 @@ internal sealed class AnchoredMedia : ICallMedia
         var made = endpoint.CreateOffer(profile switch
         {
             LegProfile.WebRtc => MediaProfile.WebRtc,
+            // The caller decided from the leg's transport (TLS) and the settings; the leg's own guard strips keys anyway.
             LegProfile.Srtp => MediaProfile.RtpSavp,
             _ => MediaProfile.RtpAvp,
         });
@@ -203,7 +209,7 @@ internal sealed class AnchoredMedia : ICallMedia
     public Task<string?> OfferedAsync(Leg from, string offer)
     {
         from.Sdp.Remote = offer;
-        if (!_endpoints.TryGetValue(from, out var endpoint))
+        if (!_endpoints.TryGetValue(from, out var endpoint) || from.OffersKeysInClear(offer))
         {
             return Task.FromResult<string?>(null);
         }

@@ -1,4 +1,5 @@
 using Acd.Media;
+using Acd.Sip.Transports;
 using Acd.SipEdge.Registration;
 
 namespace Acd.SipEdge.Bridging;
@@ -14,11 +15,18 @@ internal sealed class CallMediaFactory(MediaEngine engine, CallAudio audio, Time
     public ICallMedia Create(string callId, string? queueId, ICallMediaEvents events) =>
         engine.IsAnchoring ? new AnchoredMedia(engine, audio, callId, queueId, events) : new DirectMedia(time);
 
-    /// <summary>How a phone is offered media: WebRTC to a browser, SDES-SRTP on TLS when enabled, plain RTP otherwise.</summary>
-    public LegProfile ProfileFor(PhoneRoute route) => route.Device.Transport.ToUpperInvariant() switch
+    /// <summary>
+    /// How a phone is offered media: WebRTC to a browser, SDES-SRTP to a TLS phone when enabled, plain RTP otherwise. SRTP
+    /// needs the INVITE itself to go over TLS: a TLS phone reached through another edge (a clear-text hop) or at a
+    /// Contact that is not TLS gets plain RTP, since its keys would cross that hop readable.
+    /// </summary>
+    public LegProfile ProfileFor(PhoneRoute route) => ProfileFor(route, srtpOverTls);
+
+    /// <summary>The rule itself, apart from any edge (<see cref="ProfileFor(PhoneRoute)"/>).</summary>
+    public static LegProfile ProfileFor(PhoneRoute route, bool srtpOverTls) => route.Device.Transport.ToUpperInvariant() switch
     {
         "WS" or "WSS" => LegProfile.WebRtc,
-        "TLS" when srtpOverTls => LegProfile.Srtp,
+        "TLS" when srtpOverTls && route.Target.Transport == SipTransportKind.Tls => LegProfile.Srtp,
         _ => LegProfile.Rtp,
     };
 }

@@ -13,7 +13,8 @@ internal sealed class DirectMedia(TimeProvider time) : ICallMedia
 
     public bool IsAnchored => false;
 
-    public MediaOutcome Open(Leg leg) => MediaOutcome.Success;
+    /// <summary>Nothing to open, but an SDES offer over clear text is refused here too: relayed, its keys would travel on.</summary>
+    public MediaOutcome Open(Leg leg) => leg.OffersKeysInClear(leg.Sdp.Remote) ? MediaOutcome.KeysInClear : MediaOutcome.Success;
 
     public string? AnswerFor(Leg leg, Leg? source)
     {

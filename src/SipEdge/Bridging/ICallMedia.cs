@@ -19,6 +19,9 @@ public readonly record struct MediaOutcome(bool Ok, int Status, string? Reason)
     public static readonly MediaOutcome Success = new(true, 0, null);
 
     public static MediaOutcome Fail(int status, string reason) => new(false, status, reason);
+
+    /// <summary>An RTP/SAVP offer on a leg without TLS (<see cref="Leg.OffersKeysInClear"/>).</summary>
+    public static readonly MediaOutcome KeysInClear = Fail(488, "Not Acceptable Here - SDES-SRTP needs TLS signalling");
 }
 
 /// <summary>

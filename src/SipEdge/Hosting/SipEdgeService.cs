@@ -12,6 +12,7 @@ using Acd.Sip.Messages;
 using Acd.Sip.Parsing;
 using Acd.Sip.Registrar;
 using Acd.Sip.Transactions;
+using Acd.Sip.Transports;
 using Acd.SipEdge.Announcements;
 using Acd.SipEdge.Bridging;
 using Acd.SipEdge.Calls;
@@ -61,8 +62,8 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
 
     /// <summary>
     /// An edge on a stack made elsewhere (tests: an in-memory network on a fake clock), whose transports its maker adds;
-    /// without one the edge makes its stack and opens the UDP and TCP listeners of its options. Without a media engine the
-    /// edge passes media through (Media:Mode=direct), which an in-memory network needs; without queue audio the edge
+    /// without one the edge makes its stack and opens the UDP, TCP and TLS listeners of its options. Without a media engine
+    /// the edge passes media through (Media:Mode=direct), which an in-memory network needs; without queue audio the edge
     /// plays the shipped sounds.
     /// </summary>
     internal SipEdgeService(SipEdgeOptions options, IGrainFactory grains, AgentCredentialStore credentials, InboundCalls inbound,
@@ -190,6 +191,12 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
             Stack.AddTcp(new IPEndPoint(address, _options.TcpPort));
         }
 
+        if (_ownsTransports && (_options.TlsPort > 0 || _context.Trunk.Transport == "TLS"))
+        {
+            // Without a TLS port the transport only connects out, for a trunk reached over TLS.
+            Stack.AddTls(new IPEndPoint(address, Math.Max(0, _options.TlsPort)), TlsOptions(_options));
+        }
+
         await Stack.StartAsync(cancellationToken);
         _background = Task.WhenAll(
             Task.Run(() => EveryAsync(FlowCheckInterval, () =>
@@ -211,7 +218,7 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
                 ? Task.Run(() => EveryAsync(TimeSpan.FromSeconds(_options.LegProbeSeconds), () => Task.WhenAll(_calls.All.Select(c => c.ProbeLegsAsync()))),
                     CancellationToken.None)
                 : Task.CompletedTask);
-        LogStarted(EdgeId, _options.ListenAddress, _options.UdpPort, _options.TcpPort, Domain, PublicHost);
+        LogStarted(EdgeId, _options.ListenAddress, _options.UdpPort, _options.TcpPort, _options.TlsPort, Domain, PublicHost);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -335,11 +342,30 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
 
     void ISipUserAgentHandler.OnDialogTerminated(SipDialog dialog, SipRequest? bye) => _calls.Release(dialog.Id)?.OnDialogTerminated(dialog, bye is not null);
 
+    /// <summary>The TLS transport's certificate and trust from Sip:Tls; a listener without a usable certificate stops the start.</summary>
+    internal static SipTlsOptions TlsOptions(SipEdgeOptions options)
+    {
+        var tls = options.Tls;
+        var roots = string.IsNullOrWhiteSpace(tls.CaPath) ? [] : SipTlsCertificates.LoadAuthorities(tls.CaPath, "Sip:Tls:CaPath");
+        if (options.TlsPort <= 0)
+        {
+            return new SipTlsOptions { TrustedAuthorities = roots };
+        }
+
+        if (string.IsNullOrWhiteSpace(tls.CertificatePath))
+        {
+            throw new InvalidOperationException("Sip:TlsPort is set but Sip:Tls:CertificatePath is not: a TLS listener needs a certificate with its private key.");
+        }
+
+        var (certificate, chain) = SipTlsCertificates.Load(tls.CertificatePath, tls.CertificatePassword, tls.KeyPath, "Sip:Tls");
+        return new SipTlsOptions { ServerCertificate = certificate, ServerChain = chain, TrustedAuthorities = roots };
+    }
+
     private static DigestAlgorithm ParseAlgorithm(string name) =>
         DigestHash.FromName(name) ?? throw new InvalidOperationException($"Sip:DigestAlgorithms: unknown algorithm '{name}' (use MD5 or SHA-256).");
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SIP edge {EdgeId} listening on {Address} (udp {UdpPort}, tcp {TcpPort}), domain {Domain}, public host {PublicHost}")]
-    private partial void LogStarted(string edgeId, string address, int udpPort, int tcpPort, string domain, string publicHost);
+    [LoggerMessage(Level = LogLevel.Information, Message = "SIP edge {EdgeId} listening on {Address} (udp {UdpPort}, tcp {TcpPort}, tls {TlsPort}), domain {Domain}, public host {PublicHost}")]
+    private partial void LogStarted(string edgeId, string address, int udpPort, int tcpPort, int tlsPort, string domain, string publicHost);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SIP edge background work failed")]
     private partial void LogBackgroundFailed(Exception ex);

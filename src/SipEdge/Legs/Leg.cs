@@ -4,6 +4,7 @@ using Acd.Sip.Auth;
 using Acd.Sip.Dialogs;
 using Acd.Sip.Headers;
 using Acd.Sip.Messages;
+using Acd.Sip.Sdp;
 using Acd.Sip.Transports;
 using Acd.Sip.Uris;
 
@@ -58,8 +59,21 @@ internal sealed class Leg
         if (invite is not null)
         {
             Sdp.Remote = invite.Invite.Body.Length > 0 ? invite.Invite.BodyText : null;
+            Sdp.KeysAllowed = IsEncrypted(invite.Transaction.Source.Transport);
         }
     }
+
+    /// <summary>Signalling nobody on the path can read: SDES keys (RFC 4568) may travel in it, and only in it.</summary>
+    private static bool IsEncrypted(SipTransportKind transport) => transport is SipTransportKind.Tls or SipTransportKind.Wss;
+
+    /// <summary>Whether this leg's signalling is encrypted, so its session descriptions may carry SDES keys.</summary>
+    public bool IsSecure => Sdp.KeysAllowed;
+
+    /// <summary>
+    /// The far end asks for SDES-SRTP over clear-text signalling: its keys were readable on the way, and answering would
+    /// send ours the same way. Such an offer is refused rather than answered.
+    /// </summary>
+    public bool OffersKeysInClear(string? sdp) => !IsSecure && SdpKeys.OffersSdes(sdp);
 
     /// <summary>A leg whose INVITE we received (a caller, an agent's phone that dialled, a feature code, a relay hop).</summary>
     public static Leg FromInvite(LegKind kind, string party, SipIncomingCall invite, SipUserAgent ua) => new(kind, party, ua, invite, null);
@@ -108,6 +122,7 @@ internal sealed class Leg
         SdpShape shape, TimeSpan ringLimit, TimeProvider time, DigestClient? credentials = null, Action<SipRequest>? configure = null)
     {
         Enter(LegState.Inviting);
+        Sdp.KeysAllowed = IsEncrypted(target.Transport);
         _inviting = new CancellationTokenSource(ringLimit, time);
         var offer = media is null ? null : Sdp.Prepare(media, shape);
         return _ua.InviteAsync(requestUri, from, to, offer, target, credentials, configure, _inviting.Token);

@@ -3,6 +3,7 @@ using System.Net;
 using Acd.Media.Codecs;
 using Acd.Media.Tests.Infrastructure;
 using Acd.Sip;
+using Acd.Sip.Auth;
 using Acd.Sip.Dialogs;
 using Acd.Sip.Headers;
 using Acd.Sip.Messages;
@@ -21,10 +22,10 @@ public abstract class AudioParty : IAsyncDisposable, ISipUserAgentHandler
 {
     private readonly SipStack _stack;
 
-    protected AudioParty(SipStack stack, AudioCodec codec, bool telephoneEvent, string user)
+    protected AudioParty(SipStack stack, AudioCodec codec, bool telephoneEvent, string user, bool srtp = false)
     {
         _stack = stack;
-        Rtp = new TestPhone(codec);
+        Rtp = new TestPhone(codec, srtp: srtp);
         TelephoneEvent = telephoneEvent;
         Ua = new SipUserAgent(stack, this) { ContactUser = user };
     }
@@ -126,6 +127,18 @@ public abstract class AudioParty : IAsyncDisposable, ISipUserAgentHandler
         return stack;
     }
 
+    /// <summary>A stack that only connects out over TLS, trusting the edge's CA (as a desk phone provisioned with it would).</summary>
+    protected static async Task<SipStack> TlsStackAsync(EdgeHost host)
+    {
+        var stack = new SipStack(new SipStackOptions { PublicHost = "127.0.0.1" });
+        stack.AddTls(new IPEndPoint(IPAddress.Loopback, 0), new SipTlsOptions { TrustedAuthorities = [host.Certificates.Authority] });
+        await stack.StartAsync();
+        return stack;
+    }
+
+    /// <summary>The edge's TLS listener.</summary>
+    protected static SipTarget TlsTarget(EdgeHost host) => new(SipTransportKind.Tls, new IPEndPoint(IPAddress.Loopback, host.TlsPort));
+
     public async ValueTask DisposeAsync()
     {
         await Rtp.DisposeAsync();
@@ -143,7 +156,8 @@ public sealed class AudioCaller : AudioParty
     private readonly string _fromUser;
     private readonly CancellationTokenSource _cancel = new();
 
-    private AudioCaller(SipStack stack, AudioCodec codec, bool telephoneEvent, string fromUser) : base(stack, codec, telephoneEvent, fromUser)
+    private AudioCaller(SipStack stack, AudioCodec codec, bool telephoneEvent, string fromUser, bool srtp = false)
+        : base(stack, codec, telephoneEvent, fromUser, srtp)
     {
         _fromUser = fromUser;
     }
@@ -157,14 +171,32 @@ public sealed class AudioCaller : AudioParty
         var stack = await StackOnAsync(Sipp.FreeUdpPort());
         var caller = new AudioCaller(stack, codec, telephoneEvent, fromUser);
         var uri = SipUri.Parse($"sip:{number}@127.0.0.1:{host.SipPort}");
-        caller.Answer = caller.InviteAsync(uri, host.SipPort);
+        caller.Answer = caller.InviteAsync(uri, new SipTarget(SipTransportKind.Udp, new IPEndPoint(IPAddress.Loopback, host.SipPort)));
         return caller;
     }
 
-    private async Task<SipCallResult> InviteAsync(SipUri uri, int port)
+    /// <summary>A caller from a trunk on TLS; with <paramref name="srtp"/> it offers SDES-SRTP (RTP/SAVP and its key).</summary>
+    public static async Task<AudioCaller> DialOverTlsAsync(EdgeHost host, string number, bool srtp)
     {
-        var result = await Ua.InviteAsync(uri, new SipNameAddress(SipUri.Parse($"sip:{_fromUser}@127.0.0.1")), new SipNameAddress(uri), Sdp(),
-            new SipTarget(SipTransportKind.Udp, new IPEndPoint(IPAddress.Loopback, port)), cancellationToken: _cancel.Token);
+        var caller = new AudioCaller(await TlsStackAsync(host), AudioCodec.Pcmu, telephoneEvent: true, "+4930123456", srtp);
+        var uri = SipUri.Parse($"sip:{number}@127.0.0.1:{host.TlsPort};transport=tls");
+        caller.Answer = caller.InviteAsync(uri, TlsTarget(host));
+        return caller;
+    }
+
+    /// <summary>A caller on UDP that offers SDES-SRTP all the same (keys in clear text), which the edge must refuse.</summary>
+    public static async Task<AudioCaller> DialSrtpOverUdpAsync(EdgeHost host, string number)
+    {
+        var caller = new AudioCaller(await StackOnAsync(Sipp.FreeUdpPort()), AudioCodec.Pcmu, telephoneEvent: true, "+4930123456", srtp: true);
+        var uri = SipUri.Parse($"sip:{number}@127.0.0.1:{host.SipPort}");
+        caller.Answer = caller.InviteAsync(uri, new SipTarget(SipTransportKind.Udp, new IPEndPoint(IPAddress.Loopback, host.SipPort)));
+        return caller;
+    }
+
+    private async Task<SipCallResult> InviteAsync(SipUri uri, SipTarget target)
+    {
+        var result = await Ua.InviteAsync(uri, new SipNameAddress(SipUri.Parse($"sip:{_fromUser}@127.0.0.1")), new SipNameAddress(uri), Sdp(), target,
+            cancellationToken: _cancel.Token);
         if (result.FinalResponse.IsSuccess && result.Dialog is { } dialog)
         {
             Dialog = dialog;
@@ -195,7 +227,8 @@ public sealed class AudioPhone : AudioParty
 {
     private readonly double _toneHz;
 
-    private AudioPhone(SipStack stack, string agentId, AudioCodec codec, bool telephoneEvent, double toneHz) : base(stack, codec, telephoneEvent, agentId)
+    private AudioPhone(SipStack stack, string agentId, AudioCodec codec, bool telephoneEvent, double toneHz, bool srtp = false)
+        : base(stack, codec, telephoneEvent, agentId, srtp)
     {
         _toneHz = toneHz;
     }
@@ -210,6 +243,37 @@ public sealed class AudioPhone : AudioParty
         return new AudioPhone(await StackOnAsync(port), agentId, codec, telephoneEvent, toneHz);
     }
 
+    /// <summary>
+    /// A desk phone on TLS, on the project's own stack: it registers for the agent with digest over its one connection
+    /// to the edge's TLS port (which the edge then rings it over) and, with <paramref name="srtp"/>, speaks SDES-SRTP.
+    /// </summary>
+    public static async Task<AudioPhone> RegisterOverTlsAsync(EdgeHost host, string agentId, double toneHz, bool srtp)
+    {
+        var stack = await TlsStackAsync(host);
+        var phone = new AudioPhone(stack, agentId, AudioCodec.Pcmu, telephoneEvent: true, toneHz, srtp);
+        var register = new SipRequest(SipMethods.Register, SipUri.Parse("sip:127.0.0.1"));
+        register.Headers.Add(SipHeaderNames.From, $"<sip:{agentId}@127.0.0.1>;tag={SipIds.NewTag()}");
+        register.Headers.Add(SipHeaderNames.To, $"<sip:{agentId}@127.0.0.1>");
+        register.Headers.Add(SipHeaderNames.CallId, SipIds.NewCallId());
+        register.Headers.Add(SipHeaderNames.CSeq, "1 REGISTER");
+        register.Headers.Add(SipHeaderNames.Contact, $"<{stack.CreateContactUri(SipTransportKind.Tls, agentId)}>");
+        register.Headers.Add(SipHeaderNames.Expires, "3600");
+        var credentials = new DigestClient(agentId, EdgeHost.SipPassword);
+        var final = await stack.SendRequest(register, TlsTarget(host)).FinalResponse;
+        if (final.StatusCode is 401 or 407)
+        {
+            var next = register.Clone();
+            next.Headers.RemoveFirst(SipHeaderNames.Via);
+            next.CSeq = new SipCSeq(register.CSeq!.Number + 1, SipMethods.Register);
+            Assert.True(credentials.TryAuthorize(final, next), "the phone answers the challenge");
+            final = await stack.SendRequest(next, TlsTarget(host)).FinalResponse;
+        }
+
+        Assert.Equal(200, final.StatusCode);
+        await EdgeHost.Eventually(async () => !(await host.AgentAsync(agentId)).Devices.IsDefaultOrEmpty, $"agent {agentId}'s TLS phone registered");
+        return phone;
+    }
+
     public override Task OnIncomingCallAsync(SipIncomingCall call)
     {
         if (Dialog is not null || call.Invite.BodyText is not { Length: > 0 } offer)
@@ -221,6 +285,42 @@ public sealed class AudioPhone : AudioParty
         Rtp.TargetFromSdp(offer);
         Dialog = call.Answer(Sdp());
         Offer.TrySetResult(offer);
+        Rtp.StartTone(_toneHz);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A carrier on TLS (the edge's outbound trunk): its own listener with the test certificate; answers the first call with its tone.</summary>
+public sealed class AudioTrunk : AudioParty
+{
+    private readonly double _toneHz;
+
+    private AudioTrunk(SipStack stack, double toneHz, bool srtp) : base(stack, AudioCodec.Pcmu, telephoneEvent: true, "carrier", srtp)
+    {
+        _toneHz = toneHz;
+    }
+
+    public TaskCompletionSource<SipRequest> Invite { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static async Task<AudioTrunk> ListenOverTlsAsync(EdgeHost host, int port, double toneHz, bool srtp)
+    {
+        var stack = new SipStack(new SipStackOptions { PublicHost = "127.0.0.1" });
+        stack.AddTls(new IPEndPoint(IPAddress.Loopback, port), new SipTlsOptions { ServerCertificate = host.Certificates.Server });
+        await stack.StartAsync();
+        return new AudioTrunk(stack, toneHz, srtp);
+    }
+
+    public override Task OnIncomingCallAsync(SipIncomingCall call)
+    {
+        if (Dialog is not null || call.Invite.BodyText is not { Length: > 0 } offer)
+        {
+            call.Reject(486);
+            return Task.CompletedTask;
+        }
+
+        Invite.TrySetResult(call.Invite);
+        Rtp.TargetFromSdp(offer);
+        Dialog = call.Answer(Sdp());
         Rtp.StartTone(_toneHz);
         return Task.CompletedTask;
     }
