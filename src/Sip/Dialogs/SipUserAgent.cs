@@ -328,6 +328,9 @@ public sealed class SipUserAgent
         /// <summary>A 2xx retransmission means our ACK got lost: send the same ACK again (13.2.2.4).</summary>
         public void OnResponse(SipClientTransaction transaction, SipResponse response)
         {
+            // The first 2xx is the final response itself, ACKed by whoever awaited it; its event may be raised after that
+            // ACK was remembered, and must not send it a second time.
+            if (transaction.FinalResponse is { IsCompletedSuccessfully: true } final && ReferenceEquals(final.Result, response)) return;
             if (response.IsSuccess && ua._acks.TryGetValue(SipAckKey.Of(response), out var ack)) ua._stack.Send(ack, transaction.Target);
         }
     }
