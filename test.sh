@@ -23,7 +23,7 @@ skipped=$(awk '/^[[:space:]]+Skipped: [0-9]+/ {s += $2} END {print s + 0}' "$log
 # The names of failed tests again at the end, where a truncated log still shows them.
 if [ "$failed" -ne 0 ]; then
   echo "failed tests:"
-  grep -E '^[[:space:]]+Failed [A-Za-z]' "$log" | sed 's/^[[:space:]]*/  /' || true
+  grep -E '^[[:space:]]+Failed Acd\.' "$log" | sed 's/^[[:space:]]*/  /' || true
 fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -eq 0 ] && { [ "$failed" -ne 0 ] || [ "$skipped" -ne 0 ] || [ "$passed" -eq 0 ]; }; then

@@ -122,6 +122,25 @@ public sealed class CallControlTests(AcdCluster fixture) : AcdTestBase(fixture)
     }
 
     [Fact]
+    public async Task A_ring_command_the_runtime_could_not_deliver_is_sent_again_with_the_same_sequence()
+    {
+        var queue = await NewQueueAsync();
+        var agent = await NewAgentAsync([queue]);
+        var edge = new RecordingEdge { RingsToRefuse = 1 };
+        await NewCallAsync(queue, edge: edge);
+
+        await Eventually(async () =>
+        {
+            await AdvanceAsync(TimeSpan.FromMilliseconds(100)); // the retry's pause runs on the fake clock
+            return edge.Of<RingAgent>().Any();
+        }, "the ring sent again");
+        var lost = Assert.Single(edge.RefusedRings);
+        var ring = Assert.Single(edge.Of<RingAgent>());
+        Assert.Equal(lost.Sequence, ring.Sequence);
+        Assert.Equal(agent, ring.AgentId);
+    }
+
+    [Fact]
     public async Task An_unreachable_phone_requeues_the_call_and_leaves_the_agent_ready()
     {
         var queue = await NewQueueAsync();

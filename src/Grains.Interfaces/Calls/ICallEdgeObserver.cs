@@ -4,57 +4,59 @@ using Acd.Agents;
 namespace Acd.Calls;
 
 /// <summary>
-/// The SIP edge carrying a call's legs, told what the call grain decided: one method per command, each one-way. The
-/// grain decides, the edge executes and reports SIP outcomes back through <see cref="ICallGrain"/>. Observer calls may
+/// The SIP edge carrying a call's legs, told what the call grain decided: one method per command. The edge only takes a
+/// command in (it runs later, in the call's mailbox), so the answer comes at once; it exists so that a command the
+/// runtime could not deliver (a silo shutting down mid-send) fails at the grain, which sends it again, instead of
+/// vanishing. The grain decides, the edge executes and reports SIP outcomes back through <see cref="ICallGrain"/>. Observer calls may
 /// overtake each other, so every command carries its <see cref="CommandSequence"/> and the edge applies them in order.
 /// </summary>
 [Alias("acd.ICallEdgeObserver")]
 public interface ICallEdgeObserver : IGrainObserver
 {
     /// <summary>Ring the offered agent's phone for <see cref="RingAgent.RingTimeout"/>.</summary>
-    [Alias("RingAgent"), OneWay]
+    [Alias("RingAgent")]
     Task RingAgentAsync(RingAgent command);
 
     /// <summary>Stop ringing an agent (CANCEL its leg, or BYE it if its answer crossed the command).</summary>
-    [Alias("CancelAgent"), OneWay]
+    [Alias("CancelAgent")]
     Task CancelAgentAsync(CancelAgent command);
 
     /// <summary>The agent left the call (blind transfer, park): end its leg and keep the caller's.</summary>
-    [Alias("DropAgent"), OneWay]
+    [Alias("DropAgent")]
     Task DropAgentAsync(DropAgent command);
 
-    [Alias("Hold"), OneWay]
+    [Alias("Hold")]
     Task HoldAsync(HoldCall command);
 
-    [Alias("Resume"), OneWay]
+    [Alias("Resume")]
     Task ResumeAsync(ResumeCall command);
 
     /// <summary>Play DTMF digits towards the caller.</summary>
-    [Alias("SendDtmf"), OneWay]
+    [Alias("SendDtmf")]
     Task SendDtmfAsync(SendDtmf command);
 
     /// <summary>Attended transfer: ring the consulted agent with the transferring agent's media while the caller waits.</summary>
-    [Alias("ConsultAgent"), OneWay]
+    [Alias("ConsultAgent")]
     Task ConsultAgentAsync(RingAgent command);
 
     /// <summary>Attended transfer completed: the consulted agent takes the caller, the transferring agent's leg ends.</summary>
-    [Alias("CompleteConsultation"), OneWay]
+    [Alias("CompleteConsultation")]
     Task CompleteConsultationAsync(CompleteConsultation command);
 
     /// <summary>Place an outbound call: ring the agent's phone (click-to-dial) or, when the agent dialled, the destination.</summary>
-    [Alias("PlaceOutbound"), OneWay]
+    [Alias("PlaceOutbound")]
     Task PlaceOutboundAsync(PlaceOutbound command);
 
     /// <summary>An internal call placed from the desktop: ring the caller's phone, then (once it answers) the callee's.</summary>
-    [Alias("PlaceInternal"), OneWay]
+    [Alias("PlaceInternal")]
     Task PlaceInternalAsync(PlaceInternal command);
 
     /// <summary>Hand the caller to a number outside the ACD; the ACD call ends as transferred.</summary>
-    [Alias("TransferOut"), OneWay]
+    [Alias("TransferOut")]
     Task TransferOutAsync(TransferOut command);
 
     /// <summary>Tear every leg down; nothing follows for this call.</summary>
-    [Alias("HangUp"), OneWay]
+    [Alias("HangUp")]
     Task HangUpAsync(HangUpCall command);
 }
 

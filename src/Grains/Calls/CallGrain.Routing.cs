@@ -282,11 +282,48 @@ public sealed partial class CallGrain
         var sequence = new CommandSequence(_commandEpoch, ++_commandNumber);
         if (S.Edge is { } edge)
         {
-            send(edge, sequence).Ignore();
+            SendToEdgeAsync(send, edge, sequence).Ignore();
         }
 
         return sequence;
     }
+
+    /// <summary>
+    /// Delivers one command, again after a short pause when the runtime could not (a silo shutting down lost a ring that
+    /// way, and the caller waited out the reservation while later callers were served). The same sequence is sent, so
+    /// the edge takes it once; one that comes after a later command has been applied is dropped there.
+    /// </summary>
+    private async Task SendToEdgeAsync(Func<ICallEdgeObserver, CommandSequence, Task> send, ICallEdgeObserver edge, CommandSequence sequence)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await send(edge, sequence);
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                if (attempt == EdgeSendAttempts || S.Status == CallStatus.Ended)
+                {
+                    LogEdgeCommandLost(sequence.ToString(), attempt, ex.Message);
+                    return;
+                }
+
+                LogEdgeCommandRetried(sequence.ToString(), attempt, ex.Message);
+                await Task.Delay(EdgeSendRetryDelay, Time);
+            }
+        }
+    }
+
+    private const int EdgeSendAttempts = 3;
+    private static readonly TimeSpan EdgeSendRetryDelay = TimeSpan.FromMilliseconds(200);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Edge command {Sequence} not delivered (attempt {Attempt}: {Error}); sending it again")]
+    private partial void LogEdgeCommandRetried(string sequence, int attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Edge command {Sequence} lost after {Attempts} attempts: {Error}")]
+    private partial void LogEdgeCommandLost(string sequence, int attempts, string error);
 
     private void CancelRing(string agentId, CommandSequence? ring, CancelReason reason) =>
         ToEdge((edge, seq) => edge.CancelAgentAsync(new CancelAgent(CallId, seq, agentId, ring ?? seq, reason)));

@@ -74,7 +74,22 @@ public sealed class RecordingEdge : ICallEdgeObserver
 
     public IEnumerable<T> Of<T>() where T : ICallCommand => Commands.OfType<T>();
 
-    public Task RingAgentAsync(RingAgent command) => Record(command);
+    /// <summary>Rings refused as if the runtime could not deliver them (a silo shutting down), before rings are taken.</summary>
+    public int RingsToRefuse { get; set; }
+
+    public ConcurrentQueue<RingAgent> RefusedRings { get; } = new();
+
+    public Task RingAgentAsync(RingAgent command)
+    {
+        if (RingsToRefuse > 0)
+        {
+            RingsToRefuse--;
+            RefusedRings.Enqueue(command);
+            throw new InvalidOperationException("not delivered (test)");
+        }
+
+        return Record(command);
+    }
 
     public Task CancelAgentAsync(CancelAgent command) => Record(command);
 
