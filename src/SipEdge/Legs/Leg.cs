@@ -113,8 +113,11 @@ internal sealed class Leg
         return _ua.InviteAsync(requestUri, from, to, offer, target, credentials, configure, _inviting.Token);
     }
 
-    /// <summary>The edge gave up on its own ring limit (nobody cancelled the leg before).</summary>
-    public bool RingLimitReached => _inviting is { IsCancellationRequested: true } && State is LegState.Inviting or LegState.Early;
+    /// <summary>
+    /// The edge gave up on its own ring limit (nobody cancelled the leg before). Known once the INVITE's outcome is in
+    /// (<see cref="OnPlaced"/>): it is read after the leg has ended, when the state no longer tells a ring limit from a Stop.
+    /// </summary>
+    public bool RingLimitReached { get; private set; }
 
     /// <summary>
     /// The INVITE's outcome. Connected when answered; when we had asked the leg to stop meanwhile (its 200 crossed our
@@ -136,6 +139,7 @@ internal sealed class Leg
             return true;
         }
 
+        RingLimitReached = _inviting is { IsCancellationRequested: true } && State is LegState.Inviting or LegState.Early;
         EndReason = error?.Message ?? (result is { } r ? $"{r.FinalResponse.StatusCode.ToString(CultureInfo.InvariantCulture)} {r.FinalResponse.ReasonPhrase}" : "no answer");
         Enter(LegState.Ended);
         return false;

@@ -67,4 +67,39 @@ public sealed class RingTimeoutTests(AcdCluster cluster, ITestOutputHelper outpu
         Assert.Equal(CallStatus.Connected, (await _rig.CallAsync(callId)).Status);
         _rig.AssertNoErrors();
     }
+
+    [Fact]
+    public async Task Without_the_grains_cancel_the_edge_gives_up_ring_grace_seconds_after_the_ring_timeout()
+    {
+        // The grain's CancelAgent is lost (as to an edge that was briefly unreachable); everything else passes.
+        _rig.Grains.DefaultFilter = c => c is CancelAgent ? TapAction.Drop : TapAction.Pass;
+        var (queueId, number) = await _rig.NewQueueAsync(ringTimeoutSeconds: (int)RingTimeout.TotalSeconds);
+        var sleepy = await _rig.NewAgentAsync(queueId, "10.0.0.3");
+        var calling = _rig.Caller.CallAsync(number);
+        await _rig.Until(() => sleepy.Phone.Invites.Count == 1, "the phone rings");
+        var callId = EdgeRig.CallIdOf(sleepy.Phone.LastInvite.Invite);
+
+        // The grain's RONA happens on time (the agent goes Not Ready, the call back in line), but its cancel never arrives.
+        _rig.AdvanceTo(RingTimeout);
+        await sleepy.UntilAsync(a => a.Status == AgentStatus.NotReady && a.ReasonCode == ReasonCodes.NoAnswer, "Not Ready after RONA");
+        await _rig.UntilCallAsync(callId, c => c.Status == CallStatus.Queued, "back in line");
+        Assert.Single(_rig.Grains.Tap(callId).Of<CancelAgent>());
+        var limit = RingTimeout + TimeSpan.FromSeconds(_rig.Options.RingGraceSeconds);
+        _rig.AdvanceTo(limit - TimeSpan.FromMilliseconds(10));
+        Assert.Empty(_rig.RequestsBetween(EdgeRig.EdgeAddress, "10.0.0.3", SipMethods.Cancel));
+
+        _rig.AdvanceTo(limit);
+        await _rig.Until(() => _rig.RequestsBetween(EdgeRig.EdgeAddress, "10.0.0.3", SipMethods.Cancel).Count == 1, "the edge cancels on its own");
+        Assert.Equal(limit, _rig.SentAt(p => p.IsRequest(SipMethods.Cancel)));
+        await _rig.Until(() => _rig.Log.Contains("did not cancel it"), "the edge says it had to cancel the ring itself");
+
+        // The edge's late rejection names a ring the grain has moved past: the agent keeps its RONA reason, the call waits.
+        await _rig.Until(() => _rig.RequestsBetween(EdgeRig.EdgeAddress, "10.0.0.3", SipMethods.Ack).Count == 1, "the 487 is ACKed");
+        var agent = await sleepy.GetAsync();
+        Assert.Equal((AgentStatus.NotReady, ReasonCodes.NoAnswer), (agent.Status, agent.ReasonCode));
+        Assert.Equal(CallStatus.Queued, (await _rig.CallAsync(callId)).Status);
+        Assert.False(calling.IsCompleted);
+        Assert.Equal(1, _rig.Edge.ActiveCalls);
+        _rig.AssertNoErrors();
+    }
 }
