@@ -119,6 +119,41 @@ public sealed class OfferFailureTests(AcdCluster cluster, ITestOutputHelper outp
         _rig.AssertNoErrors();
     }
 
+    [Fact]
+    public async Task A_phone_whose_tcp_connection_closed_is_unreachable_once_and_the_call_waits_for_an_agent_the_edge_can_reach()
+    {
+        // The phone registered over TCP, so only that connection reaches it; then the connection closed (a browser tab, a
+        // phone rebooting). Until the binding expires the agent's grain still lists the phone.
+        _rig = await EdgeRig.StartAsync(cluster, output);
+        var (queueId, number) = await _rig.NewQueueAsync(ringTimeoutSeconds: 10);
+        var gone = await _rig.NewAgentAsync(queueId, "10.0.0.3", ready: false);
+        Assert.Equal(200, (await gone.Phone.RegisterAsync(gone.Id, EdgeRig.SipPassword, EdgeRig.Domain, expires: 0)).StatusCode);
+        await gone.UntilAsync(s => s.Devices.IsDefaultOrEmpty, "the UDP contact is gone");
+        await gone.RegisterAsync(transport: SipTransportKind.Tcp);
+        _rig.Net.CloseConnections("10.0.0.3");
+        Assert.True((await gone.Grain.SetReadyAsync()).IsSuccess);
+        var next = await _rig.NewAgentAsync(queueId, "10.0.0.4", ready: false, mediaPort: 20400);
+
+        var calling = _rig.Caller.CallAsync(number);
+        await _rig.Until(() => _rig.Log.Contains("has no reachable phone"), "the edge finds no way to the phone");
+        var callId = Assert.Single(_rig.Grains.Taps).CallId;
+
+        // Offered once: the stale phone is dropped, so the agent, Ready again, is not offered the call over and over.
+        await AssertStaysReadyWithoutItsPhoneAsync(gone);
+        await _rig.UntilCallAsync(callId, c => c.Status == CallStatus.Queued, "back in line");
+        Assert.Equal(1, (await _rig.CallAsync(callId)).OfferCount);
+        Assert.Single(_rig.Grains.Tap(callId).Of<RingAgent>());
+        Assert.Empty(gone.Phone.Invites);
+
+        // The call waits for an agent the edge can reach.
+        Assert.True((await next.Grain.SetReadyAsync()).IsSuccess);
+        await _rig.Until(() => next.Phone.Invites.Count == 1, "the call is offered to the next agent");
+        next.Phone.Answer();
+        Assert.True((await _rig.Net.RunUntilAsync(calling)).Success);
+        await _rig.UntilCallAsync(callId, c => c.Status == CallStatus.Connected && c.AgentId == next.Id && c.OfferCount == 2, "connected to the next agent");
+        _rig.AssertNoErrors();
+    }
+
     private async Task AssertStaysReadyWithoutItsPhoneAsync(Agent agent)
     {
         await agent.UntilAsync(a => a.Status == AgentStatus.Ready && a.Devices.IsDefaultOrEmpty, "Ready, its stale phone dropped");
