@@ -235,7 +235,9 @@ internal sealed class Leg
 
     /// <summary>
     /// A new offer to an established leg (re-INVITE): <paramref name="media"/> is the other party's description, shaped
-    /// for this leg. A glare 491 is retried twice after the RFC 3261 14.1 delay. True when the leg accepted it.
+    /// for this leg. A glare 491 is retried twice after the RFC 3261 14.1 delay, unless the far end's own re-INVITE came in
+    /// meanwhile: then ours is dropped (no INVITE while another is in progress in either direction, 14.1), and the far end's
+    /// offer, waiting for the call's mailbox, is served next. True when the leg accepted it.
     /// </summary>
     public async Task<bool> ReofferAsync(string? media, SdpShape shape, TimeProvider time)
     {
@@ -251,6 +253,13 @@ internal sealed class Leg
             if (response.StatusCode == 491 && attempt < 2)
             {
                 await Task.Delay(dialog.GlareRetryDelay(), time);
+                if (dialog.IncomingOfferPending)
+                {
+                    // The far end retried first; retrying now would only meet a 491 again, and its offer cannot be answered
+                    // until this one is done.
+                    return false;
+                }
+
                 continue;
             }
 
