@@ -38,8 +38,9 @@ public sealed class OfferFailureTests(AcdCluster cluster, ITestOutputHelper outp
         Assert.True((await first.Grain.SetReadyAsync()).IsSuccess);
         var next = await _rig.NewAgentAsync(queueId, "10.0.0.4", ready: false, mediaPort: 20400);
         var calling = _rig.Caller.CallAsync(number);
-        await _rig.UntilAsync(async () => (await first.GetAsync()).Status == AgentStatus.Reserved, "the call is offered to the first agent");
-        var callId = (await first.GetAsync()).CallId!;
+        // The grain's ring command, not the agent's Reserved state: an unreachable phone may be Ready again before a poll sees it.
+        await _rig.Until(() => _rig.Grains.Taps.Any(t => t.Of<RingAgent>().Any(r => r.AgentId == first.Id)), "the call is offered to the first agent");
+        var callId = _rig.Grains.Taps.Single(t => t.Of<RingAgent>().Any(r => r.AgentId == first.Id)).CallId;
         Assert.True((await next.Grain.SetReadyAsync()).IsSuccess); // Ready only now, so the first offer was not its
         return (first, next, calling, callId);
     }

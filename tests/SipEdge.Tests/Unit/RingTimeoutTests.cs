@@ -83,6 +83,7 @@ public sealed class RingTimeoutTests(AcdCluster cluster, ITestOutputHelper outpu
         _rig.AdvanceTo(RingTimeout);
         await sleepy.UntilAsync(a => a.Status == AgentStatus.NotReady && a.ReasonCode == ReasonCodes.NoAnswer, "Not Ready after RONA");
         await _rig.UntilCallAsync(callId, c => c.Status == CallStatus.Queued, "back in line");
+        await _rig.Until(() => _rig.Grains.Tap(callId).Of<CancelAgent>().Any(), "the grain's cancel reached the edge's process (and was lost)");
         Assert.Single(_rig.Grains.Tap(callId).Of<CancelAgent>());
         var limit = RingTimeout + TimeSpan.FromSeconds(_rig.Options.RingGraceSeconds);
         _rig.AdvanceTo(limit - TimeSpan.FromMilliseconds(10));
