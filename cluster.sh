@@ -5,6 +5,7 @@
 #   ./cluster.sh status   what runs, each process's /health/ready, and the silos in the membership table
 #   ./cluster.sh clean    down, then delete .cluster/ (database, logs, build)
 # Everything lives under .cluster/ (gitignored). Ports: ACD_PORT_BASE (default 7100) + offsets listed by `up`.
+# RTP: ACD_MEDIA_PORT_BASE (default 40000), 1000 ports per frontend. ACD_DRAIN_SECONDS (default 30): how long a stopping frontend keeps its calls.
 # Needs the .NET SDK, node/npm (web UI) and the Debian postgresql package (scripts/install-test-deps.sh installs it).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,6 +15,9 @@ BASE="${ACD_PORT_BASE:-7100}"
 PG_PORT=$((BASE + 32))            # 7132
 SILOS=3
 FRONTENDS=2
+MEDIA_BASE="${ACD_MEDIA_PORT_BASE:-40000}"
+# A stopping frontend keeps its calls up this long (production: 3600 s, see k8s/README.md); short here, so `down` is quick.
+DRAIN_SECONDS="${ACD_DRAIN_SECONDS:-30}"
 CLUSTER_ID="${ACD_CLUSTER_ID:-local}"
 SERVICE_ID="acd"
 
@@ -22,6 +26,9 @@ gateway_port()   { echo $((BASE + 20 + $1)); }   # 7121..7123 client gateways
 silo_http()      { echo $((BASE + 40 + $1)); }   # 7141..7143 dashboard + health
 frontend_http()  { echo $((BASE + 80 + $1)); }   # 7181..7182 web UI, API, SignalR, SIP over WebSocket
 frontend_sip()   { echo $((BASE + 60 + $1)); }   # 7161..7162 SIP UDP + TCP
+# RTP/RTCP of the calls each frontend anchors: a range of its own per frontend (40000-40999, 41000-41999, ...).
+frontend_media_min() { echo $((MEDIA_BASE + ($1 - 1) * 1000)); }
+frontend_media_max() { echo $((MEDIA_BASE + ($1 - 1) * 1000 + 999)); }
 
 pg_bin() {
   local bin
@@ -117,7 +124,9 @@ start_frontend() { # index
     export ASPNETCORE_URLS="http://127.0.0.1:$(frontend_http "$i")"
     export Auth__SigningKey="$(cat "$ROOT/secrets/signing-key")" Bootstrap__AdminPassword="$(cat "$ROOT/secrets/admin-password")"
     export Sip__ListenAddress=127.0.0.1 Sip__UdpPort="$(frontend_sip "$i")" Sip__TcpPort="$(frontend_sip "$i")"
-    export Sip__Domain=127.0.0.1 Sip__EdgeId="$name"
+    export Sip__Domain=127.0.0.1 Sip__EdgeId="$name" Sip__DrainSeconds="$DRAIN_SECONDS"
+    export Media__BindAddress=127.0.0.1 Media__PublicAddress=127.0.0.1
+    export Media__PortMin="$(frontend_media_min "$i")" Media__PortMax="$(frontend_media_max "$i")"
     cd "$ROOT/app/frontend"
     exec dotnet Acd.Frontend.dll >"$ROOT/logs/$name.log" 2>&1
   ) &
@@ -140,7 +149,7 @@ up() {
   echo
   echo "ACD cluster '$CLUSTER_ID' is up (logs: $ROOT/logs, pids: $ROOT/pids)"
   for i in $(seq 1 $FRONTENDS); do
-    echo "  frontend$i  http://127.0.0.1:$(frontend_http "$i")/   SIP udp/tcp 127.0.0.1:$(frontend_sip "$i")   ws://127.0.0.1:$(frontend_http "$i")/sip"
+    echo "  frontend$i  http://127.0.0.1:$(frontend_http "$i")/   SIP udp/tcp 127.0.0.1:$(frontend_sip "$i")   ws://127.0.0.1:$(frontend_http "$i")/sip   RTP $(frontend_media_min "$i")-$(frontend_media_max "$i")"
   done
   for i in $(seq 1 $SILOS); do
     echo "  silo$i      http://127.0.0.1:$(silo_http "$i")/dashboard   silo port $(silo_port "$i"), gateway $(gateway_port "$i")"
@@ -154,14 +163,15 @@ stop_pidfile() { # file
   alive "$f" || { rm -f "$f"; return; }
   pid=$(cat "$f")
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  # A frontend drains its calls for up to DRAIN_SECONDS; give it that plus a minute before SIGKILL.
+  for _ in $(seq 1 $(( (DRAIN_SECONDS + 60) * 2 ))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
   rm -f "$f"
 }
 
 down() {
   if [ -d "$ROOT/pids" ]; then
-    # Frontends first (they end their SIP calls and hand browsers off), then silos one at a time.
+    # Frontends first (they drain their SIP calls for up to ACD_DRAIN_SECONDS and hand browsers off), then silos one at a time.
     for f in "$ROOT"/pids/frontend*.pid "$ROOT"/pids/silo*.pid; do
       [ -e "$f" ] || continue
       echo "==> stopping $(basename "$f" .pid)"

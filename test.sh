@@ -20,6 +20,11 @@ dotnet test Acd.slnx -c Release --no-build \
 passed=$(awk '/^[[:space:]]+Passed: [0-9]+/ {s += $2} END {print s + 0}' "$log")
 failed=$(awk '/^[[:space:]]+Failed: [0-9]+/ {s += $2} END {print s + 0}' "$log")
 skipped=$(awk '/^[[:space:]]+Skipped: [0-9]+/ {s += $2} END {print s + 0}' "$log")
+# The names of failed tests again at the end, where a truncated log still shows them.
+if [ "$failed" -ne 0 ]; then
+  echo "failed tests:"
+  grep -E '^[[:space:]]+Failed [A-Za-z]' "$log" | sed 's/^[[:space:]]*/  /' || true
+fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -eq 0 ] && { [ "$failed" -ne 0 ] || [ "$skipped" -ne 0 ] || [ "$passed" -eq 0 ]; }; then
   status=1

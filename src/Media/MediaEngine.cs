@@ -34,10 +34,11 @@ public sealed class MediaEngine : IAsyncDisposable, IClockListener
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger("Acd.Media");
         if (!IPAddress.TryParse(options.BindAddress, out var bind)) throw new ArgumentException($"Media:BindAddress '{options.BindAddress}' is not an IP address");
-        if (!IPAddress.TryParse(options.PublicAddress, out _)) throw new ArgumentException($"Media:PublicAddress '{options.PublicAddress}' is not an IP address");
+        var publicAddress = options.ResolvePublicAddress();
+        if (!IPAddress.TryParse(publicAddress, out _)) throw new ArgumentException($"Media:PublicAddress '{publicAddress}' is not an IP address");
         BindIPAddress = bind;
         LoopbackOnly = IPAddress.IsLoopback(bind);
-        PublicAddress = options.PublicAddress;
+        PublicAddress = publicAddress;
         Codecs = options.Codecs.Count == 0
             ? [AudioCodec.Pcmu, AudioCodec.Pcma]
             : options.Codecs.Select(c => AudioCodecs.FromEncodingName(c) ?? throw new ArgumentException($"Media:Codecs: unknown codec '{c}' (PCMU, PCMA)")).Distinct().ToList();

@@ -1,3 +1,7 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+
 namespace Acd.Media;
 
 public enum MediaMode
@@ -17,14 +21,17 @@ public sealed class MediaOptions
 {
     public const string SectionName = "Media";
 
-    /// <summary>The address written into SDP (c= and the ICE candidate): what peers send to.</summary>
-    public string PublicAddress { get; set; } = "127.0.0.1";
+    /// <summary>
+    /// The address written into SDP (c= and the ICE candidate): what peers send to. Empty: the bind address when it is
+    /// a specific one, else the host's first non-loopback IPv4 address (the SIP edge passes its own public host).
+    /// </summary>
+    public string PublicAddress { get; set; } = "";
 
     /// <summary>The address the sockets bind to.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 
-    public int PortMin { get; set; } = 30000;
-    public int PortMax { get; set; } = 39999;
+    public int PortMin { get; set; } = 40000;
+    public int PortMax { get; set; } = 49999;
 
     /// <summary>Seconds without RTP from an established leg before <c>MediaTimeout</c> is raised; 0 turns it off.</summary>
     public int TimeoutSeconds { get; set; } = 60;
@@ -39,4 +46,25 @@ public sealed class MediaOptions
 
     /// <summary>The RFC 4733 payload type the engine offers.</summary>
     public int TelephoneEventPayloadType { get; set; } = 101;
+
+    /// <summary>The address peers are told to send to (see <see cref="PublicAddress"/>).</summary>
+    public string ResolvePublicAddress()
+    {
+        if (!string.IsNullOrWhiteSpace(PublicAddress))
+        {
+            return PublicAddress.Trim();
+        }
+
+        if (IPAddress.TryParse(BindAddress, out var bind) && !bind.Equals(IPAddress.Any) && !bind.Equals(IPAddress.IPv6Any))
+        {
+            return bind.ToString();
+        }
+
+        var candidate = NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(u => u.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        return candidate?.ToString() ?? IPAddress.Loopback.ToString();
+    }
 }

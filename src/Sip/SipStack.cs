@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.WebSockets;
-using System.Security.Cryptography.X509Certificates;
 using Acd.Sip.Headers;
 using Acd.Sip.Messages;
 using Acd.Sip.Parsing;
@@ -14,7 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Acd.Sip;
 
 /// <summary>
-/// The SIP endpoint: owns the transports (UDP, TCP/TLS, WebSocket), validates and answers bad
+/// The SIP endpoint: owns the transports (UDP, TCP, TLS, WebSocket), validates and answers bad
 /// input statelessly, stamps received/rport on inbound Via (RFC 3581), routes responses per Via,
 /// keeps stream connections as flows, and runs the transaction layer.
 /// </summary>
@@ -81,10 +80,21 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
         return t;
     }
 
-    /// <summary>TCP listener; with a certificate it becomes TLS (sips / transport=tls).</summary>
-    public TcpSipTransport AddTcp(IPEndPoint bind, X509Certificate2? tlsCertificate = null)
+    public TcpSipTransport AddTcp(IPEndPoint bind)
     {
-        var t = new TcpSipTransport(bind, this, tlsCertificate, Options.Parser);
+        var t = new TcpSipTransport(bind, this, Options.Parser);
+        _transports.Add(t);
+        return t;
+    }
+
+    /// <summary>
+    /// SIP over TLS (sips, transport=tls). With <see cref="SipTlsOptions.ServerCertificate"/> it listens on
+    /// <paramref name="bind"/>; without, it only connects out (a phone, the client side of a TLS trunk).
+    /// </summary>
+    public TlsSipTransport AddTls(IPEndPoint bind, SipTlsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var t = new TlsSipTransport(bind, this, options, Options.Parser);
         _transports.Add(t);
         return t;
     }
@@ -111,7 +121,8 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
                     break;
                 case "tls":
                     if (l.CertificatePath is null) throw new InvalidOperationException("a tls listener needs CertificatePath");
-                    AddTcp(ep, X509CertificateLoader.LoadPkcs12FromFile(l.CertificatePath, l.CertificatePassword));
+                    var (certificate, chain) = SipTlsCertificates.Load(l.CertificatePath, l.CertificatePassword, l.KeyPath, "SIP tls listener");
+                    AddTls(ep, new SipTlsOptions { ServerCertificate = certificate, ServerChain = chain });
                     break;
                 default:
                     throw new InvalidOperationException($"unknown SIP listener transport '{l.Transport}'");
@@ -156,15 +167,25 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
     {
         var local = LocalEndPointFor(target.Transport);
         var host = Options.PublicHost ?? HostFor(local);
-        return new SipVia(target.Transport.ViaToken(), host, local?.Port, SipIds.NewBranch());
+        return new SipVia(target.Transport.ViaToken(), host, PortOf(local), SipIds.NewBranch());
     }
 
-    /// <summary>Address for Contact headers on a given transport.</summary>
-    public Uris.SipUri CreateContactUri(SipTransportKind transport, string? user = null)
+    /// <summary>
+    /// Address for Contact headers on a given transport. On TLS it is sip:...;transport=tls, which asks for TLS on the
+    /// next hop only; <paramref name="sips"/> (a dialog whose Request-URI was sips, RFC 3261 12.1.1) makes it a sips URI,
+    /// written without transport=tls as RFC 5630 3.2 deprecates it.
+    /// </summary>
+    public Uris.SipUri CreateContactUri(SipTransportKind transport, string? user = null, bool sips = false)
     {
         var local = LocalEndPointFor(transport);
-        var uri = new Uris.SipUri(transport == SipTransportKind.Tls || transport == SipTransportKind.Wss ? "sips" : "sip", user,
-            Options.PublicHost ?? HostFor(local), local?.Port);
+        var host = Options.PublicHost ?? HostFor(local);
+        if (transport == SipTransportKind.Tls)
+        {
+            var tls = new Uris.SipUri(sips ? "sips" : "sip", user, host, PortOf(local));
+            return sips ? tls : tls.WithParameter("transport", "tls");
+        }
+
+        var uri = new Uris.SipUri(transport == SipTransportKind.Wss ? "sips" : "sip", user, host, PortOf(local));
         return transport == SipTransportKind.Udp ? uri : uri.WithParameter("transport", transport.ViaToken().ToLowerInvariant());
     }
 
@@ -194,6 +215,9 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
         return "127.0.0.1";
     });
 
+    /// <summary>A client-side WebSocket knows no local port (RFC 7118 puts none in Via and Contact): port 0 is written as no port.</summary>
+    private static int? PortOf(IPEndPoint? local) => local is { Port: > 0 } ? local.Port : null;
+
     private IPEndPoint? LocalEndPointFor(SipTransportKind kind) =>
         GetTransport(kind)?.LocalEndPoint ?? _flows.Values.FirstOrDefault(f => f.Kind == kind)?.Local ?? _transports.FirstOrDefault()?.LocalEndPoint;
 
@@ -203,11 +227,12 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
         var uri = request.Routes.Count > 0 ? request.Routes[0].Uri : request.RequestUri;
         var kind = SipTransportKinds.FromToken(uri.Transport) ?? (uri.IsSecure ? SipTransportKind.Tls : SipTransportKind.Udp);
         var host = uri.Parameters["maddr"] ?? uri.Host;
-        var address = IPAddress.TryParse(host.Trim('[', ']'), out var ip) ? ip : Dns.GetHostAddresses(host).First();
+        var literal = IPAddress.TryParse(host.Trim('[', ']'), out var ip);
+        var address = literal ? ip! : Dns.GetHostAddresses(host).First();
         var port = uri.Port ?? (kind == SipTransportKind.Tls ? 5061 : 5060);
         var ep = new IPEndPoint(address, port);
         var flow = _flows.Values.FirstOrDefault(f => f.Kind == kind && f.Remote.Equals(ep));
-        return new SipTarget(kind, ep, flow?.FlowId ?? 0);
+        return new SipTarget(kind, ep, flow?.FlowId ?? 0, literal ? null : host);
     }
 
     /// <summary>Sends any message (stateless). Uses the flow when given and alive, else the transport of the target kind.</summary>
@@ -320,9 +345,43 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
         var kind = context.Request.IsHttps ? SipTransportKind.Wss : SipTransportKind.Ws;
         var local = new IPEndPoint(context.Connection.LocalIpAddress ?? IPAddress.Loopback, context.Connection.LocalPort);
         var remote = new IPEndPoint(context.Connection.RemoteIpAddress ?? IPAddress.Loopback, context.Connection.RemotePort);
+        await PumpWebSocketAsync(ws, kind, local, remote, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// SIP over WebSocket as the client (RFC 7118): connects to <paramref name="url"/> (ws: or wss:) with subprotocol
+    /// "sip" and returns the flow to send through; what the server sends arrives like any other message. The flow ends
+    /// when either side closes the socket (<see cref="IsFlowAlive"/>).
+    /// </summary>
+    public async Task<SipTarget> ConnectWebSocketAsync(Uri url, CancellationToken cancellationToken = default)
+    {
+        var ws = new System.Net.WebSockets.ClientWebSocket();
+        ws.Options.AddSubProtocol("sip");
+        await ws.ConnectAsync(url, cancellationToken).ConfigureAwait(false);
+        var kind = url.Scheme.Equals("wss", StringComparison.OrdinalIgnoreCase) ? SipTransportKind.Wss : SipTransportKind.Ws;
+        var remote = new IPEndPoint(IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip) ? ip : IPAddress.Loopback, url.Port);
+        var local = new IPEndPoint(IPAddress.Loopback, 0);
         var sink = (ISipInboundSink)this;
-        var conn = new WebSocketConnection(sink.NewFlowId(), kind, local, remote, ws);
+        var flowId = sink.NewFlowId();
+        var opened = new TaskCompletionSource<SipTarget>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = Task.Run(async () =>
+        {
+            using (ws)
+            {
+                await PumpWebSocketAsync(ws, kind, local, remote, CancellationToken.None, flowId, opened).ConfigureAwait(false);
+            }
+        }, CancellationToken.None);
+        return await opened.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Registers the socket as a flow and feeds its messages to the stack until it closes (server and client alike).</summary>
+    private async Task PumpWebSocketAsync(WebSocket ws, SipTransportKind kind, IPEndPoint local, IPEndPoint remote, CancellationToken cancellationToken,
+        long flowId = 0, TaskCompletionSource<SipTarget>? opened = null)
+    {
+        var sink = (ISipInboundSink)this;
+        var conn = new WebSocketConnection(flowId != 0 ? flowId : sink.NewFlowId(), kind, local, remote, ws);
         sink.RegisterConnection(conn);
+        opened?.TrySetResult(new SipTarget(kind, remote, conn.FlowId));
         var ctx = new SipInboundContext(kind, local, remote, conn.FlowId);
         var buffer = new byte[Options.MaxWebSocketMessageBytes];
         try
@@ -335,10 +394,10 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
                 {
                     if (count == buffer.Length)
                     {
-                        await ws.CloseAsync(WebSocketCloseStatus.MessageTooBig, "SIP message too large", context.RequestAborted).ConfigureAwait(false);
+                        await ws.CloseAsync(WebSocketCloseStatus.MessageTooBig, "SIP message too large", cancellationToken).ConfigureAwait(false);
                         return;
                     }
-                    r = await ws.ReceiveAsync(buffer.AsMemory(count), context.RequestAborted).ConfigureAwait(false);
+                    r = await ws.ReceiveAsync(buffer.AsMemory(count), cancellationToken).ConfigureAwait(false);
                     count += r.Count;
                 }
                 while (!r.EndOfMessage && r.MessageType != WebSocketMessageType.Close);
@@ -361,7 +420,7 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
-            // client went away
+            // the other side went away
         }
         finally
         {

@@ -14,10 +14,13 @@ public sealed class SipListenerOptions
 
     public int Port { get; set; } = 5060;
 
-    /// <summary>PKCS#12 file with the server certificate and key, required for "tls".</summary>
+    /// <summary>The server certificate for "tls": PKCS#12 (with its password) or PEM (key in the file or at <see cref="KeyPath"/>).</summary>
     public string? CertificatePath { get; set; }
 
     public string? CertificatePassword { get; set; }
+
+    /// <summary>The PEM private key of <see cref="CertificatePath"/>, when it is not in the same file.</summary>
+    public string? KeyPath { get; set; }
 }
 
 public sealed class SipStackOptions

@@ -177,6 +177,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         env["Sip__Domain"] = "127.0.0.1";
         env["Sip__EdgeId"] = $"frontend{index}";
         env["Sip__TrunkAllowList__0"] = "127.0.0.1/32";
+        foreach (var (key, value) in MediaPorts.Settings("Media__"))
+        {
+            env[key] = value!;
+        }
+
         return env;
     }
 
@@ -245,6 +250,22 @@ public sealed class ClusterFixture : IAsyncLifetime
         await ApiAsync(HttpMethod.Post, $"/agents/{id}/login");
         await ApiAsync(HttpMethod.Post, $"/agents/{id}/ready");
         return (id, phone);
+    }
+
+    /// <summary>An agent of the queue with a SIP password but no phone yet (the test registers one its own way).</summary>
+    public async Task<string> CreateAgentWithoutPhoneAsync(string queueId)
+    {
+        var id = $"a{Guid.NewGuid().ToString("N")[..8]}";
+        await ApiAsync(HttpMethod.Post, "/agents", new
+        {
+            id,
+            name = "Agent " + id,
+            password = "agent-pass-1",
+            extension = Random.Shared.Next(100, 999).ToString(CultureInfo.InvariantCulture),
+            sipPassword = SipPassword,
+            queues = new[] { queueId },
+        });
+        return id;
     }
 
     public Task<JsonElement> AgentAsync(string agentId) => ApiAsync(HttpMethod.Get, $"/agents/{agentId}");

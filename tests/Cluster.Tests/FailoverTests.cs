@@ -58,9 +58,23 @@ public sealed class FailoverTests(ClusterFixture cluster, ITestOutputHelper outp
 
         var sipp = await load.FinishAsync();
         var summary = await load.AssertInvariantsAsync(sipp, [killedAt]);
+
+        // No caller waits out the dead silo: callers whose INVITE came around the kill hear ringing at once (before any
+        // grain call) and are in line within the time the cluster needs to declare the silo dead, not Orleans' 30 s
+        // response timeout.
+        var rows = (await cluster.CallsAsync(load.QueueId)).ToDictionary(r => r.Ani ?? "");
+        var around = load.RingTimes().Where(c => c.Value.Invited >= killedAt - 2000 && c.Value.Invited <= killedAt + 10_000).ToList();
+        Assert.True(around.Count > 0, "no caller called around the kill");
+        Assert.All(around, c => Assert.True(c.Value.Ringing is not null, $"caller {c.Key} never heard 180 Ringing"));
+        var worstRinging = around.Max(c => c.Value.Ringing!.Value - c.Value.Invited);
+        var worstQueued = around.Where(c => rows.ContainsKey(c.Key)).Max(c => rows[c.Key].QueuedAt!.Value - c.Value.Invited);
+        Assert.True(worstRinging < 2000, $"a caller heard 180 only {worstRinging} ms after its INVITE");
+        Assert.True(worstQueued < declaredDeadAfter * 1000 + 6000,
+            $"a caller joined the line {worstQueued} ms after its INVITE, though the silo was declared dead after {declaredDeadAfter:F1} s");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"FAILOVER (SIGKILL silo{victim}, which held the queue): routing resumed after {resumedAfter:F1} s; silo declared dead after " +
-            $"{declaredDeadAfter:F1} s; {inFlight} calls in progress at the kill; {summary}"));
+            $"{declaredDeadAfter:F1} s; {inFlight} calls in progress at the kill; {around.Count} callers calling around the kill heard 180 " +
+            $"within {worstRinging} ms and were in line within {worstQueued} ms; {summary}"));
 
         // Back to three silos for the next test.
         cluster.Silos[victim].Start();

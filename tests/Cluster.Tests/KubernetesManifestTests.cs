@@ -26,7 +26,7 @@ public sealed partial class KubernetesManifestTests
         ["Ingress"] = "networking.k8s.io/v1",
     };
 
-    public static TheoryData<string> Directories => new() { "k8s/base", "k8s/overlays/example" };
+    public static TheoryData<string> Directories => new() { "k8s/base", "k8s/overlays/example", "k8s/overlays/media-hostnetwork" };
 
     [Theory]
     [MemberData(nameof(Directories))]
@@ -48,6 +48,42 @@ public sealed partial class KubernetesManifestTests
         Assert.Equal("acd.contoso.example", At(objects.Single(o => Kind(o) == "Ingress"), "spec.rules.0.host"));
         var frontend = objects.Single(o => Kind(o) == "Deployment" && Name(o) == "acd-frontend");
         Assert.Contains(List(Containers(frontend).First(), "env").Cast<Dictionary<object, object>>(), e => (string)e["name"] == "Sip__PublicHost");
+    }
+
+    [Theory]
+    [MemberData(nameof(Directories))]
+    public void Frontends_get_a_grace_period_that_covers_their_drain_and_a_media_port_range(string directory)
+    {
+        var frontend = Render(Path.Combine(NodeProcess.RepositoryRoot, directory)).Single(o => Kind(o) == "Deployment" && Name(o) == "acd-frontend");
+        var env = List(Containers(frontend).Single(), "env").Cast<Dictionary<object, object>>()
+            .Where(e => e.ContainsKey("value")).ToDictionary(e => (string)e["name"], e => (string)e["value"]);
+        var drain = int.Parse(env["Sip__DrainSeconds"], System.Globalization.CultureInfo.InvariantCulture);
+        var grace = int.Parse((string)At(frontend, "spec.template.spec.terminationGracePeriodSeconds")!, System.Globalization.CultureInfo.InvariantCulture);
+        var preStop = int.Parse((string)At(Containers(frontend).Single(), "lifecycle.preStop.sleep.seconds")!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(drain >= 3600, $"frontends drain calls for an hour (Sip__DrainSeconds {drain})");
+        Assert.True(grace >= drain + preStop + 30, $"terminationGracePeriodSeconds {grace} covers preStop {preStop} s, drain {drain} s and the final flush");
+        var min = int.Parse(env["Media__PortMin"], System.Globalization.CultureInfo.InvariantCulture);
+        var max = int.Parse(env["Media__PortMax"], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(min >= 1024 && max <= 65535 && max - min >= 999, $"a media port range of at least 1000 ports ({min}-{max})");
+    }
+
+    [Fact]
+    public void The_host_network_overlay_puts_one_frontend_per_node_on_the_nodes_address()
+    {
+        var objects = Render(Path.Combine(NodeProcess.RepositoryRoot, "k8s/overlays/media-hostnetwork"));
+        var frontend = objects.Single(o => Kind(o) == "Deployment" && Name(o) == "acd-frontend");
+        Assert.Equal("true", At(frontend, "spec.template.spec.hostNetwork")?.ToString());
+        Assert.Equal("ClusterFirstWithHostNet", At(frontend, "spec.template.spec.dnsPolicy"));
+        Assert.Equal("kubernetes.io/hostname",
+            At(frontend, "spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution.0.topologyKey"));
+        Assert.Equal("0", At(frontend, "spec.strategy.rollingUpdate.maxSurge")?.ToString());
+        var env = List(Containers(frontend).Single(), "env").Cast<Dictionary<object, object>>().ToList();
+        Assert.Contains(env, e => (string)e["name"] == "NODE_IP" && At(e, "valueFrom.fieldRef.fieldPath") as string == "status.hostIP");
+        Assert.Contains(env, e => (string)e["name"] == "Media__PublicAddress" && e.GetValueOrDefault("value") as string == "$(NODE_IP)");
+        var ns = objects.Single(o => Kind(o) == "Namespace");
+        Assert.Equal("privileged", ((Dictionary<object, object>)At(ns, "metadata.labels")!)["pod-security.kubernetes.io/enforce"]);
+        // The silos stay on the pod network under the same namespace: only the frontends take the host's network.
+        Assert.Null(At(objects.Single(o => Kind(o) == "Deployment" && Name(o) == "acd-silo"), "spec.template.spec.hostNetwork"));
     }
 
     private static void Check(List<Dictionary<object, object>> objects)

@@ -16,6 +16,7 @@ public sealed class LoadRun : IAsyncDisposable
     private readonly ClusterFixture _cluster;
     private readonly List<Sipp> _phones = [];
     private readonly List<Sipp> _callers = [];
+    private readonly List<string> _messageLogs = [];
 
     private LoadRun(ClusterFixture cluster, string queueId, int callsPerFrontend)
     {
@@ -50,8 +51,11 @@ public sealed class LoadRun : IAsyncDisposable
         for (var f = 0; f < cluster.Frontends.Count; f++)
         {
             // Caller numbers <f+1><call number> are unique per call: the reporting table is checked per caller.
-            run._callers.Add(Sipp.Start($"{name}-callers{f}", "caller.xml", cluster.SipPorts[f], Sipp.FreeUdpPort(), number, cluster.LogDirectory,
+            var callerName = $"{name}-callers{f}";
+            run._messageLogs.Add(Path.Combine(cluster.LogDirectory, callerName + "-messages.log"));
+            run._callers.Add(Sipp.Start(callerName, "caller.xml", cluster.SipPorts[f], Sipp.FreeUdpPort(), number, cluster.LogDirectory,
             [
+                "-trace_msg", "-message_file", run._messageLogs[^1],
                 "-set", "prefix", (f + 1).ToString(CultureInfo.InvariantCulture) + "00",
                 "-m", callsPerFrontend.ToString(CultureInfo.InvariantCulture),
                 "-r", "1", "-rp", "1000",
@@ -179,6 +183,52 @@ public sealed class LoadRun : IAsyncDisposable
     {
         _origin = rows.Min(r => r.QueuedAt) ?? 0;
         return string.Join('\n', rows.OrderBy(r => r.QueuedAt).Select(Describe));
+    }
+
+    /// <summary>
+    /// When each caller sent its INVITE and heard 180 Ringing (ms since the epoch; ringing null if it never came), read
+    /// from the callers' SIPp message traces, keyed by the caller's number as in the call records.
+    /// </summary>
+    public IReadOnlyDictionary<string, (long Invited, long? Ringing)> RingTimes()
+    {
+        var byCallId = new Dictionary<string, (string Ani, long Invited, long? Ringing)>();
+        foreach (var file in _messageLogs.Where(File.Exists))
+        {
+            var entries = File.ReadAllText(file).Split("----------------------------------------------- ", StringSplitOptions.RemoveEmptyEntries);
+            foreach (var entry in entries)
+            {
+                var lines = entry.Split('\n');
+                if (lines.Length < 4 || !DateTime.TryParse(lines[0].Trim().Replace('\t', ' '), CultureInfo.InvariantCulture,
+                        DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+                {
+                    continue;
+                }
+
+                var ms = new DateTimeOffset(at, TimeSpan.Zero).ToUnixTimeMilliseconds();
+                var start = lines.Skip(1).SkipWhile(l => !l.StartsWith("INVITE ", StringComparison.Ordinal) && !l.StartsWith("SIP/2.0 ", StringComparison.Ordinal)).FirstOrDefault();
+                var callId = Header(lines, "Call-ID");
+                if (start is null || callId is null)
+                {
+                    continue;
+                }
+
+                if (start.StartsWith("INVITE ", StringComparison.Ordinal) && lines[1].Contains("sent", StringComparison.Ordinal) && !byCallId.ContainsKey(callId))
+                {
+                    var from = Header(lines, "From") ?? "";
+                    var user = from[(from.IndexOf("sip:", StringComparison.Ordinal) + 4)..];
+                    byCallId[callId] = (user[..user.IndexOf('@', StringComparison.Ordinal)], ms, null);
+                }
+                else if (start.StartsWith("SIP/2.0 180", StringComparison.Ordinal) && byCallId.TryGetValue(callId, out var call) && call.Ringing is null)
+                {
+                    byCallId[callId] = call with { Ringing = ms };
+                }
+            }
+        }
+
+        return byCallId.Values.ToDictionary(c => c.Ani, c => (c.Invited, c.Ringing));
+
+        static string? Header(string[] lines, string name) =>
+            lines.FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase)) is { } line ? line[(name.Length + 1)..].Trim() : null;
     }
 
     /// <summary>Calls that were in progress (arrived, not yet ended) at <paramref name="at"/>.</summary>

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Acd.Frontend.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Acd.Frontend.Tests;
@@ -13,7 +14,18 @@ public sealed class SipHostFixture : IAsyncLifetime
     public AcdHost Host { get; private set; } = null!;
 
     public async Task InitializeAsync() =>
-        Host = await AcdHost.StartAsync(new Dictionary<string, string?> { ["Sip:AllowWebCallers"] = "true" }, sipEdge: true);
+        Host = await AcdHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Sip:AllowWebCallers"] = "true",
+            ["WebRtc:IceServers:0:Urls:0"] = StunUrl,
+            ["WebRtc:Turn:Urls:0"] = TurnUrl,
+            ["WebRtc:Turn:SharedSecret"] = TurnSecret,
+            ["WebRtc:Turn:CredentialLifetimeSeconds"] = "3600",
+        }, sipEdge: true);
+
+    public const string StunUrl = "stun:127.0.0.1:3478";
+    public const string TurnUrl = "turn:127.0.0.1:3478?transport=udp";
+    public const string TurnSecret = "coturn-static-auth-secret";
 
     public Task DisposeAsync() => Host.DisposeAsync().AsTask();
 }
@@ -49,7 +61,9 @@ public sealed class BrowserPhoneTests(SipHostFixture fixture) : IClassFixture<Si
         var screenshots = Path.Combine(AcdHost.RepoRoot, "artifacts", "screenshots");
         Directory.CreateDirectory(screenshots);
 
-        // The agent's own softphone settings: SIP mode with an HA1 for the edge's realm, never the SIP password itself.
+        // The agent's own softphone settings: SIP mode with an HA1 for the edge's realm, never the SIP password itself;
+        // the configured STUN server, and the TURN server with credentials minted for this agent (coturn's shared-secret
+        // scheme: "expiry:user", base64 HMAC-SHA1 of it), valid for the configured hour and never the secret itself.
         using (var agentApi = Host.Client((await Host.LoginAsync(agentId, AgentPassword)).AccessToken))
         {
             var settings = await agentApi.GetFromJsonAsync<JsonElement>("api/v1/me/softphone");
@@ -57,6 +71,18 @@ public sealed class BrowserPhoneTests(SipHostFixture fixture) : IClassFixture<Si
             Assert.Equal($"sip:{agentId}@127.0.0.1", settings.GetProperty("uri").GetString());
             Assert.Equal(32, settings.GetProperty("ha1").GetString()!.Length);
             Assert.DoesNotContain("sip-secret", settings.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(SipHostFixture.TurnSecret, settings.ToString(), StringComparison.Ordinal);
+            var ice = settings.GetProperty("iceServers").EnumerateArray().ToList();
+            Assert.Equal(2, ice.Count);
+            Assert.Equal(SipHostFixture.StunUrl, ice[0].GetProperty("urls")[0].GetString());
+            Assert.Equal(SipHostFixture.TurnUrl, ice[1].GetProperty("urls")[0].GetString());
+            var username = ice[1].GetProperty("username").GetString()!;
+            var expiry = DateTimeOffset.FromUnixTimeSeconds(long.Parse(username.Split(':')[0], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(agentId, username.Split(':')[1]);
+            Assert.InRange(expiry - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(55), TimeSpan.FromMinutes(61));
+            var expected = Convert.ToBase64String(System.Security.Cryptography.HMACSHA1.HashData(
+                System.Text.Encoding.UTF8.GetBytes(SipHostFixture.TurnSecret), System.Text.Encoding.UTF8.GetBytes(username)));
+            Assert.Equal(expected, ice[1].GetProperty("credential").GetString());
         }
 
         using var playwright = await Playwright.CreateAsync();
@@ -124,10 +150,12 @@ public sealed class BrowserPhoneTests(SipHostFixture fixture) : IClassFixture<Si
         await desktop.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "agent-desktop-sip-call.png"), FullPage = true });
         await caller.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "caller-page.png"), FullPage = true });
 
-        // Hold and resume from the desktop: the edge re-INVITEs both browsers, and the audio comes back afterwards.
+        // Hold and resume from the desktop: the edge's media engine plays the caller hold music (its page keeps receiving
+        // audio and is not re-INVITEd), and both directions come back afterwards.
         await desktop.ClickAsync("#btn-hold");
         await Assertions.Expect(desktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "held");
-        await Assertions.Expect(caller.Locator("#call-state")).ToHaveAttributeAsync("data-state", "held");
+        await WaitForPacketsAsync(caller, "#media-stats", "caller on hold (music)", errors, await PacketsAsync(caller, "#media-stats"));
+        await Assertions.Expect(caller.Locator("#call-state")).ToHaveAttributeAsync("data-state", "established");
         await desktop.ClickAsync("#btn-hold");
         await Assertions.Expect(desktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "connected");
         await Assertions.Expect(caller.Locator("#call-state")).ToHaveAttributeAsync("data-state", "established");
@@ -161,6 +189,109 @@ public sealed class BrowserPhoneTests(SipHostFixture fixture) : IClassFixture<Si
 
         Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
         Console.WriteLine($"browser phone test: {started.Elapsed.TotalSeconds:F1} s");
+    }
+
+    [Fact]
+    public async Task Two_desktops_talk_on_an_internal_call_the_acd_places_and_their_browser_phones_answer()
+    {
+        Assert.True(File.Exists(BrowserTests.ChromiumPath), $"Browser tests need Chromium at {BrowserTests.ChromiumPath}.");
+        using var admin = await Host.AdminAsync();
+        var (queueId, _) = await CreateQueueAsync(admin);
+        var callerId = await CreateAgentAsync(admin, queueId);
+        var calleeId = await CreateAgentAsync(admin, queueId);
+        // An extension no other agent of the shared host has.
+        var extension = "7" + Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var callee = Host.Services.GetRequiredService<IGrainFactory>().GetGrain<Acd.Agents.IAgentGrain>(calleeId);
+        Assert.True((await callee.ConfigureAsync((await callee.GetAsync()).Profile! with { Extension = extension })).IsSuccess);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = BrowserTests.ChromiumPath, Headless = true, Args = ChromiumArgs, Timeout = 30_000,
+        });
+        var errors = new List<string>();
+        var callerDesktop = await PhoneDesktopAsync(browser, admin, callerId, "caller desktop", errors);
+        var calleeDesktop = await PhoneDesktopAsync(browser, admin, calleeId, "callee desktop", errors);
+
+        // The caller dials the extension on the dial pad: the ACD rings the caller's browser phone first (with the media
+        // engine's WebRTC offer), which answers by itself, then the colleague's, which rings until its agent answers.
+        await callerDesktop.FillAsync("#dial-input", extension);
+        await callerDesktop.PressAsync("#dial-input", "Enter");
+        await Assertions.Expect(calleeDesktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "offered");
+        await Assertions.Expect(calleeDesktop.Locator("#call-direction")).ToHaveTextAsync("Internal call");
+        await Assertions.Expect(calleeDesktop.Locator("#call-caller")).ToHaveTextAsync("Ada Phone");
+        await Assertions.Expect(calleeDesktop.Locator("#phone-call")).ToHaveAttributeAsync("data-state", "ringing");
+        await Assertions.Expect(callerDesktop.Locator("#call-direction")).ToHaveTextAsync("Internal call · you called");
+        await calleeDesktop.ClickAsync("#btn-answer");
+        foreach (var (desktop, name) in new[] { (callerDesktop, "caller desktop"), (calleeDesktop, "callee desktop") })
+        {
+            await Assertions.Expect(desktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "connected");
+            await Assertions.Expect(desktop.Locator("#phone-call")).ToHaveAttributeAsync("data-state", "established");
+            await Assertions.Expect(desktop.Locator("#agent-status")).ToHaveAttributeAsync("data-status", "onCall");
+            await WaitForPacketsAsync(desktop, "#phone-call", name, errors);
+        }
+
+        var callId = await callerDesktop.Locator("#phone-call").GetAttributeAsync("data-call-id");
+        Assert.Equal(callId, await calleeDesktop.Locator("#phone-call").GetAttributeAsync("data-call-id"));
+
+        // The caller hangs up in its desktop: both phones get BYE, both agents are back to Not Ready.
+        await callerDesktop.ClickAsync("#btn-hangup");
+        foreach (var desktop in new[] { callerDesktop, calleeDesktop })
+        {
+            await Assertions.Expect(desktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "idle");
+            await Assertions.Expect(desktop.Locator("#phone-call")).ToBeHiddenAsync();
+            await Assertions.Expect(desktop.Locator("#agent-status")).ToHaveAttributeAsync("data-status", "notReady");
+        }
+
+        var call = await admin.GetFromJsonAsync<JsonElement>($"api/v1/calls/{callId}", AcdHost.Json);
+        Assert.Equal("internal", call.GetProperty("direction").GetString());
+        Assert.Equal("answered", call.GetProperty("disposition").GetString());
+        Assert.Equal(callerId, call.GetProperty("callerAgentId").GetString());
+        Assert.Equal(calleeId, call.GetProperty("agentId").GetString());
+
+        // A browser phone dialling the colleague itself (the click-to-call page, signed in as the calling agent): its own
+        // WebRTC offer is answered by the edge's engine, the colleague's browser is offered the engine's, and they talk.
+        var phoneContext = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 480, Height = 800 } });
+        var callerPhone = await phoneContext.NewPageAsync();
+        callerPhone.SetDefaultTimeout(15_000);
+        Collect(callerPhone, "caller's own phone", errors);
+        await callerPhone.GotoAsync(new Uri(Host.BaseAddress,
+            $"caller.html?number={extension}&user={Uri.EscapeDataString(callerId)}&password=sip-secret").ToString());
+        await Assertions.Expect(callerPhone.Locator("#call-state")).ToHaveAttributeAsync("data-state", "idle");
+        await callerPhone.ClickAsync("#btn-call");
+        await Assertions.Expect(calleeDesktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "offered");
+        await Assertions.Expect(calleeDesktop.Locator("#call-direction")).ToHaveTextAsync("Internal call");
+        await Assertions.Expect(calleeDesktop.Locator("#phone-call")).ToHaveAttributeAsync("data-state", "ringing");
+        await calleeDesktop.ClickAsync("#btn-answer");
+        await Assertions.Expect(callerPhone.Locator("#call-state")).ToHaveAttributeAsync("data-state", "established");
+        await Assertions.Expect(calleeDesktop.Locator("#phone-call")).ToHaveAttributeAsync("data-state", "established");
+        await WaitForPacketsAsync(calleeDesktop, "#phone-call", "callee desktop (phone-dialled)", errors);
+        await WaitForPacketsAsync(callerPhone, "#media-stats", "caller's own phone", errors);
+        var dialledId = await calleeDesktop.Locator("#phone-call").GetAttributeAsync("data-call-id");
+        await callerPhone.ClickAsync("#btn-hangup");
+        await Assertions.Expect(calleeDesktop.Locator("#call-panel")).ToHaveAttributeAsync("data-state", "idle");
+        var dialled = await admin.GetFromJsonAsync<JsonElement>($"api/v1/calls/{dialledId}", AcdHost.Json);
+        Assert.Equal("internal", dialled.GetProperty("direction").GetString());
+        Assert.Equal("answered", dialled.GetProperty("disposition").GetString());
+        Assert.Equal(callerId, dialled.GetProperty("callerAgentId").GetString());
+        Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
+    }
+
+    /// <summary>An agent signed in to its desktop, whose browser phone has registered.</summary>
+    private async Task<IPage> PhoneDesktopAsync(IBrowser browser, HttpClient admin, string agentId, string name, List<string> errors)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        Collect(page, name, errors);
+        await page.GotoAsync(new Uri(Host.BaseAddress, "index.html").ToString());
+        await page.FillAsync("#username", agentId);
+        await page.FillAsync("#password", AgentPassword);
+        await page.ClickAsync("#login-button");
+        await Assertions.Expect(page.Locator("body.ready")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#phone-status")).ToHaveAttributeAsync("data-state", "registered");
+        await Eventually(async () => (await AgentAsync(admin, agentId)).GetProperty("phoneRegistered").GetBoolean(), $"{name}'s phone binding");
+        return page;
     }
 
     private static void Collect(IPage page, string name, List<string> errors)

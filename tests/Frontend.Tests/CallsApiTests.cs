@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Acd.Frontend.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Acd.Frontend.Tests;
 
@@ -174,6 +175,23 @@ public sealed class CallsApiTests(HostFixture fixture)
         var after = await HostFixture.JsonAsync(await agent.GetAsync($"api/v1/calls/{callId}"));
         Assert.Equal("ended", after.GetProperty("status").GetString());
         Assert.Equal("transferred", after.GetProperty("disposition").GetString());
+    }
+
+    [Fact]
+    public async Task Dialling_a_colleagues_extension_without_the_sip_edge_is_a_409_problem()
+    {
+        using var admin = await Host.AdminAsync();
+        var (queueId, _) = await fixture.CreateQueueAsync(admin);
+        var callerId = await fixture.CreateAgentAsync(admin, queueId);
+        var calleeId = await fixture.CreateAgentAsync(admin, queueId);
+        var extension = "7" + Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var callee = Host.Services.GetRequiredService<IGrainFactory>().GetGrain<Acd.Agents.IAgentGrain>(calleeId);
+        Assert.True((await callee.ConfigureAsync((await callee.GetAsync()).Profile! with { Extension = extension })).IsSuccess);
+        using var caller = await fixture.AgentClientAsync(callerId);
+
+        // Not the outbound click-to-dial (which a CTI integration would carry): an internal call needs phones.
+        var problem = await Problems.AssertAsync(await caller.PostAsJsonAsync("api/v1/calls", new { destination = extension }), HttpStatusCode.Conflict);
+        Assert.Contains("SIP edge", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     internal static async Task<JsonElement> WaitForAsync(HttpClient client, string callId, Func<JsonElement, bool> condition) =>

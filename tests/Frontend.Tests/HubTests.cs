@@ -128,12 +128,21 @@ public sealed class HubTests(HostFixture fixture)
 
         var last = await NextAsync(pushes, q => q.Id == queueId && q.Stats.Waiting == calls);
         Assert.Equal(calls, last.WaitingCalls.Count);
-        // Nothing older follows the latest state.
-        await Task.Delay(TimeSpan.FromMilliseconds(600));
-        while (pushes.Reader.TryRead(out var later))
+        // Nothing older follows the latest state: one more call is the marker, and every push of this queue read on the way
+        // to it is the latest state or the marker's.
+        var marker = await admin.PostAsJsonAsync("api/v1/calls/inbound", new { from = HostFixture.NewNumber(), to = number });
+        Assert.Equal(HttpStatusCode.Created, marker.StatusCode);
+        var seen = new List<int>();
+        await NextAsync(pushes, q =>
         {
-            Assert.False(later.Id == queueId && later.Stats.Waiting != calls, $"an older state ({later.Stats.Waiting} waiting) came after the latest");
-        }
+            if (q.Id == queueId)
+            {
+                seen.Add(q.Stats.Waiting);
+            }
+
+            return q.Id == queueId && q.Stats.Waiting == calls + 1;
+        });
+        Assert.All(seen, waiting => Assert.True(waiting >= calls, $"an older state ({waiting} waiting) came after the latest: {string.Join(", ", seen)}"));
     }
 
     [Fact]
@@ -170,11 +179,28 @@ public sealed class HubTests(HostFixture fixture)
     }
 
     [Fact]
-    public async Task Relay_renews_subscriptions()
+    public async Task Relay_renews_subscriptions_and_events_still_arrive_after_the_renewal()
     {
+        using var admin = await Host.AdminAsync();
+        var (queueId, _) = await fixture.CreateQueueAsync(admin);
+        var agentId = await fixture.CreateAgentAsync(admin, queueId);
+        var token = (await Host.LoginAsync(agentId, "agent-pass-1")).AccessToken;
+        await using var hub = Connect("hubs/agent", token);
+        var states = Channel.CreateUnbounded<AgentView>();
+        hub.On<AgentView>("AgentState", a => states.Writer.TryWrite(a));
+        await hub.StartAsync();
+        Assert.True((await hub.InvokeAsync<CommandResult>("Login")).Ok);
+        await NextAsync(states, a => a.Status == Acd.Agents.AgentStatus.NotReady);
+
         var relay = Host.Services.GetRequiredService<EventRelay>();
+        var before = relay.SubscriptionCount;
+        Assert.True(before > 0, "the connected agent's grain is subscribed");
         await relay.RefreshAsync(CancellationToken.None);
-        Assert.True(relay.SubscriptionCount >= 0);
+        Assert.Equal(before, relay.SubscriptionCount);
+
+        // The renewed subscription still carries the agent's events.
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"api/v1/agents/{agentId}/ready", null)).StatusCode);
+        await NextAsync(states, a => a.Status == Acd.Agents.AgentStatus.Ready);
     }
 
     private HubConnection Connect(string path, string token) =>

@@ -3,6 +3,7 @@ using Acd.Accounts;
 using Acd.Agents;
 using Acd.Calls;
 using Acd.Catalog;
+using Acd.Frontend.Hosting;
 using Acd.SipEdge.Hosting;
 using Acd.SipEdge.Registration;
 using Acd.Reporting.Queries;
@@ -71,21 +72,52 @@ public class InteropHost : IAsyncLifetime
             ["Sip:EdgeId"] = "interop-edge",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",
-            ["Logging:LogLevel:Acd.Frontend.SipEdge"] = "Debug",
+            ["Logging:LogLevel:Acd.SipEdge"] = "Debug",
         };
-        Configure(settings);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        foreach (var (key, value) in MediaPorts.Settings())
         {
-            ContentRootPath = DataPath,
-            EnvironmentName = "Testing",
-        });
+            settings[key] = value;
+        }
+
+        if (ServesDesktop)
+        {
+            settings["Auth:SigningKey"] = Convert.ToBase64String("interop-desktop-signing-key-0123456789"u8);
+            settings["Auth:PasswordIterations"] = "1000";
+            settings["Bootstrap:AdminPassword"] = "admin-pass-1";
+        }
+
+        Configure(settings);
+        var builder = WebApplication.CreateBuilder(ServesDesktop
+            ? new WebApplicationOptions
+            {
+                ContentRootPath = FrontendRoot,
+                WebRootPath = Path.Combine(FrontendRoot, "wwwroot"),
+                EnvironmentName = "Testing",
+                ApplicationName = "Acd.Frontend",
+            }
+            : new WebApplicationOptions
+            {
+                ContentRootPath = DataPath,
+                EnvironmentName = "Testing",
+            });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         LogPath = Path.Combine(DataPath, "..", $"host-{Path.GetFileName(DataPath)}.log");
         builder.Logging.AddProvider(new FileLoggerProvider(LogPath));
         builder.AddAcdCluster();
+        if (ServesDesktop)
+        {
+            builder.AddAcdFrontend();
+        }
+
         builder.AddSipEdge();
         _app = builder.Build();
+        if (ServesDesktop)
+        {
+            _app.UseAcdFrontend();
+            _app.MapAcdFrontend();
+        }
+
         _app.MapSipEdge();
         MapTestPages(_app);
         MapRoutes(_app);
@@ -93,6 +125,36 @@ public class InteropHost : IAsyncLifetime
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         HttpAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
         await OnStartedAsync();
+    }
+
+    /// <summary>
+    /// Also runs the frontend (REST, SignalR, the agent desktop at /index.html), as the product's Program.cs does, for
+    /// tests where the desktop's own browser phone is a peer.
+    /// </summary>
+    protected virtual bool ServesDesktop => false;
+
+    /// <summary>src/Frontend of this repository (content and web root when the host serves the desktop).</summary>
+    public static string FrontendRoot =>
+        typeof(InteropHost).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .OfType<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "FrontendRoot")?.Value
+        ?? throw new InvalidOperationException("The test assembly does not say where src/Frontend is.");
+
+    /// <summary>
+    /// An agent who signs in to the desktop with <paramref name="password"/> (and registers its browser phone with the SIP
+    /// password), member of <paramref name="queueId"/>, logged out until the desktop signs in.
+    /// </summary>
+    public async Task<string> CreateDesktopAgentAsync(string queueId, string password)
+    {
+        var id = NewId("agent");
+        var now = DateTimeOffset.UtcNow;
+        var hash = App.Services.GetRequiredService<Acd.Frontend.Auth.PasswordHasher>().Hash(password);
+        var created = await Grains.GetGrain<IUserAccountGrain>(id).CreateAsync(
+            new UserAccount(id, hash, [Roles.Agent], id, null, false, now, now, AgentCredentialStore.HashSipPassword(id, Domain, SipPassword)));
+        Assert.True(created.IsSuccess, created.ToString());
+        Assert.True((await Grains.GetGrain<IAgentGrain>(id).ConfigureAsync(AgentProfile.Create($"Agent {id}",
+            "1" + Random.Shared.Next(100, 999).ToString(CultureInfo.InvariantCulture), queues: [queueId]))).IsSuccess);
+        await Grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).AddAgentAsync(id);
+        return id;
     }
 
     /// <summary>Starts what a derived host runs beside the edge (a proxy in front of it), once the edge listens.</summary>

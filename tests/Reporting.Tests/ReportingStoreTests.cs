@@ -141,6 +141,37 @@ public abstract class ReportingStoreTests
     }
 
     [Fact]
+    public async Task Internal_calls_count_apart_from_customer_calls_and_show_in_both_agents_history()
+    {
+        var store = await WriteDayAsync();
+        // a2 calls a1 (extension 101) after the day's calls: answered at once, a minute's talk.
+        var info = new CallInfo("a2", "101", "Agent a2", CallDirection.Internal, 0, null, null, "edge-1");
+        var ended = new CallSnapshot("i1", info, CallStatus.Ended, CallDisposition.Answered, null, "a1", At(1000), null, null, At(1000), At(1005),
+            At(1065), null, TimeSpan.Zero, 1, null, null, null, null, "a1");
+        await store.WriteAsync([new CallChanged(At(1065), ended, CallStatus.Connected)]);
+
+        var all = await store.GetCallMetricsAsync(At(0), At(3600), slaSeconds: 20);
+        Assert.Equal(1, all.Internal);
+        // Everything else is as without it: customer calls only.
+        Assert.Equal(6, all.Total);
+        Assert.Equal(3, all.Answered);
+        Assert.Equal(50, all.AnswerRatePercent, 6);
+        Assert.Equal(100.0 / 3, all.ServiceLevelPercent!.Value, 6);
+        Assert.Equal(3, all.Dispositions["Answered"]);
+        Assert.Equal(0, (await store.GetCallMetricsAsync(At(0), At(3600), "q1")).Internal);
+
+        var record = await store.GetCallAsync("i1");
+        Assert.Equal(CallDirection.Internal, record!.Direction);
+        Assert.Equal("a2", record.Ani);
+        Assert.Equal("a1", record.AgentId);
+        Assert.Null(record.QueueId);
+        Assert.Equal(60, record.TalkSeconds);
+        var hour = new CallHistoryQuery(From: At(0), To: At(3600), PageSize: 50);
+        Assert.Equal(["i1", "c1"], (await store.GetCallsAsync(hour with { AgentId = "a1" })).Items.Select(c => c.CallId));
+        Assert.Equal(["i1", "c5", "c2"], (await store.GetCallsAsync(hour with { AgentId = "a2" })).Items.Select(c => c.CallId));
+    }
+
+    [Fact]
     public async Task Agent_metrics()
     {
         var store = await WriteDayAsync();

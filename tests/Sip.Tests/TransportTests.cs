@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.WebSockets;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Acd.Sip.Dialogs;
 using Acd.Sip.Headers;
@@ -9,6 +7,7 @@ using Acd.Sip.Messages;
 using Acd.Sip.Parsing;
 using Acd.Sip.Transports;
 using Acd.Sip.Uris;
+using Acd.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -156,16 +155,12 @@ public sealed class TransportTests
     [InlineData(true)]
     public async Task Tcp_and_tls_calls_reuse_one_connection_both_ways(bool tls)
     {
-        using var cert = tls ? SelfSigned() : null;
+        using var certs = TestCertificates.Create();
         await using var a = new SipStack();
         await using var b = new SipStack();
-        var ta = a.AddTcp(new IPEndPoint(IPAddress.Loopback, 0), cert);
-        var tb = b.AddTcp(new IPEndPoint(IPAddress.Loopback, 0), cert);
-        if (tls)
-        {
-            ta.ServerCertificateValidation = (_, _, _, _) => true;
-            tb.ServerCertificateValidation = (_, _, _, _) => true;
-        }
+        var tlsOptions = new SipTlsOptions { ServerCertificate = certs.Server, TrustedAuthorities = [certs.Authority] };
+        ISipTransport ta = tls ? a.AddTls(new IPEndPoint(IPAddress.Loopback, 0), tlsOptions) : a.AddTcp(new IPEndPoint(IPAddress.Loopback, 0));
+        ISipTransport tb = tls ? b.AddTls(new IPEndPoint(IPAddress.Loopback, 0), tlsOptions) : b.AddTcp(new IPEndPoint(IPAddress.Loopback, 0));
         await a.StartAsync();
         await b.StartAsync();
         var uaA = new SipUserAgent(a);
@@ -181,17 +176,7 @@ public sealed class TransportTests
         var bye = await uaB.ByeAsync(dialogB).WaitAsync(Wait);
         Assert.Equal(200, bye.StatusCode);
         Assert.Empty(uaA.Dialogs);
-    }
-
-    private static X509Certificate2 SelfSigned()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var req = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        req.CertificateExtensions.Add(san.Build());
-        using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pfx), null);
+        Assert.Equal(1, ((StreamSipTransport)tb).ConnectionCount);
     }
 }
 
@@ -200,13 +185,9 @@ public sealed class ConfiguredListenerTests
     [Fact]
     public async Task Listeners_from_configuration_open_udp_tcp_and_tls()
     {
-        var pfx = Path.Combine(Path.GetTempPath(), $"sip-{Guid.NewGuid():N}.pfx");
-        using (var key = System.Security.Cryptography.ECDsa.Create())
-        {
-            var req = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
-            using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-            await File.WriteAllBytesAsync(pfx, cert.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "pw"));
-        }
+        var folder = Path.Combine(Path.GetTempPath(), $"sip-{Guid.NewGuid():N}");
+        using var certs = TestCertificates.Create();
+        var pfx = certs.WritePfx(folder, "pw");
         await using var stack = new SipStack(new SipStackOptions
         {
             Listeners =
@@ -219,6 +200,6 @@ public sealed class ConfiguredListenerTests
         await stack.StartAsync();
         Assert.Equal([SipTransportKind.Udp, SipTransportKind.Tcp, SipTransportKind.Tls], stack.Transports.Select(t => t.Kind));
         Assert.All(stack.Transports, t => Assert.NotEqual(0, t.LocalEndPoint.Port));
-        File.Delete(pfx);
+        Directory.Delete(folder, recursive: true);
     }
 }

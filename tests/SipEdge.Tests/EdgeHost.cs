@@ -23,7 +23,7 @@ using Acd.Testing;
 namespace Acd.SipEdge.Tests;
 
 /// <summary>
-/// A real frontend host for the SIP edge: Kestrel on 127.0.0.1 (ephemeral port), SIP UDP+TCP on a free loopback port,
+/// A real frontend host for the SIP edge: Kestrel on 127.0.0.1 (ephemeral port), SIP UDP+TCP on a free loopback port and TLS on another,
 /// embedded silo with a temp data folder. Shared by the tests of the collection; each test uses its own queue and agents.
 /// </summary>
 public class EdgeHost : IAsyncLifetime
@@ -38,12 +38,31 @@ public class EdgeHost : IAsyncLifetime
 
     public int SipPort { get; private set; }
 
+    /// <summary>The edge's SIP over TLS port (Sip:TlsPort), with a certificate for 127.0.0.1 issued by <see cref="Certificates"/>' CA.</summary>
+    public int TlsPort { get; private set; }
+
+    /// <summary>The throwaway CA and server certificate of the TLS listener: clients trust <see cref="TestCertificates.Authority"/>.</summary>
+    public TestCertificates Certificates { get; } = TestCertificates.Create("edge test");
+
+    /// <summary>The CA of <see cref="Certificates"/> as a PEM file (for Sip:Tls:CaPath or a peer's trust list).</summary>
+    public string AuthorityPath { get; private set; } = "";
+
     /// <summary>UDP port of the outbound trunk (Sip:OutboundTrunk), where a test starts its SIPp "carrier".</summary>
     public int TrunkPort { get; private set; }
 
     public const string TrunkUser = "acd-trunk";
 
     public const string TrunkPassword = "trunk-secret";
+
+    /// <summary>
+    /// The host's sounds folder (Media:SoundsPath): a copy of the shipped one plus <see cref="TestMusic"/>, hold music
+    /// that is one steady tone of <see cref="TestMusicHz"/>, so a test can tell a queue's own music from the default.
+    /// </summary>
+    public string SoundsPath { get; private set; } = "";
+
+    public const string TestMusic = "test-tone.wav";
+
+    public const double TestMusicHz = 700;
 
     /// <summary>The host's log (kept after the run for diagnosis).</summary>
     public string LogPath { get; private set; } = "";
@@ -52,13 +71,22 @@ public class EdgeHost : IAsyncLifetime
 
     public SipEdgeService Edge => App.Services.GetRequiredService<SipEdgeService>();
 
+    /// <summary>Whether calls' media go through the edge's engine (the default) or pass between the phones (Media:Mode=direct).</summary>
+    public bool Anchored => Edge.Media.IsAnchoring;
+
     public async Task InitializeAsync()
     {
         _ = Sipp.Executable; // fail fast with the install hint
         _dataPath = Path.Combine(Path.GetTempPath(), "acd-edge-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dataPath);
         SipPort = LoopbackPorts.FreeUdpAndTcp();
+        TlsPort = LoopbackPorts.FreeTcp();
         TrunkPort = Sipp.FreeUdpPort();
+        SoundsPath = Path.Combine(_dataPath, "sounds");
+        CopyFolder(Acd.SipEdge.Announcements.SoundLibrary.ShippedRoot, SoundsPath);
+        File.WriteAllBytes(Path.Combine(SoundsPath, "music", TestMusic), Acd.SipEdge.Tests.Announcements.Tones.Wav((TestMusicHz, 4)));
+        var (tlsCertificate, tlsKey, authority) = Certificates.WritePem(Path.Combine(_dataPath, "tls"));
+        AuthorityPath = authority;
         var settings = new Dictionary<string, string?>
         {
             ["Storage:DataPath"] = _dataPath,
@@ -68,16 +96,27 @@ public class EdgeHost : IAsyncLifetime
             ["Sip:ListenAddress"] = "127.0.0.1",
             ["Sip:UdpPort"] = SipPort.ToString(CultureInfo.InvariantCulture),
             ["Sip:TcpPort"] = SipPort.ToString(CultureInfo.InvariantCulture),
+            ["Sip:TlsPort"] = TlsPort.ToString(CultureInfo.InvariantCulture),
+            ["Sip:Tls:CertificatePath"] = tlsCertificate,
+            ["Sip:Tls:KeyPath"] = tlsKey,
+            // Phones on TLS get SDES-SRTP; nobody else may (the SRTP tests check both).
+            ["Sip:SrtpOverTls"] = "true",
             ["Sip:Domain"] = "127.0.0.1",
             ["Sip:EdgeId"] = "edge-test",
             ["Sip:TrunkAllowList:0"] = "127.0.0.1/32",
             ["Sip:OutboundTrunk:Host"] = $"127.0.0.1:{TrunkPort.ToString(CultureInfo.InvariantCulture)}",
             ["Sip:OutboundTrunk:Username"] = TrunkUser,
             ["Sip:OutboundTrunk:Password"] = TrunkPassword,
+            ["Media:SoundsPath"] = SoundsPath,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",
-            ["Logging:LogLevel:Acd.Frontend.SipEdge"] = "Information",
+            ["Logging:LogLevel:Acd.SipEdge"] = "Information",
         };
+        foreach (var (key, value) in MediaPorts.Settings())
+        {
+            settings[key] = value;
+        }
+
         Configure(settings);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -95,6 +134,16 @@ public class EdgeHost : IAsyncLifetime
         await _app.StartAsync();
     }
 
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     /// <summary>Settings a derived host changes (another collection, another host).</summary>
     protected virtual void Configure(IDictionary<string, string?> settings)
     {
@@ -102,6 +151,7 @@ public class EdgeHost : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        Certificates.Dispose();
         if (_app is null)
         {
             return; // never started (e.g. SIPp missing): the tests already failed with the reason
@@ -131,14 +181,16 @@ public class EdgeHost : IAsyncLifetime
     public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>A queue with one dialled number; returns (queue id, number).</summary>
-    public async Task<(string QueueId, string Number)> CreateQueueAsync(int ringTimeoutSeconds, int wrapUpSeconds = 0)
+    public async Task<(string QueueId, string Number)> CreateQueueAsync(int ringTimeoutSeconds, int wrapUpSeconds = 0, string? holdMusic = null,
+        int announceSeconds = QueueConfig.DefaultAnnounceSeconds)
     {
         var id = NewId("q");
         var number = "+49" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999).ToString(CultureInfo.InvariantCulture);
         var routed = await Grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).SetQueueAsync(id, [number]);
         Assert.True(routed.IsSuccess, routed.ToString());
         var configured = await Grains.GetGrain<IQueueGrain>(id).ConfigureAsync(
-            QueueConfig.Create($"Queue {id}", [number], ringTimeoutSeconds: ringTimeoutSeconds, wrapUpSeconds: wrapUpSeconds));
+            QueueConfig.Create($"Queue {id}", [number], ringTimeoutSeconds: ringTimeoutSeconds, wrapUpSeconds: wrapUpSeconds,
+                holdMusic: holdMusic, announceSeconds: announceSeconds));
         Assert.True(configured.IsSuccess, configured.ToString());
         return (id, number);
     }
@@ -205,6 +257,16 @@ public class EdgeHost : IAsyncLifetime
 
     public Task<AgentSnapshot> AgentAsync(string agentId) => Grains.GetGrain<IAgentGrain>(agentId).GetAsync();
 
+    /// <summary>Returns once the host's clock has passed <paramref name="moment"/>, so the next state change is later.</summary>
+    public async Task AfterAsync(DateTimeOffset moment)
+    {
+        var time = App.Services.GetRequiredService<TimeProvider>();
+        while (time.GetUtcNow() <= moment)
+        {
+            await Task.Yield();
+        }
+    }
+
     /// <summary>The queue's one call record once it has ended (the reporting writer batches, so poll).</summary>
     public async Task<CallRecord> EndedCallAsync(string queueId)
     {
@@ -240,4 +302,44 @@ public class EdgeHost : IAsyncLifetime
 public sealed class EdgeCollection : ICollectionFixture<EdgeHost>
 {
     public const string Name = "sip-edge";
+}
+
+/// <summary>An edge that passes session descriptions between the legs (Media:Mode=direct): re-pointing is re-INVITEs.</summary>
+public sealed class DirectEdgeHost : EdgeHost
+{
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        settings["Media:Mode"] = "direct";
+        settings["Sip:EdgeId"] = "edge-test-direct";
+    }
+}
+
+/// <summary>
+/// An edge whose outbound trunk is on TLS with SDES-SRTP (Sip:OutboundTrunk:Transport=tls, Srtp=true), the trunk's
+/// certificate checked against the test CA (Sip:Tls:CaPath). The "carrier" is a test party listening on <see cref="TlsTrunkPort"/>.
+/// </summary>
+public sealed class TlsTrunkEdgeHost : EdgeHost
+{
+    public int TlsTrunkPort { get; } = LoopbackPorts.FreeTcp();
+
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        settings["Sip:EdgeId"] = "edge-test-tls-trunk";
+        settings["Sip:OutboundTrunk:Host"] = $"127.0.0.1:{TlsTrunkPort.ToString(CultureInfo.InvariantCulture)}";
+        settings["Sip:OutboundTrunk:Transport"] = "tls";
+        settings["Sip:OutboundTrunk:Srtp"] = "true";
+        settings["Sip:Tls:CaPath"] = AuthorityPath;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TlsTrunkEdgeCollection : ICollectionFixture<TlsTrunkEdgeHost>
+{
+    public const string Name = "sip-edge-tls-trunk";
+}
+
+[CollectionDefinition(Name)]
+public sealed class DirectEdgeCollection : ICollectionFixture<DirectEdgeHost>
+{
+    public const string Name = "sip-edge-direct";
 }

@@ -5,13 +5,14 @@ namespace Acd.SipEdge.Tests;
 
 /// <summary>
 /// Call control on real SIP legs: hold and resume (from the API and from the phone), blind and attended transfers (from
-/// the API and by the phone's REFER), DTMF by INFO in both directions. SIPp plays caller and agent phones.
+/// the API and by the phone's REFER), DTMF by INFO in both directions. SIPp plays caller and agent phones. Each test runs
+/// on an anchoring edge (re-pointing happens in its media engine: nobody is re-INVITEd) and on a direct one (re-pointing
+/// is re-INVITEs carrying the other leg's description).
 /// </summary>
-[Collection(EdgeCollection.Name)]
-public sealed class SipEdgeCallControlTests(EdgeHost host)
+public abstract class SipEdgeCallControlTests(EdgeHost host)
 {
     [Fact]
-    public async Task Hold_and_resume_from_the_api_reinvite_both_legs()
+    public async Task Hold_and_resume_from_the_api_repoint_both_legs()
     {
         var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
         var agentId = await host.ReadyAgentAsync(queueId);
@@ -26,12 +27,21 @@ public sealed class SipEdgeCallControlTests(EdgeHost host)
         await caller.AssertSucceededAsync();
         await phone.AssertSucceededAsync();
 
-        // Each leg got a sendonly offer (hold) and then a sendrecv one (resume), in that order.
-        foreach (var log in new[] { caller.Messages, phone.Messages })
+        if (host.Anchored)
         {
-            var held = log.IndexOf("a=sendonly", StringComparison.Ordinal);
-            Assert.True(held > 0, "a hold re-INVITE (a=sendonly) reached the leg");
-            Assert.Contains("a=sendrecv", log[held..], StringComparison.Ordinal);
+            // The engine played the caller hold music and muted the agent: neither phone heard of it.
+            Assert.Equal(0, CountReceived(caller.Messages, "INVITE"));
+            Assert.Equal(1, CountReceived(phone.Messages, "INVITE"));
+        }
+        else
+        {
+            // Each leg got a sendonly offer (hold) and then a sendrecv one (resume), in that order.
+            foreach (var log in new[] { caller.Messages, phone.Messages })
+            {
+                var held = log.IndexOf("a=sendonly", StringComparison.Ordinal);
+                Assert.True(held > 0, "a hold re-INVITE (a=sendonly) reached the leg");
+                Assert.Contains("a=sendrecv", log[held..], StringComparison.Ordinal);
+            }
         }
 
         var record = await host.EndedCallAsync(queueId);
@@ -41,7 +51,7 @@ public sealed class SipEdgeCallControlTests(EdgeHost host)
     }
 
     [Fact]
-    public async Task Hold_from_the_phone_is_relayed_to_the_caller_and_shown_on_the_call()
+    public async Task Hold_from_the_phone_reaches_the_caller_and_shows_on_the_call()
     {
         var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
         var agentId = await host.ReadyAgentAsync(queueId);
@@ -56,8 +66,15 @@ public sealed class SipEdgeCallControlTests(EdgeHost host)
         await caller.AssertSucceededAsync();
         await phone.AssertSucceededAsync();
 
-        var held = caller.Messages.IndexOf("a=sendonly", StringComparison.Ordinal);
-        Assert.True(held > 0, "the phone's hold offer was relayed to the caller");
+        if (host.Anchored)
+        {
+            Assert.Equal(0, CountReceived(caller.Messages, "INVITE")); // the engine answered the phone and played the caller music
+        }
+        else
+        {
+            var held = caller.Messages.IndexOf("a=sendonly", StringComparison.Ordinal);
+            Assert.True(held > 0, "the phone's hold offer was relayed to the caller");
+        }
         var record = await host.EndedCallAsync(queueId);
         Assert.Equal(CallDisposition.Answered, record.Disposition);
         await host.WaitReleasedAsync(record.CallId);
@@ -83,7 +100,8 @@ public sealed class SipEdgeCallControlTests(EdgeHost host)
         await caller.AssertSucceededAsync();
         await secondPhone.AssertSucceededAsync();
 
-        Assert.Equal(1, CountReceived(caller.Messages, "INVITE")); // re-pointed at the second phone by one re-INVITE
+        // Direct: re-pointed at the second phone by one re-INVITE; anchored: inside the engine.
+        Assert.Equal(host.Anchored ? 0 : 1, CountReceived(caller.Messages, "INVITE"));
         var record = await host.EndedCallAsync(queueId);
         Assert.Equal(second, record.AgentId);
         Assert.Equal(CallDisposition.Answered, record.Disposition);
@@ -139,8 +157,17 @@ public sealed class SipEdgeCallControlTests(EdgeHost host)
         await caller.AssertSucceededAsync();
         await secondPhone.AssertSucceededAsync();
 
-        Assert.Contains("a=sendonly", caller.Messages, StringComparison.Ordinal); // waited on hold during the consultation
-        Assert.True(CountReceived(secondPhone.Messages, "INVITE") >= 2, "the consulted phone was re-pointed at the caller");
+        if (host.Anchored)
+        {
+            // The caller heard hold music during the consultation and then the consulted agent, all inside the engine.
+            Assert.Equal(0, CountReceived(caller.Messages, "INVITE"));
+            Assert.Equal(1, CountReceived(secondPhone.Messages, "INVITE"));
+        }
+        else
+        {
+            Assert.Contains("a=sendonly", caller.Messages, StringComparison.Ordinal); // waited on hold during the consultation
+            Assert.True(CountReceived(secondPhone.Messages, "INVITE") >= 2, "the consulted phone was re-pointed at the caller");
+        }
         var record = await host.EndedCallAsync(queueId);
         Assert.Equal(second, record.AgentId);
         Assert.Equal(CallDisposition.Answered, record.Disposition);
@@ -184,3 +211,9 @@ public sealed class SipEdgeCallControlTests(EdgeHost host)
         return count;
     }
 }
+
+[Collection(EdgeCollection.Name)]
+public sealed class AnchoredCallControlTests(EdgeHost host) : SipEdgeCallControlTests(host);
+
+[Collection(DirectEdgeCollection.Name)]
+public sealed class DirectCallControlTests(DirectEdgeHost host) : SipEdgeCallControlTests(host);

@@ -121,7 +121,7 @@ public sealed class SipEdgeCallTests(EdgeHost host)
         await host.RegisterPhoneAsync(answering, answeringPort);
         // Longest idle first: the silent agent turns Ready first, so it gets the first offer.
         Assert.True((await host.Grains.GetGrain<IAgentGrain>(silent).SetReadyAsync()).IsSuccess);
-        await Task.Delay(50);
+        await host.AfterAsync((await host.AgentAsync(silent)).StateSince); // the second agent is Ready strictly later
         Assert.True((await host.Grains.GetGrain<IAgentGrain>(answering).SetReadyAsync()).IsSuccess);
 
         await using var silentPhone = Sipp.Start("agent-ring-cancelled.xml", host.SipPort, silentPort, silent);
@@ -194,7 +194,7 @@ public sealed class SipEdgeCallTests(EdgeHost host)
         await host.RegisterPhoneAsync(busy, busyPort);
         await host.RegisterPhoneAsync(answering, answeringPort);
         Assert.True((await host.Grains.GetGrain<IAgentGrain>(busy).SetReadyAsync()).IsSuccess);
-        await Task.Delay(50);
+        await host.AfterAsync((await host.AgentAsync(busy)).StateSince); // the second agent is Ready strictly later
         Assert.True((await host.Grains.GetGrain<IAgentGrain>(answering).SetReadyAsync()).IsSuccess);
 
         await using var busyPhone = Sipp.Start("agent-busy.xml", host.SipPort, busyPort, busy);

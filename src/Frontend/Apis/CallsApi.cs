@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Acd.CallControl.Calls;
 using Acd.Calls;
 using Acd.Common;
 using Acd.Frontend.Auth;
@@ -57,7 +58,8 @@ public static class CallsApi
         var calls = api.MapGroup("/calls").WithTags("Calls").RequireAuthorization(Policies.Agent);
         calls.MapPost("/inbound", InboundAsync).RequireAuthorization(Policies.Supervisor)
             .WithSummary("A PBX or CTI integration reports a new inbound call; the ACD queues and routes it.");
-        calls.MapPost("/", DialAsync).WithSummary("Click-to-dial: an outbound call for an agent.");
+        calls.MapPost("/", DialAsync)
+            .WithSummary("Click-to-dial: an internal call to a colleague's extension or agent id, otherwise an outbound call for an agent.");
         calls.MapGet("/", HistoryAsync).WithSummary("Call history (paged); agents see their own calls.");
         calls.MapGet("/{id}", GetAsync);
         calls.MapPost("/{id}/answer", (string id, ClaimsPrincipal user, CallCommands cmd) => Run(cmd.RunAsync(id, user, CallAction.Answer)));
@@ -103,7 +105,9 @@ public static class CallsApi
         DialRequest request, ClaimsPrincipal user, CallCommands cmd, CancellationToken cancellationToken)
     {
         var agentId = request.AgentId ?? user.AgentId();
-        var v = new Validator().Id(agentId, "agentId").Number(request.Destination, "destination");
+        var v = new Validator().Id(agentId, "agentId").Require(
+            request.Destination is { } d && (DialTargets.IsPhoneNumber(d) || ApiResults.IdPattern().IsMatch(d)),
+            "destination", "Required: a phone number (digits, optional leading +), or a colleague's extension or agent id.");
         if (!v.IsValid)
         {
             return v.Problem();

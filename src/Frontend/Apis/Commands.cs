@@ -58,13 +58,26 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
         CancellationToken cancellationToken) =>
         inbound.StartAsync(CallIds.New(), new InboundCall(from, to, callerName, priority), "api", cancellationToken: cancellationToken);
 
-    /// <summary>Click-to-dial: an outbound call for an agent.</summary>
+    /// <summary>
+    /// Click-to-dial: an internal call when <paramref name="destination"/> is a colleague's agent id or extension, otherwise
+    /// an outbound call for the agent.
+    /// </summary>
     public async Task<Result<CallSnapshot>> DialAsync(string agentId, string destination, CancellationToken cancellationToken)
     {
         var agent = await grains.GetGrain<IAgentGrain>(agentId).GetAsync();
         if (!agent.IsConfigured)
         {
             return Result.Fail(AcdError.NotFound, $"Agent '{agentId}' does not exist.");
+        }
+
+        if (await targets.ResolveAsync(destination, TransferTargetKind.Agent) is { IsSuccess: true, Value: { } colleague })
+        {
+            return await DialInternalAsync(agent, colleague.Value, destination);
+        }
+
+        if (!DialTargets.IsPhoneNumber(destination))
+        {
+            return Result.Fail(AcdError.NotFound, $"No agent is '{destination}', and it is no phone number.");
         }
 
         var customer = await customers.LookupAsync(destination, cancellationToken);
@@ -76,6 +89,22 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
             ? placed
             : await grains.GetGrain<ICallGrain>(CallIds.New()).StartOutboundAsync(agentId, info);
         metrics.CallStarted(CallDirection.Outbound, "api", result.IsSuccess);
+        return result;
+    }
+
+    /// <summary>
+    /// An internal call from the desktop, always through the SIP edge: the caller's phone rings first, then the colleague's.
+    /// Without a phone the edge can reach there is nothing to talk on, so it is refused rather than left to a CTI integration.
+    /// </summary>
+    private async Task<Result<CallSnapshot>> DialInternalAsync(AgentSnapshot caller, string calleeId, string dialled)
+    {
+        var info = new CallInfo(caller.AgentId, dialled, caller.Profile!.Name, CallDirection.Internal, 0, null, null, null);
+        var result = services.GetService<SipEdgeService>() is not { } edge
+            ? Result.Fail(AcdError.Conflict, "Internal calls ring the agents' phones through the SIP edge, and this frontend has none (Sip:Enabled).")
+            : await edge.DialInternalAsync(caller.AgentId, calleeId, info)
+              ?? Result.Fail(AcdError.Conflict,
+                  $"Agent '{caller.AgentId}' needs a registered phone to call a colleague: that phone rings first, then the colleague's.");
+        metrics.CallStarted(CallDirection.Internal, "api", result.IsSuccess);
         return result;
     }
 
@@ -108,6 +137,13 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
         var snapshot = found.Value!;
         var call = grains.GetGrain<ICallGrain>(callId);
         var agentId = snapshot.AgentId ?? user.AgentId();
+        if (action is CallAction.Answer or CallAction.Reject && snapshot.CallerAgentId is { } caller && caller == user.AgentId() &&
+            !user.IsSupervisor())
+        {
+            // Only the colleague answers an internal call; its caller may hang up.
+            return Result.Fail(AcdError.IllegalTransition, "You placed this internal call: only the called agent answers or rejects it.");
+        }
+
         var result = action switch
         {
             CallAction.Answer or CallAction.Reject when agentId is null =>
@@ -182,8 +218,10 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
         return result.IsSuccess ? Result<CallSnapshot>.Ok(await call.GetAsync()) : result;
     }
 
-    /// <summary>An agent sees the calls it has or had, and parked calls, which any agent may retrieve.</summary>
+    /// <summary>An agent sees the calls it has, had or placed to a colleague, and parked calls, which any agent may retrieve.</summary>
     private static bool IsAgentOf(CallSnapshot call, string? agentId) =>
         agentId is not null && (string.Equals(call.AgentId, agentId, StringComparison.Ordinal)
-            || string.Equals(call.FirstAgentId, agentId, StringComparison.Ordinal) || call.Status == CallStatus.Parked);
+            || string.Equals(call.FirstAgentId, agentId, StringComparison.Ordinal)
+            || string.Equals(call.CallerAgentId, agentId, StringComparison.Ordinal)
+            || call.Status == CallStatus.Parked);
 }

@@ -4,6 +4,7 @@ using Acd.Catalog;
 using Acd.Frontend.Auth;
 using Acd.Frontend.Hubs;
 using Acd.Queues;
+using Acd.SipEdge.Announcements;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Acd.Frontend.Apis;
@@ -19,7 +20,13 @@ public sealed record QueueRequest(
     string? OverflowQueueId,
     int? WrapUpSeconds,
     int? RingTimeoutSeconds,
-    int? StatsWindowMinutes);
+    int? StatsWindowMinutes,
+    string? HoldMusic = null,
+    int? AnnounceSeconds = null,
+    string? Language = null);
+
+/// <summary>What the sounds folder holds: <c>music/*.wav</c> file names and the <c>prompts/</c> languages.</summary>
+public sealed record SoundsView(IReadOnlyList<string> Music, IReadOnlyList<string> Languages);
 
 public static class QueuesApi
 {
@@ -32,8 +39,12 @@ public static class QueuesApi
         queues.MapGet("/{id}/stats", StatsAsync).WithSummary("Live statistics of the queue.");
         queues.MapPut("/{id}", UpdateAsync).RequireAuthorization(Policies.Admin);
         queues.MapDelete("/{id}", DeleteAsync).RequireAuthorization(Policies.Admin);
+        api.MapGet("/sounds", Sounds).WithTags("Queues").RequireAuthorization(Policies.Admin)
+            .WithSummary("Hold music files and prompt sets a queue may name (holdMusic, language), from this frontend's sounds folder.");
         return api;
     }
+
+    private static Ok<SoundsView> Sounds(SoundLibrary sounds) => TypedResults.Ok(new SoundsView(sounds.MusicFiles(), sounds.Languages()));
 
     private static async Task<Ok<List<QueueView>>> ListAsync(IGrainFactory grains)
     {
@@ -60,9 +71,9 @@ public static class QueuesApi
     }
 
     private static async Task<Results<Created<QueueView>, ValidationProblem, ProblemHttpResult>> CreateAsync(QueueRequest request,
-        IGrainFactory grains, EventRelay relay)
+        IGrainFactory grains, EventRelay relay, IServiceProvider services)
     {
-        var v = Validate(request, creating: true);
+        var v = Validate(request, creating: true, services.GetService<SoundLibrary>());
         if (!v.IsValid)
         {
             return v.Problem();
@@ -100,9 +111,9 @@ public static class QueuesApi
     }
 
     private static async Task<Results<Ok<QueueView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(string id, QueueRequest request,
-        IGrainFactory grains)
+        IGrainFactory grains, IServiceProvider services)
     {
-        var v = Validate(request with { Id = id }, creating: false);
+        var v = Validate(request with { Id = id }, creating: false, services.GetService<SoundLibrary>());
         if (!v.IsValid)
         {
             return v.Problem();
@@ -187,11 +198,16 @@ public static class QueuesApi
             r.OverflowQueueId ?? (old is null ? null : d.OverflowQueueId),
             r.WrapUpSeconds ?? d.WrapUpSeconds,
             r.RingTimeoutSeconds ?? d.RingTimeoutSeconds,
-            r.StatsWindowMinutes ?? d.StatsWindowMinutes);
+            r.StatsWindowMinutes ?? d.StatsWindowMinutes,
+            // "" puts the queue back on the default music; null leaves it as it is.
+            r.HoldMusic is null ? d.HoldMusic : r.HoldMusic.Length == 0 ? null : r.HoldMusic,
+            r.AnnounceSeconds ?? d.AnnounceSeconds,
+            r.Language ?? d.Language);
     }
 
-    private static Validator Validate(QueueRequest r, bool creating) =>
-        new Validator().Id(r.Id, "id").Text(r.Name, "name", 100, required: creating)
+    private static Validator Validate(QueueRequest r, bool creating, SoundLibrary? sounds)
+    {
+        var v = new Validator().Id(r.Id, "id").Text(r.Name, "name", 100, required: creating)
             .Require(r.Numbers is null || r.Numbers.All(n => n is not null && DialTargets.IsPhoneNumber(n.Trim())), "numbers",
                 "Dialled numbers: digits, optional leading +.")
             .Require(r.RequiredSkills is null || r.RequiredSkills.All(s => !string.IsNullOrWhiteSpace(s.Key) && s.Value is >= 1 and <= 10),
@@ -202,5 +218,35 @@ public static class QueuesApi
             .Range(r.WrapUpSeconds, "wrapUpSeconds", 0, 3600)
             .Range(r.RingTimeoutSeconds, "ringTimeoutSeconds", 1, 600)
             .Range(r.StatsWindowMinutes, "statsWindowMinutes", 1, 1440)
-            .Require(r.OverflowQueueId is null || ApiResults.IdPattern().IsMatch(r.OverflowQueueId), "overflowQueueId", "A queue id.");
+            .Require(r.OverflowQueueId is null || ApiResults.IdPattern().IsMatch(r.OverflowQueueId), "overflowQueueId", "A queue id.")
+            .Require(r.AnnounceSeconds is null or 0 or (>= QueueConfig.MinAnnounceSeconds and <= QueueConfig.MaxAnnounceSeconds), "announceSeconds",
+                $"0 (no announcements) or {QueueConfig.MinAnnounceSeconds}-{QueueConfig.MaxAnnounceSeconds} seconds between announcements.");
+        if (r.HoldMusic is { Length: > 0 } music)
+        {
+            if (!QueueConfig.IsSoundFileName(music))
+            {
+                v.Add("holdMusic", "A .wav file name in the sounds folder's music/ (letters, digits, '.', '_', '-'), or \"\" for the default.");
+            }
+            else if (sounds is not null && !sounds.HasMusic(music))
+            {
+                v.Add("holdMusic", $"No hold music '{music}'. Available: {Available(sounds.MusicFiles())}.");
+            }
+        }
+
+        if (r.Language is { } language)
+        {
+            if (!QueueConfig.IsLanguageTag(language))
+            {
+                v.Add("language", "A prompt set's language tag, e.g. en, de or en-GB.");
+            }
+            else if (sounds is not null && !sounds.HasLanguage(language))
+            {
+                v.Add("language", $"No prompt set '{language}'. Available: {Available(sounds.Languages())}.");
+            }
+        }
+
+        return v;
+
+        static string Available(IReadOnlyList<string> names) => names.Count == 0 ? "none" : string.Join(", ", names);
+    }
 }

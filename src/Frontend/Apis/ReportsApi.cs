@@ -17,7 +17,7 @@ public static class ReportsApi
             .WithSummary("Per-agent calls handled, average handle time, time per state and occupancy over [from, to); format=csv for CSV.");
         reports.MapGet("/agents/{id}/activities", ActivitiesAsync).WithSummary("The agent's states over [from, to); format=csv for CSV.");
         reports.MapGet("/calls", CallMetricsAsync)
-            .WithSummary("Inbound/outbound, answer and abandon rate, ASA, SLA % and dispositions over [from, to).");
+            .WithSummary("Inbound/outbound (and, counted apart, internal) calls, answer and abandon rate, ASA, SLA % and dispositions over [from, to).");
         reports.MapGet("/calls/export", ExportCallsAsync).WithSummary("Call records over [from, to) as CSV.");
         return api;
     }

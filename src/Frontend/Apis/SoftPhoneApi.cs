@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Acd.Agents;
 using Acd.Frontend.Auth;
 using Acd.Frontend.Hosting;
+using Acd.Frontend.WebRtc;
 using Acd.SipEdge.Hosting;
 using Acd.SipEdge.Registration;
 using Acd.Sip.Auth;
@@ -13,7 +14,8 @@ namespace Acd.Frontend.Apis;
 /// <summary>
 /// How the agent desktop's phone works: "sip" (a browser SIP phone registering over the edge's WebSocket) or "cti"
 /// (no media in the browser). For "sip" the digest secret is the MD5 HA1 for the edge's realm, never the SIP password
-/// itself: it works only against this realm and is what JsSIP accepts in place of the password.
+/// itself: it works only against this realm and is what JsSIP accepts in place of the password. The ICE servers carry
+/// TURN credentials minted for this agent (coturn's shared-secret scheme), valid for a shift.
 /// </summary>
 public sealed record SoftPhoneView(
     string Mode,
@@ -23,7 +25,8 @@ public sealed record SoftPhoneView(
     string? AuthorizationUser,
     string? Realm,
     string? Ha1,
-    string? DisplayName);
+    string? DisplayName,
+    IReadOnlyList<IceServerView> IceServers);
 
 public static class SoftPhoneApi
 {
@@ -38,7 +41,7 @@ public static class SoftPhoneApi
     }
 
     private static async Task<Results<Ok<SoftPhoneView>, ProblemHttpResult>> GetAsync(
-        ClaimsPrincipal user, HttpContext context, IGrainFactory grains, IOptions<FrontendOptions> frontend)
+        ClaimsPrincipal user, HttpContext context, IGrainFactory grains, IOptions<FrontendOptions> frontend, IceServers ice)
     {
         // A secret for this user only: never kept by a shared cache or the browser's disk cache.
         context.Response.Headers.CacheControl = "no-store";
@@ -70,8 +73,8 @@ public static class SoftPhoneApi
         var profile = (await grains.GetGrain<IAgentGrain>(agentId).GetAsync()).Profile;
         var path = context.RequestServices.GetRequiredService<IOptions<SipEdgeOptions>>().Value.WebSocketPath;
         return TypedResults.Ok(new SoftPhoneView(Sip, null, path, $"sip:{username}@{edge.Domain}", username, edge.Domain, ha1,
-            profile?.Name ?? agentId));
+            profile?.Name ?? agentId, ice.For(username)));
     }
 
-    private static SoftPhoneView CtiMode(string reason) => new(Cti, reason, null, null, null, null, null, null);
+    private static SoftPhoneView CtiMode(string reason) => new(Cti, reason, null, null, null, null, null, null, []);
 }

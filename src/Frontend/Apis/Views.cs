@@ -76,7 +76,8 @@ public sealed record CallView(
     CustomerView? Customer,
     TransferView? PendingTransfer,
     bool SipLegs,
-    int? ParkedSlot = null)
+    int? ParkedSlot = null,
+    string? CallerAgentId = null)
 {
     public static CallView Of(CallSnapshot c) => new(
         c.CallId, c.Status, c.Info?.Direction, c.Info?.Ani, c.Info?.Dnis, c.Info?.CallerName, c.QueueId, c.AgentId, c.Disposition,
@@ -85,7 +86,9 @@ public sealed record CallView(
         c.PendingTransfer is { } t ? new TransferView(t.Kind, t.Value) : null,
         // A SIP edge carries the call's legs: a browser phone gets an INVITE for it (X-Call-Id) and answers that.
         c.Info?.EdgeId is not null,
-        c.ParkedSlot);
+        c.ParkedSlot,
+        // An internal call: the colleague who placed it (From is the same id, CallerName its name).
+        c.CallerAgentId);
 }
 
 public sealed record QueueStatsView(
@@ -101,11 +104,14 @@ public sealed record QueueStatsView(
     int ReadyAgents,
     int LoggedInAgents,
     double WindowMinutes,
-    DateTimeOffset At)
+    DateTimeOffset At,
+    double AverageHandleSeconds,
+    int HandledCalls)
 {
     public static QueueStatsView From(string queueId, QueueStats s) => new(
         queueId, s.Waiting, s.LongestWait.TotalSeconds, s.Offered, s.Answered, s.Abandoned, s.Overflowed, s.ServiceLevelPercent,
-        s.AverageSpeedOfAnswer.TotalSeconds, s.ReadyAgents, s.LoggedInAgents, s.Window.TotalMinutes, s.At);
+        s.AverageSpeedOfAnswer.TotalSeconds, s.ReadyAgents, s.LoggedInAgents, s.Window.TotalMinutes, s.At,
+        s.AverageHandleTime.TotalSeconds, s.HandledCalls);
 }
 
 public sealed record WaitingCallView(string CallId, int Priority, DateTimeOffset JoinedAt, string? From);
@@ -123,7 +129,10 @@ public sealed record QueueView(
     int RingTimeoutSeconds,
     int StatsWindowMinutes,
     QueueStatsView Stats,
-    IReadOnlyList<WaitingCallView> WaitingCalls)
+    IReadOnlyList<WaitingCallView> WaitingCalls,
+    string? HoldMusic,
+    int AnnounceSeconds,
+    string Language)
 {
     public static QueueView From(QueueSnapshot q)
     {
@@ -132,7 +141,8 @@ public sealed record QueueView(
             c?.RequiredSkills ?? (IReadOnlyDictionary<string, int>)new Dictionary<string, int>(),
             c?.SlaSeconds ?? 0, c?.MaxWaitSeconds ?? 0, c?.OverflowQueueId, c?.WrapUpSeconds ?? 0, c?.RingTimeoutSeconds ?? 0,
             c?.StatsWindowMinutes ?? 0, QueueStatsView.From(q.QueueId, q.Stats),
-            q.Waiting.IsDefault ? [] : q.Waiting.Select(w => new WaitingCallView(w.CallId, w.Priority, w.JoinedAt, w.Ani)).ToList());
+            q.Waiting.IsDefault ? [] : q.Waiting.Select(w => new WaitingCallView(w.CallId, w.Priority, w.JoinedAt, w.Ani)).ToList(),
+            c?.HoldMusic, c?.AnnounceSeconds ?? 0, c?.EffectiveLanguage ?? QueueConfig.DefaultLanguage);
     }
 }
 

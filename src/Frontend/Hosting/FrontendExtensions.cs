@@ -6,6 +6,7 @@ using Acd.Frontend.Auth;
 using Acd.Frontend.Hubs;
 using Acd.Frontend.Observability;
 using Acd.Silo.Hosting;
+using Acd.SipEdge.Announcements;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
@@ -44,6 +45,8 @@ public static class FrontendExtensions
         var frontend = configuration.GetSection(FrontendOptions.Section).Get<FrontendOptions>() ?? new FrontendOptions();
         services.Configure<FrontendOptions>(configuration.GetSection(FrontendOptions.Section));
         services.Configure<RelayOptions>(configuration.GetSection(RelayOptions.Section));
+        services.Configure<Acd.Frontend.WebRtc.WebRtcOptions>(configuration.GetSection(Acd.Frontend.WebRtc.WebRtcOptions.Section));
+        services.AddSingleton<Acd.Frontend.WebRtc.IceServers>();
         services.TryAddTimeProvider();
         services.AddLogRedaction();
 
@@ -75,6 +78,8 @@ public static class FrontendExtensions
         services.AddSingleton<AgentCommands>();
         services.AddSingleton<CallCommands>();
         services.AddCallControl(configuration);
+        // The sounds folder: the queues API checks hold music and prompt sets against it (the SIP edge plays them).
+        services.AddQueueAudio(configuration);
 
         services.AddHealthChecks()
             .AddCheck<OrleansHealthCheck>("orleans", tags: [AcdHealth.StartupTag, AcdHealth.ReadyTag])

@@ -123,7 +123,10 @@ public sealed class AgentHub(EventRelay relay, IGrainFactory grains, AgentComman
         return Call(calls.TransferAsync(callId, Context.User!, target.Trim(), attended ? TransferMode.Attended : TransferMode.Blind, null));
     }
 
-    /// <summary>Click-to-dial from the dialpad.</summary>
+    /// <summary>
+    /// The dial pad: a number (click-to-dial) or a colleague's extension (an internal call); either rings the agent's own
+    /// phone first. On success the message is the call's id, so a browser phone can answer that ring itself.
+    /// </summary>
     public async Task<CommandResult> Dial(string destination)
     {
         if (destination is null || !DialTargets.IsPhoneNumber(destination))

@@ -39,7 +39,8 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
     private readonly Dictionary<string, string> _agentCalls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _callAgents = new(StringComparer.Ordinal);
     private readonly HashSet<WatchKey> _supervisorHeld = [];
-    private readonly HashSet<string> _callsToRelease = new(StringComparer.Ordinal);
+    /// <summary>Calls agents left while they went on, with how many of the agents' references to release once they end.</summary>
+    private readonly Dictionary<string, int> _callsToRelease = new(StringComparer.Ordinal);
     private static readonly TimeSpan QueuePushInterval = TimeSpan.FromMilliseconds(250);
     private readonly Dictionary<string, QueueView> _queuePending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _queuePushed = new(StringComparer.Ordinal);
@@ -177,19 +178,19 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
         List<string> pending;
         lock (_gate)
         {
-            pending = [.. _callsToRelease];
+            pending = [.. _callsToRelease.Keys];
         }
 
         foreach (var callId in pending)
         {
             var call = await _grains.GetGrain<ICallGrain>(callId).GetAsync();
-            bool release;
+            int releases;
             lock (_gate)
             {
-                release = call.IsEnded && _callsToRelease.Remove(callId);
+                releases = call.IsEnded && _callsToRelease.Remove(callId, out var held) ? held : 0;
             }
 
-            if (release)
+            for (var i = 0; i < releases; i++)
             {
                 await ReleaseAsync(new WatchKey(WatchKind.Call, callId));
             }
@@ -320,6 +321,10 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
             case QueueChanged changed:
                 await OnQueueChangedAsync(QueueView.From(changed.Queue));
                 break;
+            case CallDigitReceived digit when digit.AgentId is { } agentId:
+                await _agentHub.Clients.Group(AgentGroup(agentId))
+                    .CallDigit(new CallDigitView(digit.CallId, digit.Digit.ToString(), digit.FromCustomer));
+                break;
         }
     }
 
@@ -422,7 +427,9 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
             await AcquireAsync(new WatchKey(WatchKind.Call, callId));
             var call = CallView.Of(await _grains.GetGrain<ICallGrain>(callId).GetAsync());
             var client = _agentHub.Clients.Group(AgentGroup(agent.AgentId));
+            // The caller of an internal call is reserved while its colleague's phone rings: that is no offer to it.
             await (agent.Status == AgentStatus.Reserved && call.Status is CallStatus.Offered or CallStatus.Queued or CallStatus.Arrived
+                   && call.CallerAgentId != agent.AgentId
                 ? client.CallOffered(call)
                 : client.CallState(call));
             await _supervisorHub.Clients.Group(SupervisorsGroup).CallState(call);
@@ -441,7 +448,8 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
             {
                 lock (_gate)
                 {
-                    _callsToRelease.Add(previous);
+                    // Counted: both agents of an internal call may leave it before it ends, each holding a reference.
+                    _callsToRelease[previous] = _callsToRelease.GetValueOrDefault(previous) + 1;
                 }
             }
         }
@@ -482,15 +490,23 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
             await _agentHub.Clients.Group(AgentGroup(lastAgent)).CallState(view);
         }
 
-        await _supervisorHub.Clients.Group(SupervisorsGroup).CallState(view);
-
-        bool release;
-        lock (_gate)
+        if (call.CallerAgentId is { } caller && caller != call.AgentId && caller != lastAgent)
         {
-            release = (call.IsEnded || (call.AgentId is not null && call.AgentId != lastAgent)) && _callsToRelease.Remove(call.CallId);
+            // An internal call has two agents: its caller follows it too (ringing, connected, ended).
+            await _agentHub.Clients.Group(AgentGroup(caller)).CallState(view);
         }
 
-        if (release)
+        await _supervisorHub.Clients.Group(SupervisorsGroup).CallState(view);
+
+        int releases;
+        lock (_gate)
+        {
+            releases = (call.IsEnded || (call.AgentId is not null && call.AgentId != lastAgent)) && _callsToRelease.Remove(call.CallId, out var held)
+                ? held
+                : 0;
+        }
+
+        for (var i = 0; i < releases; i++)
         {
             await ReleaseAsync(new WatchKey(WatchKind.Call, call.CallId));
         }

@@ -13,9 +13,14 @@ public interface IAcdClient
 
     Task CallState(CallView call);
 
+    /// <summary>A DTMF digit heard on the agent's call (the customer's keypad, or the agent's own phone).</summary>
+    Task CallDigit(CallDigitView digit);
+
     /// <summary>Live configuration, waiting calls and statistics of a queue.</summary>
     Task QueueState(QueueView queue);
 }
+
+public sealed record CallDigitView(string CallId, string Digit, bool FromCustomer);
 
 public sealed record CommandResult(bool Ok, string? Error, string? Message)
 {

@@ -64,6 +64,15 @@ public interface IAgentGrain : IGrainWithStringKey
     [Alias("ReserveForOutbound"), AlwaysInterleave]
     Task<Result<AgentReservation>> ReserveForOutboundAsync(string callId);
 
+    /// <summary>
+    /// Ready/NotReady -> Reserved(call) for an internal call, as its caller or its callee, for <paramref name="lease"/>.
+    /// Afterwards the agent returns to the state it came from. Logged out: <see cref="AcdError.IllegalTransition"/>; on or
+    /// reserved for a call: <see cref="AcdError.Busy"/>; with <paramref name="needsPhone"/> and no registered phone:
+    /// <see cref="AcdError.Conflict"/>.
+    /// </summary>
+    [Alias("ReserveForInternal"), AlwaysInterleave]
+    Task<Result<AgentReservation>> ReserveForInternalAsync(string callId, TimeSpan lease, bool needsPhone);
+
     /// <summary>Reserved(call) -> Ready or NotReady, per the release reason.</summary>
     [Alias("ReleaseReservation"), AlwaysInterleave]
     Task<Result> ReleaseReservationAsync(string callId, ReservationRelease reason);

@@ -29,6 +29,9 @@ public sealed record CallSnapshot(
 
     public CustomerSnapshot? Customer => Info?.Customer;
 
+    /// <summary>The agent who placed an internal call (its Ani); null for calls from or to outside the ACD.</summary>
+    public string? CallerAgentId => Info is { Direction: CallDirection.Internal } info ? info.Ani : null;
+
     /// <summary>Time from arrival until an agent answered, or until now/end if nobody did.</summary>
     public TimeSpan? WaitTime(DateTimeOffset now) =>
         ArrivedAt is { } arrived ? (ConnectedAt ?? EndedAt ?? now) - arrived : null;

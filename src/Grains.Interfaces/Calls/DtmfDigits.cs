@@ -8,6 +8,9 @@ public static class DtmfDigits
 {
     public const int MaxLength = 32;
 
+    /// <summary>How many received digits a call keeps (an account number, a menu path).</summary>
+    public const int Kept = 64;
+
     public const string Rule = "1-32 of 0-9, *, #, A-D";
 
     public static bool IsValid(string? digits)

@@ -45,6 +45,10 @@ public interface ICallEdgeObserver : IGrainObserver
     [Alias("PlaceOutbound"), OneWay]
     Task PlaceOutboundAsync(PlaceOutbound command);
 
+    /// <summary>An internal call placed from the desktop: ring the caller's phone, then (once it answers) the callee's.</summary>
+    [Alias("PlaceInternal"), OneWay]
+    Task PlaceInternalAsync(PlaceInternal command);
+
     /// <summary>Hand the caller to a number outside the ACD; the ACD call ends as transferred.</summary>
     [Alias("TransferOut"), OneWay]
     Task TransferOutAsync(TransferOut command);
@@ -163,6 +167,21 @@ public sealed record PlaceOutbound(
     [property: Id(3)] string Destination,
     [property: Id(4)] TimeSpan RingTimeout,
     [property: Id(5)] ImmutableArray<DeviceBinding> Devices) : ICallCommand;
+
+/// <summary>
+/// An internal call placed from the caller's desktop. The caller's phone rings first (it has nobody to talk to yet), for
+/// <see cref="RingTimeout"/> at most; once it answers, the callee's phone rings with the caller's media for as long again.
+/// The callee's answer or failure names this command's <see cref="Sequence"/> as its ring, as for <see cref="RingAgent"/>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("acd.PlaceInternal")]
+public sealed record PlaceInternal(
+    [property: Id(0)] string CallId,
+    [property: Id(1)] CommandSequence Sequence,
+    [property: Id(2)] string CallerAgentId,
+    [property: Id(3)] ImmutableArray<DeviceBinding> CallerDevices,
+    [property: Id(4)] string CalleeAgentId,
+    [property: Id(5)] ImmutableArray<DeviceBinding> CalleeDevices,
+    [property: Id(6)] TimeSpan RingTimeout) : ICallCommand;
 
 [GenerateSerializer, Immutable, Alias("acd.TransferOut")]
 public sealed record TransferOut(

@@ -28,6 +28,16 @@ public interface ICallGrain : IGrainWithStringKey
     [Alias("StartOutbound")]
     Task<Result<CallSnapshot>> StartOutboundAsync(string agentId, CallInfo info);
 
+    /// <summary>
+    /// An internal call from agent <paramref name="fromAgentId"/> to agent <paramref name="toAgentId"/>: both are held for
+    /// it (from Ready or Not Ready; either busy: <see cref="AcdError.Busy"/>) and return to the state they came from, with
+    /// no queue and no wrap-up. With <paramref name="ringCallerFirst"/> (placed from the desktop) the caller's phone rings
+    /// first, then the callee's; otherwise the caller's phone dialled and only the callee's rings. The callee is the call's
+    /// agent, the caller its <see cref="CallInfo.Ani"/> (<see cref="CallSnapshot.CallerAgentId"/>).
+    /// </summary>
+    [Alias("StartInternal")]
+    Task<Result<CallSnapshot>> StartInternalAsync(string fromAgentId, string toAgentId, CallInfo info, bool ringCallerFirst);
+
     [Alias("Get"), AlwaysInterleave]
     Task<CallSnapshot> GetAsync();
 
@@ -87,6 +97,17 @@ public interface ICallGrain : IGrainWithStringKey
     /// <summary>Records DTMF digits sent on the call and tells the edge to play them.</summary>
     [Alias("SendDtmf")]
     Task<Result> SendDtmfAsync(string digits);
+
+    /// <summary>
+    /// The edge heard a DTMF digit on the call (RFC 4733 or SIP INFO): kept in <see cref="GetDigitsAsync"/> and pushed to
+    /// the call's observers. One-way: a keypad press never waits for the grain.
+    /// </summary>
+    [Alias("ReportDigit"), OneWay]
+    Task ReportDigitAsync(char digit, bool fromCustomer);
+
+    /// <summary>The digits the customer pressed on this call, oldest first (the last <see cref="DtmfDigits.Kept"/>).</summary>
+    [Alias("GetDigits"), AlwaysInterleave]
+    Task<string> GetDigitsAsync();
 
     [Alias("SetCustomer")]
     Task<Result> SetCustomerAsync(CustomerSnapshot customer);

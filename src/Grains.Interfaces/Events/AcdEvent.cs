@@ -25,3 +25,15 @@ public sealed record CallChanged(
 public sealed record QueueChanged(
     DateTimeOffset At,
     [property: Id(0)] QueueSnapshot Queue) : AcdEvent(At);
+
+/// <summary>
+/// A DTMF digit heard on a call (RFC 4733 in the media or SIP INFO): from the customer's leg or the agent's. Live only,
+/// for the agent's desktop now and the IVR and callbacks later; digits are not written to the reporting store.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("acd.CallDigitReceived")]
+public sealed record CallDigitReceived(
+    DateTimeOffset At,
+    [property: Id(0)] string CallId,
+    [property: Id(1)] string? AgentId,
+    [property: Id(2)] char Digit,
+    [property: Id(3)] bool FromCustomer) : AcdEvent(At);

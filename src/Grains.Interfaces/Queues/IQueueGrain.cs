@@ -25,6 +25,13 @@ public interface IQueueGrain : IGrainWithStringKey
     [Alias("GetStats"), AlwaysInterleave]
     Task<QueueStats> GetStatsAsync();
 
+    /// <summary>
+    /// Where a waiting call stands and how long it is expected to wait, from the queue's own statistics (the SIP edge's
+    /// position announcements). Read-only; a call that is not waiting here gets a null position.
+    /// </summary>
+    [Alias("GetWaitingPosition"), AlwaysInterleave]
+    Task<WaitingPosition> GetWaitingPositionAsync(string callId);
+
     /// <summary>Joins the call (at its original join time) and offers it to the best Ready agent if there is one.</summary>
     [Alias("Enqueue")]
     Task<Result<EnqueueOutcome>> EnqueueAsync(QueuedCall call);

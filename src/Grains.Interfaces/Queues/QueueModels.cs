@@ -33,7 +33,10 @@ public sealed record QueuedCall(
     });
 }
 
-/// <summary>What a queue knows about one of its agents, kept fresh by the agent grain.</summary>
+/// <summary>
+/// What a queue knows about one of its agents, kept fresh by the agent grain. <see cref="Status"/> lets the queue tell
+/// agents working calls from agents on a break (for the wait estimate); null from agent grains older than it.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("acd.QueueMember")]
 public sealed record QueueMember(
     [property: Id(0)] string AgentId,
@@ -42,7 +45,8 @@ public sealed record QueueMember(
     [property: Id(3)] DateTimeOffset IdleSince,
     [property: Id(4)] int CallsHandled,
     [property: Id(5)] ImmutableDictionary<string, int> Skills,
-    [property: Id(6)] bool HasDevice);
+    [property: Id(6)] bool HasDevice,
+    [property: Id(7)] AgentStatus? Status = null);
 
 /// <summary>Result of entering a queue: offered at once to an agent, or waiting.</summary>
 [GenerateSerializer, Immutable, Alias("acd.EnqueueOutcome")]
@@ -74,7 +78,11 @@ public sealed record CallOutcome(
     [property: Id(2)] TimeSpan Wait,
     [property: Id(3)] DateTimeOffset At);
 
-/// <summary>Live statistics. Counts, service level and ASA cover the sliding window ending at <see cref="At"/>.</summary>
+/// <summary>
+/// Live statistics. Counts, service level, ASA and the average handle time cover the sliding window ending at
+/// <see cref="At"/>. <see cref="AverageHandleTime"/> is an agent's busy cycle per call of this queue (from the offer
+/// to the end of wrap-up), zero until one was measured.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("acd.QueueStats")]
 public sealed record QueueStats(
     [property: Id(0)] int Waiting,
@@ -88,7 +96,9 @@ public sealed record QueueStats(
     [property: Id(8)] int ReadyAgents,
     [property: Id(9)] int LoggedInAgents,
     [property: Id(10)] TimeSpan Window,
-    [property: Id(11)] DateTimeOffset At);
+    [property: Id(11)] DateTimeOffset At,
+    [property: Id(12)] TimeSpan AverageHandleTime = default,
+    [property: Id(13)] int HandledCalls = 0);
 
 [GenerateSerializer, Immutable, Alias("acd.QueueSnapshot")]
 public sealed record QueueSnapshot(
@@ -96,3 +106,30 @@ public sealed record QueueSnapshot(
     [property: Id(1)] QueueConfig? Config,
     [property: Id(2)] ImmutableArray<QueuedCall> Waiting,
     [property: Id(3)] QueueStats Stats);
+
+/// <summary>What an estimated wait was computed from (see <c>QueueGrain.Waiting.cs</c> for the formulas).</summary>
+public enum WaitEstimateBasis
+{
+    /// <summary>Too little history, or no agent working the queue: no estimate.</summary>
+    None = 0,
+
+    /// <summary>Position x average handle time / agents working the queue.</summary>
+    HandleTime,
+
+    /// <summary>Position x the time between answers over the statistics window (no handle times measured yet).</summary>
+    AnswerRate,
+}
+
+/// <summary>
+/// Where a call stands in a queue: <see cref="Position"/> is 1-based in the queue's order (priority, then join time),
+/// null when the call is not waiting there (never queued, offered to an agent, gone). <see cref="EstimatedWait"/> is
+/// the time until an agent is expected to take it, null when <see cref="Basis"/> is <see cref="WaitEstimateBasis.None"/>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("acd.WaitingPosition")]
+public sealed record WaitingPosition(
+    [property: Id(0)] string CallId,
+    [property: Id(1)] int? Position,
+    [property: Id(2)] int Waiting,
+    [property: Id(3)] TimeSpan? EstimatedWait,
+    [property: Id(4)] WaitEstimateBasis Basis,
+    [property: Id(5)] TimeSpan Waited);

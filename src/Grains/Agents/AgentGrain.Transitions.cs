@@ -188,7 +188,7 @@ public sealed partial class AgentGrain
     private AgentReservation Reservation() => new(AgentId, [.. LiveDevices()]);
 
     private QueueMember Member(AgentProfile profile) => new(AgentId, S.Status == AgentStatus.Ready, S.Status != AgentStatus.LoggedOut,
-        S.IdleSince, S.CallsHandled, profile.Skills, LiveDevices().Any());
+        S.IdleSince, S.CallsHandled, profile.Skills, LiveDevices().Any(), S.Status);
 
     private AgentSnapshot Snapshot() => new(
         AgentId, S.Profile, S.Status, S.ReasonCode, S.StateSince, S.CallId, S.LeaseExpiresAt, S.OnHold,

@@ -271,15 +271,7 @@ public sealed partial class AgentGrain : AcdGrain<AgentState>, IAgentGrain
             return Result.Fail(AcdError.Busy, $"Agent '{AgentId}' is {S.Status}.");
         }
 
-        if (S.Status == AgentStatus.NotReady)
-        {
-            // Come back to the same Not Ready reason after the outbound call.
-            S.PendingReasonCode ??= S.ReasonCode;
-        }
-
-        Reserve(callId, OutboundLease, outbound: true);
-        await SaveAndNotifyAsync();
-        return Result<AgentReservation>.Ok(Reservation());
+        return await ReserveKeepingStateAsync(callId, OutboundLease, outbound: true);
     }
 
     public async Task<Result> ReleaseReservationAsync(string callId, ReservationRelease reason)

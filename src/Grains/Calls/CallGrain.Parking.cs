@@ -21,6 +21,11 @@ public sealed partial class CallGrain
             return Illegal("be parked", "it is not connected");
         }
 
+        if (RefuseInternal("parked") is { IsSuccess: false } refused)
+        {
+            return refused;
+        }
+
         var slot = await Lot().ParkAsync(CallId);
         if (!slot.IsSuccess)
         {
@@ -62,7 +67,7 @@ public sealed partial class CallGrain
 
     public async Task<Result> PickupAsync(string agentId, bool ring = true)
     {
-        if (S.Status != CallStatus.Offered || S.AgentId is not { } ringing || ringing == agentId || IsOutbound)
+        if (S.Status != CallStatus.Offered || S.AgentId is not { } ringing || ringing == agentId || IsOutbound || IsInternal)
         {
             return Illegal("be picked up", "it is not an inbound call ringing at another agent");
         }

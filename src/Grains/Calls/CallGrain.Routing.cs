@@ -70,6 +70,12 @@ public sealed partial class CallGrain
     /// <summary>The offer ended unanswered (RONA or reject): free the agent, stop its phone, and get back in line.</summary>
     private async Task RingEndedAsync(ReservationRelease why)
     {
+        if (IsInternal)
+        {
+            await EndUnansweredInternalAsync(why);
+            return;
+        }
+
         StopTimer(ref _ringTimer);
         var agentId = S.AgentId!;
         S.OfferExpiresAt = null;
@@ -115,6 +121,11 @@ public sealed partial class CallGrain
     {
         StopTimer(ref _ringTimer);
         StopTimer(ref _maxWaitTimer);
+        if (IsInternal)
+        {
+            return await ReleaseInternalAsync();
+        }
+
         switch (S.Status)
         {
             case CallStatus.Arrived:

@@ -15,6 +15,11 @@ public sealed partial class CallGrain
             return Illegal("be transferred", "it is not connected");
         }
 
+        if (RefuseInternal("transferred") is { IsSuccess: false } refused)
+        {
+            return refused;
+        }
+
         if (target is null || string.IsNullOrWhiteSpace(target.Value))
         {
             return Result.Fail(AcdError.InvalidArgument, "A transfer needs a target.");
@@ -98,9 +103,16 @@ public sealed partial class CallGrain
             return Illegal("be taken over", "it is not connected");
         }
 
+        if (RefuseInternal("taken over") is { IsSuccess: false } refused)
+        {
+            return refused;
+        }
+
         var consultation = GrainFactory.GetGrain<ICallGrain>(consultationCallId);
         var other = await consultation.GetAsync();
-        if (consultationCallId == CallId || other.Status is not (CallStatus.Connected or CallStatus.Held) || other.AgentId is not { } newAgentId
+        // An internal consultation has a second agent on it (its caller), which a take-over would leave behind.
+        if (consultationCallId == CallId || other.Info?.Direction == CallDirection.Internal
+            || other.Status is not (CallStatus.Connected or CallStatus.Held) || other.AgentId is not { } newAgentId
             || newAgentId == agentId)
         {
             return Result.Fail(AcdError.Conflict, $"Call '{consultationCallId}' is not a connected call answered by another agent.");

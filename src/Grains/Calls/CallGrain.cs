@@ -75,9 +75,9 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             return Result.Fail(AcdError.InvalidArgument, "An inbound call needs a queue.");
         }
 
-        if (info.Direction == CallDirection.Outbound)
+        if (info.Direction is CallDirection.Outbound or CallDirection.Internal)
         {
-            return Result.Fail(AcdError.InvalidArgument, "Use StartOutbound for outbound calls.");
+            return Result.Fail(AcdError.InvalidArgument, "Use StartOutbound for outbound calls, StartInternal for internal ones.");
         }
 
         S.Info = info;
@@ -169,6 +169,11 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             return Illegal("be answered", $"it is not offered to agent '{agentId}'{(ring is not null ? $" (ring {ring})" : "")}");
         }
 
+        if (IsInternal)
+        {
+            return await AnswerInternalAsync(agentId);
+        }
+
         var connected = await Agent(agentId).ConnectAsync(CallId);
         if (!connected.IsSuccess)
         {
@@ -211,6 +216,11 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             return held;
         }
 
+        if (CallerAgentId is { } caller)
+        {
+            await Agent(caller).SetHeldAsync(CallId, true);
+        }
+
         S.HeldSince = Now;
         SetStatus(CallStatus.Held);
         ToEdge((edge, seq) => edge.HoldAsync(new HoldCall(CallId, seq)));
@@ -234,6 +244,11 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
         if (!resumed.IsSuccess)
         {
             return resumed;
+        }
+
+        if (CallerAgentId is { } caller)
+        {
+            await Agent(caller).SetHeldAsync(CallId, false);
         }
 
         CloseHold();
@@ -260,6 +275,27 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
         await Task.CompletedTask;
         return Result.Ok;
     }
+
+    public Task ReportDigitAsync(char digit, bool fromCustomer)
+    {
+        if (S.Info is null || S.Status == CallStatus.Ended || !DtmfDigits.IsDigit(digit))
+        {
+            return Task.CompletedTask;
+        }
+
+        digit = char.ToUpperInvariant(digit);
+        if (fromCustomer)
+        {
+            // Not written at once: digits matter while the call lives, and a keypad press must not cost a storage write.
+            var kept = S.ReceivedDigits + digit;
+            S.ReceivedDigits = kept.Length > DtmfDigits.Kept ? kept[^DtmfDigits.Kept..] : kept;
+        }
+
+        Publish(new CallDigitReceived(Now, CallId, S.AgentId, digit, fromCustomer));
+        return Task.CompletedTask;
+    }
+
+    public Task<string> GetDigitsAsync() => Task.FromResult(S.ReceivedDigits);
 
     public async Task<Result> SetCustomerAsync(CustomerSnapshot customer)
     {
@@ -288,14 +324,17 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             return Result.Ok;
         }
 
-        if (S.Status == CallStatus.Offered && side == HangupSide.Agent && !IsOutbound)
+        if (S.Status == CallStatus.Offered && side == HangupSide.Agent && !IsOutbound && !IsInternal)
         {
-            // An agent hanging up a ringing offer declines it; the caller stays in line.
+            // An agent hanging up a ringing offer declines it; the caller stays in line. (Either agent of an internal call
+            // hanging up ends it.)
             await RingEndedAsync(ReservationRelease.Rejected);
             return Result.Ok;
         }
 
-        var failed = side == HangupSide.System;
+        // The system ending a call (its edge stopping) fails it unless it was answered: a conversation cut short is still
+        // an answered call in every statistic, with the reason on its record.
+        var failed = side == HangupSide.System && S.ConnectedAt is null;
         var disposition = await ReleaseEverythingAsync(failed);
         await EndAsync(failed ? CallDisposition.Failed : disposition, reason ?? $"{side} hung up");
         return Result.Ok;

@@ -73,4 +73,7 @@ public sealed class CallState
 
     /// <summary>The command that rang the consulted agent's phone during an attended transfer.</summary>
     [Id(30)] public CommandSequence? ConsultRing { get; set; }
+
+    /// <summary>DTMF the customer pressed, oldest first, at most <see cref="DtmfDigits.Kept"/>.</summary>
+    [Id(32)] public string ReceivedDigits { get; set; } = "";
 }

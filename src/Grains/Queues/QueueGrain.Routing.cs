@@ -22,6 +22,7 @@ public sealed partial class QueueGrain
             MarkBusy(member.AgentId);
             if (reserved.IsSuccess)
             {
+                StartCycle(member.AgentId);
                 S.LastRoundRobinAgentId = member.AgentId;
                 return reserved.Value;
             }
@@ -177,6 +178,21 @@ public sealed partial class QueueGrain
         if (config.StatsWindowMinutes is < 1 or > 1440)
         {
             return Fail("statsWindowMinutes must be 1-1440.");
+        }
+
+        if (config.HoldMusic is { } music && !QueueConfig.IsSoundFileName(music))
+        {
+            return Fail("holdMusic must be a .wav file name (letters, digits, '.', '_', '-'), not a path.");
+        }
+
+        if (config.AnnounceSeconds != 0 && config.AnnounceSeconds is < QueueConfig.MinAnnounceSeconds or > QueueConfig.MaxAnnounceSeconds)
+        {
+            return Fail($"announceSeconds must be 0 (no announcements) or {QueueConfig.MinAnnounceSeconds}-{QueueConfig.MaxAnnounceSeconds}.");
+        }
+
+        if (config.Language is { } language && !QueueConfig.IsLanguageTag(language))
+        {
+            return Fail("language must be a language tag such as en, de or en-GB.");
         }
 
         if (config.OverflowQueueId == QueueId)

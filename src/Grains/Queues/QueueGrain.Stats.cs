@@ -61,17 +61,17 @@ public sealed partial class QueueGrain
         S.Buckets.RemoveAll(b => b.Start < since);
     }
 
-    /// <summary>
-    /// Service level = answered within the SLA threshold / (answered + abandoned after the threshold);
-    /// callers who hang up before the threshold do not count against it.
-    /// </summary>
-    private QueueStats Stats()
+    /// <summary>Sums of the window's slices, and how much of the window they cover (from the oldest slice kept to now).</summary>
+    private readonly record struct WindowSums(int Entered, int Answered, int AnsweredInSla, long AnsweredWaitTicks, int Abandoned,
+        int AbandonedAfterSla, int Overflowed, int HandledCalls, long HandleTicks, TimeSpan Covered);
+
+    private WindowSums WindowTotals()
     {
         var now = Now;
-        var window = StatsWindow;
-        var since = now - window;
-        int entered = 0, answered = 0, answeredInSla = 0, abandoned = 0, abandonedLate = 0, overflowed = 0, ready = 0, loggedIn = 0;
-        long waitTicks = 0;
+        var since = now - StatsWindow;
+        int entered = 0, answered = 0, answeredInSla = 0, abandoned = 0, abandonedLate = 0, overflowed = 0, handled = 0;
+        long waitTicks = 0, handleTicks = 0;
+        DateTimeOffset? oldest = null;
         foreach (var b in S.Buckets)
         {
             if (b.Start < since)
@@ -79,6 +79,7 @@ public sealed partial class QueueGrain
                 continue;
             }
 
+            oldest ??= b.Start;
             entered += b.Entered;
             answered += b.Answered;
             answeredInSla += b.AnsweredInSla;
@@ -86,17 +87,33 @@ public sealed partial class QueueGrain
             abandoned += b.Abandoned;
             abandonedLate += b.AbandonedAfterSla;
             overflowed += b.Overflowed;
+            handled += b.HandledCalls;
+            handleTicks += b.HandleTicks;
         }
 
+        var covered = oldest is { } first ? now - first : TimeSpan.Zero;
+        return new WindowSums(entered, answered, answeredInSla, waitTicks, abandoned, abandonedLate, overflowed, handled, handleTicks, covered);
+    }
+
+    /// <summary>
+    /// Service level = answered within the SLA threshold / (answered + abandoned after the threshold);
+    /// callers who hang up before the threshold do not count against it.
+    /// </summary>
+    private QueueStats Stats()
+    {
+        var now = Now;
+        var t = WindowTotals();
+        int ready = 0, loggedIn = 0;
         foreach (var member in _members.Values)
         {
             ready += member.IsReady ? 1 : 0;
             loggedIn += member.IsLoggedIn ? 1 : 0;
         }
 
-        var slaBase = answered + abandonedLate;
-        double? serviceLevel = slaBase == 0 ? null : 100.0 * answeredInSla / slaBase;
-        var asa = answered == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(waitTicks / answered);
+        var slaBase = t.Answered + t.AbandonedAfterSla;
+        double? serviceLevel = slaBase == 0 ? null : 100.0 * t.AnsweredInSla / slaBase;
+        var asa = t.Answered == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(t.AnsweredWaitTicks / t.Answered);
+        var handle = t.HandledCalls == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(t.HandleTicks / t.HandledCalls);
         // Waiting is kept in priority order, so the longest waiter is not necessarily first.
         var longest = TimeSpan.Zero;
         foreach (var call in S.Waiting)
@@ -105,6 +122,7 @@ public sealed partial class QueueGrain
             longest = wait > longest ? wait : longest;
         }
 
-        return new QueueStats(S.Waiting.Count, longest, entered, answered, abandoned, overflowed, serviceLevel, asa, ready, loggedIn, window, now);
+        return new QueueStats(S.Waiting.Count, longest, t.Entered, t.Answered, t.Abandoned, t.Overflowed, serviceLevel, asa, ready, loggedIn,
+            StatsWindow, now, handle, t.HandledCalls);
     }
 }

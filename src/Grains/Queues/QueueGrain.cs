@@ -217,6 +217,7 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
         S.Waiting.RemoveAt(index);
         S.Offered[callId] = call;
         MarkBusy(agentId);
+        StartCycle(agentId);
         await ContentsChangedAsync();
         return true;
     }
@@ -246,6 +247,7 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
         var changed = !_members.TryGetValue(member.AgentId, out var previous)
             || previous.IsReady != member.IsReady || previous.IsLoggedIn != member.IsLoggedIn;
         _members[member.AgentId] = member;
+        TrackCycle(member);
         if (changed)
         {
             PublishChange();
@@ -261,6 +263,7 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
     public async Task RemoveMemberAsync(string agentId)
     {
         var removed = _members.Remove(agentId);
+        _cycles.Remove(agentId);
         if (removed)
         {
             PublishChange();

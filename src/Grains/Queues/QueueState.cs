@@ -26,7 +26,8 @@ public sealed class QueueState
 
 /// <summary>
 /// What happened in one slice of the statistics window. Service level counts are decided when the outcome is recorded,
-/// against the SLA threshold configured at that moment.
+/// against the SLA threshold configured at that moment. <see cref="HandledCalls"/> and <see cref="HandleTicks"/> are the
+/// agents' busy cycles on this queue's calls (offer, talk, wrap-up) that ended in the slice, for the wait estimate.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("acd.QueueStatsBucket")]
 public sealed record QueueStatsBucket(
@@ -37,7 +38,9 @@ public sealed record QueueStatsBucket(
     [property: Id(4)] long AnsweredWaitTicks = 0,
     [property: Id(5)] int Abandoned = 0,
     [property: Id(6)] int AbandonedAfterSla = 0,
-    [property: Id(7)] int Overflowed = 0);
+    [property: Id(7)] int Overflowed = 0,
+    [property: Id(8)] int HandledCalls = 0,
+    [property: Id(9)] long HandleTicks = 0);
 
 /// <summary>The agents of a queue, stored apart from its calls and written only when someone joins or leaves.</summary>
 [GenerateSerializer, Alias("acd.QueueRoster")]

@@ -93,6 +93,9 @@ public sealed partial class MediaEndpoint
     /// Queues RFC 4733 digits towards this leg (API-sent DTMF, SIP INFO from the other side). Returns false when the
     /// leg did not negotiate telephone-event or a character is not a DTMF digit.
     /// </summary>
+    /// <summary>Whether this leg negotiated RFC 4733 telephone-event: digits reach it in-band (else the edge uses SIP INFO).</summary>
+    public bool TakesTelephoneEvents => _plan?.Send.TelephoneEventPayloadType is not null;
+
     public bool SendDtmf(string digits, TimeSpan? duration = null)
     {
         if (_plan?.Send.TelephoneEventPayloadType is null) return false;

@@ -95,7 +95,8 @@ public sealed partial class MediaEndpoint : IDatagramHandler, IDisposable
     /// <summary>Free text for logs and the desktop ("caller", "agent").</summary>
     public string? Label { get; }
 
-    public MediaSession Session { get; }
+    /// <summary>The call this leg belongs to (it changes when another call adopts the leg, see <see cref="MediaSession.Adopt"/>).</summary>
+    public MediaSession Session { get; internal set; }
 
     public EndpointState State
     {

@@ -71,6 +71,41 @@ public sealed class MediaSession : IDisposable
         other.ListenToSilence();
     }
 
+    /// <summary>
+    /// Takes a leg of another session into this one, with its ports, keys and stream: when two calls are joined (an attended
+    /// transfer set up on a phone) the leg that moves keeps its media, and its events now come to this session.
+    /// </summary>
+    public bool Adopt(MediaEndpoint endpoint)
+    {
+        var from = endpoint.Session;
+        if (from == this)
+        {
+            return true;
+        }
+
+        lock (from._lock)
+        {
+            if (!from._endpoints.Remove(endpoint))
+            {
+                return false;
+            }
+        }
+
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                endpoint.Close();
+                return false;
+            }
+
+            _endpoints.Add(endpoint);
+            endpoint.Session = this;
+        }
+
+        return true;
+    }
+
     /// <summary>Closes a leg and releases its ports.</summary>
     public void Remove(MediaEndpoint endpoint)
     {

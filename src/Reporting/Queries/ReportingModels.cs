@@ -64,11 +64,15 @@ public sealed record AgentMetrics(
     IReadOnlyDictionary<string, double> SecondsPerState,
     double OccupancyPercent);
 
-/// <summary>Call figures over a time range, optionally for one queue.</summary>
+/// <summary>
+/// Call figures over a time range, optionally for one queue. <see cref="Total"/> and the rest are calls with customers
+/// (inbound and outbound); calls between agents count only in <see cref="Internal"/>.
+/// </summary>
 public sealed record CallMetrics(
     int Total,
     int Inbound,
     int Outbound,
+    int Internal,
     int Answered,
     int Abandoned,
     double AnswerRatePercent,

@@ -303,7 +303,8 @@ public abstract class ReportingStore : IReportingQueries
 
         if (!string.IsNullOrEmpty(query.AgentId))
         {
-            where.Append(" AND agent_id = @agent_id");
+            // An agent's calls include the internal calls it placed: their caller is the call's ani.
+            where.Append(" AND (agent_id = @agent_id OR (direction = 'Internal' AND ani = @agent_id))");
             filters.Add(("agent_id", query.AgentId));
         }
 
@@ -469,8 +470,9 @@ public abstract class ReportingStore : IReportingQueries
     }
 
     /// <summary>
-    /// Call figures for calls that started in [from, to). Answered = an agent connected; abandoned = disposition
-    /// Abandoned. Rates are over all calls. Speed of answer and service level concern inbound calls:
+    /// Call figures for calls that started in [from, to). Calls between agents are counted apart (<see cref="CallMetrics.Internal"/>)
+    /// and in nothing else: the other figures are about calls with customers (inbound and outbound). Answered = an agent
+    /// connected; abandoned = disposition Abandoned. Rates are over those calls. Speed of answer and service level concern inbound calls:
     /// ASA = average wait of answered inbound calls; SL = inbound answered within <paramref name="slaSeconds"/> /
     /// (inbound answered + abandoned after <paramref name="slaSeconds"/>), null when there is nothing to measure.
     /// </summary>
@@ -480,18 +482,19 @@ public abstract class ReportingStore : IReportingQueries
         var queueFilter = string.IsNullOrEmpty(queueId) ? "" : " AND queue_id = @queue_id";
         await using var connection = await OpenAsync(cancellationToken);
 
-        long total, inbound, outbound, answered, abandoned, answeredInbound, answeredInSla, abandonedAfterSla;
+        long total, inbound, outbound, answered, abandoned, answeredInbound, answeredInSla, abandonedAfterSla, internalCalls;
         double asa;
         await using (var command = Command(connection, null, $"""
-            SELECT COUNT(*),
+            SELECT SUM(CASE WHEN direction <> 'Internal' THEN 1 ELSE 0 END),
                    SUM(CASE WHEN direction = 'Inbound' THEN 1 ELSE 0 END),
                    SUM(CASE WHEN direction = 'Outbound' THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN connected_at_ms IS NOT NULL THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN disposition = 'Abandoned' THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN direction <> 'Internal' AND connected_at_ms IS NOT NULL THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN direction <> 'Internal' AND disposition = 'Abandoned' THEN 1 ELSE 0 END),
                    SUM(CASE WHEN direction = 'Inbound' AND connected_at_ms IS NOT NULL THEN 1 ELSE 0 END),
                    SUM(CASE WHEN direction = 'Inbound' AND connected_at_ms IS NOT NULL AND wait_seconds <= @sla THEN 1 ELSE 0 END),
                    SUM(CASE WHEN direction = 'Inbound' AND disposition = 'Abandoned' AND wait_seconds > @sla THEN 1 ELSE 0 END),
-                   AVG(CASE WHEN direction = 'Inbound' AND connected_at_ms IS NOT NULL THEN wait_seconds END)
+                   AVG(CASE WHEN direction = 'Inbound' AND connected_at_ms IS NOT NULL THEN wait_seconds END),
+                   SUM(CASE WHEN direction = 'Internal' THEN 1 ELSE 0 END)
             FROM calls
             WHERE started_at_ms >= @from_ms AND started_at_ms < @to_ms{queueFilter}
             """))
@@ -515,13 +518,14 @@ public abstract class ReportingStore : IReportingQueries
             answeredInSla = Long(reader, 6);
             abandonedAfterSla = Long(reader, 7);
             asa = reader.IsDBNull(8) ? 0 : Convert.ToDouble(reader.GetValue(8), CultureInfo.InvariantCulture);
+            internalCalls = Long(reader, 9);
         }
 
         var dispositions = new Dictionary<string, int>(StringComparer.Ordinal);
         await using (var command = Command(connection, null, $"""
             SELECT disposition, COUNT(*)
             FROM calls
-            WHERE started_at_ms >= @from_ms AND started_at_ms < @to_ms AND status = 'Ended'{queueFilter}
+            WHERE started_at_ms >= @from_ms AND started_at_ms < @to_ms AND status = 'Ended' AND direction <> 'Internal'{queueFilter}
             GROUP BY disposition
             """))
         {
@@ -544,6 +548,7 @@ public abstract class ReportingStore : IReportingQueries
             (int)total,
             (int)inbound,
             (int)outbound,
+            (int)internalCalls,
             (int)answered,
             (int)abandoned,
             total == 0 ? 0 : 100.0 * answered / total,

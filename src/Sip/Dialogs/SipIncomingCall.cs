@@ -52,7 +52,7 @@ public sealed class SipIncomingCall
     public void Ring(int statusCode = 180, string? sdp = null)
     {
         var r = Transaction.CreateResponse(statusCode);
-        r.Headers.Add(SipHeaderNames.Contact, $"<{_ua.ContactFor(Transaction.Source.Transport)}>");
+        r.Headers.Add(SipHeaderNames.Contact, $"<{_ua.ContactFor(Transaction.Source.Transport, Invite.RequestUri)}>");
         if (sdp is not null) r.SetBody("application/sdp", sdp);
         Transaction.Respond(r);
     }
@@ -72,7 +72,7 @@ public sealed class SipIncomingCall
                 return null;
             }
         }
-        var contact = _ua.ContactFor(Transaction.Source.Transport);
+        var contact = _ua.ContactFor(Transaction.Source.Transport, Invite.RequestUri);
         r.Headers.Add(SipHeaderNames.Contact, $"<{contact}>");
         foreach (var rr in Invite.Headers.GetAll(SipHeaderNames.RecordRoute)) r.Headers.Add(SipHeaderNames.RecordRoute, rr);
         if (sdp is not null) r.SetBody("application/sdp", sdp);
@@ -95,6 +95,14 @@ public sealed class SipIncomingCall
     }
 
     public void Reject(int statusCode, string? reason = null) => Transaction.Respond(Transaction.CreateResponse(statusCode, reason));
+
+    /// <summary>Rejects with Retry-After (RFC 3261 20.33): a 503 that tells the trunk when this server takes calls again.</summary>
+    public void Reject(int statusCode, TimeSpan retryAfter)
+    {
+        var response = Transaction.CreateResponse(statusCode);
+        response.Headers.Add(SipHeaderNames.RetryAfter, ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Transaction.Respond(response);
+    }
 }
 
 /// <summary>Result of <see cref="SipUserAgent.InviteAsync"/>.</summary>

@@ -87,7 +87,7 @@ public sealed class SipUserAgent
 
     public SipDialog? FindDialog(SipDialogId id) => _dialogs.GetValueOrDefault(id);
 
-    internal SipUri ContactFor(SipTransportKind kind) => _stack.CreateContactUri(kind, ContactUser);
+    internal SipUri ContactFor(SipTransportKind kind, SipUri requestUri) => _stack.CreateContactUri(kind, ContactUser, requestUri.IsSecure);
 
     internal void Register(SipDialog d) => _dialogs[d.Id] = d;
 
@@ -109,7 +109,7 @@ public sealed class SipUserAgent
         invite.Headers.Add(SipHeaderNames.To, to.ToString());
         invite.Headers.Add(SipHeaderNames.CallId, SipIds.NewCallId());
         invite.Headers.Add(SipHeaderNames.CSeq, "1 INVITE");
-        invite.Headers.Add(SipHeaderNames.Contact, $"<{ContactFor(t.Transport)}>");
+        invite.Headers.Add(SipHeaderNames.Contact, $"<{ContactFor(t.Transport, requestUri)}>");
         invite.Headers.Add(SipHeaderNames.Supported, "replaces, timer");
         if (SessionTimerSeconds is { } se) invite.Headers.Add(SipHeaderNames.SessionExpires, se.ToString(System.Globalization.CultureInfo.InvariantCulture));
         invite.SetBody("application/sdp", sdp);
@@ -328,6 +328,9 @@ public sealed class SipUserAgent
         /// <summary>A 2xx retransmission means our ACK got lost: send the same ACK again (13.2.2.4).</summary>
         public void OnResponse(SipClientTransaction transaction, SipResponse response)
         {
+            // The first 2xx is the final response itself, ACKed by whoever awaited it; its event may be raised after that
+            // ACK was remembered, and must not send it a second time.
+            if (transaction.FinalResponse is { IsCompletedSuccessfully: true } final && ReferenceEquals(final.Result, response)) return;
             if (response.IsSuccess && ua._acks.TryGetValue(SipAckKey.Of(response), out var ack)) ua._stack.Send(ack, transaction.Target);
         }
     }

@@ -307,7 +307,8 @@ public abstract class SipMessage
 
     public byte[] ToBytes() => SipSerializer.ToBytes(this);
 
-    public override string ToString() => Encoding.UTF8.GetString(ToBytes());
+    /// <summary>The message as text for diagnostics (logs, test failures): SDES keys in its body are redacted. The wire form is <see cref="ToBytes"/>.</summary>
+    public override string ToString() => Sdp.SdpKeys.Redact(Encoding.UTF8.GetString(ToBytes()));
 }
 
 internal readonly record struct SipHeaderError(SipParseError Error, string Detail);

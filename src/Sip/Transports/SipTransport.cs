@@ -38,9 +38,10 @@ public static class SipTransportKinds
 /// <summary>
 /// Where to send a message. <see cref="FlowId"/> names an existing TCP/TLS/WebSocket connection
 /// (0 = none): a registrar stores it with the binding so requests reach a browser or a phone behind
-/// NAT over the very connection it registered on (RFC 5626 style flow reuse).
+/// NAT over the very connection it registered on (RFC 5626 style flow reuse). <see cref="Host"/> is the name the
+/// address was resolved from, which a TLS server's certificate must carry (RFC 5922); null when it was an IP address.
 /// </summary>
-public readonly record struct SipTarget(SipTransportKind Transport, IPEndPoint EndPoint, long FlowId = 0)
+public readonly record struct SipTarget(SipTransportKind Transport, IPEndPoint EndPoint, long FlowId = 0, string? Host = null)
 {
     public override string ToString() => $"{Transport.ViaToken()}:{EndPoint}{(FlowId != 0 ? $"#{FlowId}" : "")}";
 }

@@ -9,4 +9,6 @@ internal enum CallOrigin
     ClickToDial,
     /// <summary>The agent dialled an outside number on its own phone.</summary>
     AgentPhone,
+    /// <summary>An agent called a colleague, from its phone or from the desktop (its own phone rung first).</summary>
+    Internal,
 }

@@ -78,19 +78,31 @@ internal sealed partial class EdgeCall
         }
 
         var leg = Leg.ToPlace(LegKind.Agent, agentId, _edge.Ua, ring);
+        var made = _media.Offer(leg, source, _edge.Media.ProfileFor(route), out var offer);
+        if (!made.Ok)
+        {
+            LogMediaRefused(CallId, made.Reason ?? "no media for the agent leg");
+            _media.Remove(leg);
+            return null;
+        }
+
         _agents[agentId] = leg;
         var from = new SipNameAddress(new SipUri("sip", CallerNumber, _edge.Domain), CallerName);
         var to = new SipNameAddress(new SipUri("sip", agentId, _edge.Domain));
         LogRingingAgent(CallId, agentId, route.Contact.ToString(), route.Describe());
         var ringLimit = ringTimeout + TimeSpan.FromSeconds(_edge.Options.RingGraceSeconds);
-        var placing = leg.PlaceAsync(route.Contact, route.Target, from, to, media ?? source?.Sdp.Remote, shape, ringLimit, _edge.Time,
+        var placing = leg.PlaceAsync(route.Contact, route.Target, from, to, offer ?? media, _media.IsAnchored ? SdpShape.Verbatim : shape, ringLimit, _edge.Time,
             configure: invite =>
             {
                 invite.Headers.Add("P-Asserted-Identity", from.ToString());
                 invite.Headers.Add(EdgeHeaders.CallId, CallId);
                 route.Decorate(invite);
             });
-        _bridge.Pointed(leg, source, shape);
+        if (source is not null && source == _customer)
+        {
+            _media.Ringback(source);
+        }
+
         _ = CompleteAsync(placing, (result, error) => OnAgentPlacedAsync(leg, route, result, error));
         return leg;
     }
@@ -108,6 +120,16 @@ internal sealed partial class EdgeCall
             }
 
             await OnAgentLegFailedAsync(leg, route, result, error);
+            return;
+        }
+
+        if (_media.Answered(leg) is { Ok: false } refused)
+        {
+            LogMediaRefused(CallId, refused.Reason ?? "the phone's answer was refused");
+            leg.Stop("media refused");
+            _media.Remove(leg);
+            BackToWaiting();
+            await SafeAsync(() => _grain.RejectAsync(leg.Party, leg.Ring, OfferFailure.Declined));
             return;
         }
 
@@ -156,7 +178,7 @@ internal sealed partial class EdgeCall
         var customer = _customer!;
         if (customer.State == LegState.Incoming)
         {
-            if (!customer.Answer(agent.Sdp.Remote ?? "", SdpShape.AsIs))
+            if (!customer.Answer(_media.AnswerFor(customer, agent) ?? "", _media.IsAnchored ? SdpShape.Verbatim : SdpShape.AsIs))
             {
                 // The caller's CANCEL won the race against our 200: the agent answered nobody.
                 _talking = null;
@@ -167,13 +189,12 @@ internal sealed partial class EdgeCall
             }
 
             Track(customer);
-            _bridge.Pointed(customer, agent, SdpShape.AsIs);
-            _bridge.Pair(customer, agent);
+            _media.Pair(customer, agent);
         }
         else
         {
             // A transferred, requeued or retrieved caller is already in a dialog: point its media at the new agent.
-            await _bridge.ConnectAsync(customer, agent);
+            await _media.ConnectAsync(customer, agent);
         }
 
         _hold = HoldState.None;
@@ -183,7 +204,8 @@ internal sealed partial class EdgeCall
     private async Task OnAgentLegFailedAsync(Leg leg, PhoneRoute route, SipCallResult? result, Exception? error)
     {
         var reason = leg.EndReason ?? "failed";
-        _bridge.Remove(leg);
+        _media.Remove(leg);
+        BackToWaiting();
         var customerGone = Origin == CallOrigin.Inbound ? _customer is not { IsGone: false } : _customer is { IsGone: true };
         if (_state == EdgeCallState.Ended || customerGone || leg.Ring is { } ring && IsCancelled(leg.Party, ring))
         {
@@ -250,6 +272,20 @@ internal sealed partial class EdgeCall
         if (leg != _talking)
         {
             leg.Stop(command.Reason.ToString());
+            _media.Remove(leg);
+            BackToWaiting();
+        }
+    }
+
+    /// <summary>
+    /// The caller has nobody to talk to again (a ring ended, a blind transfer goes on): it hears the queue's audio. An
+    /// internal call waits in no queue: its caller keeps what it hears until the call ends.
+    /// </summary>
+    private void BackToWaiting()
+    {
+        if (Origin != CallOrigin.Internal && _talking is null && _consulted is null && _customer is { IsGone: false } customer)
+        {
+            _media.Waiting(customer);
         }
     }
 
@@ -272,7 +308,7 @@ internal sealed partial class EdgeCall
         }
 
         LogDroppingAgent(CallId, command.AgentId, command.Reason.ToString());
-        _bridge.Remove(leg);
+        _media.Remove(leg);
         if (leg.EndsByItself)
         {
             // The transferring phone ends its own dialog after the final NOTIFY (RFC 5589); BYE only if it does not.
@@ -287,7 +323,11 @@ internal sealed partial class EdgeCall
         {
             LogParked(CallId);
             _hold = HoldState.ByEdge;
-            await _bridge.IsolateAsync(customer);
+            await _media.IsolateAsync(customer);
+        }
+        else
+        {
+            BackToWaiting();
         }
     }
 

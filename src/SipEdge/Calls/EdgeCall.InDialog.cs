@@ -32,7 +32,7 @@ internal sealed partial class EdgeCall
 
         _hold = hold ? HoldState.ByEdge : HoldState.None;
         LogHold(CallId, hold ? "holding" : "resuming");
-        await (hold ? _bridge.HoldAsync(customer, agent) : _bridge.ConnectAsync(customer, agent));
+        await (hold ? _media.HoldAsync(customer, agent) : _media.ConnectAsync(customer, agent));
     }
 
     /// <summary>
@@ -47,7 +47,7 @@ internal sealed partial class EdgeCall
         {
             var leg = Legs.FirstOrDefault(l => l.Dialog == dialog);
             var offer = tx.Request.Body.Length > 0 ? tx.Request.BodyText : null;
-            if (leg is null || offer is null || leg.Sdp.IsUnchanged(offer) || _bridge.PeerOf(leg) is not { IsUp: true } || _state == EdgeCallState.Ended)
+            if (leg is null || offer is null || leg.Sdp.IsUnchanged(offer) || _media.PeerOf(leg) is not { IsUp: true } || _state == EdgeCallState.Ended)
             {
                 if (leg is not null && offer is not null)
                 {
@@ -64,8 +64,9 @@ internal sealed partial class EdgeCall
                 await ReflectPhoneHoldAsync(LegSdp.IsHold(offer));
             }
 
-            var answer = await _bridge.RelayOfferAsync(leg, offer) ?? leg.Sdp.LastSent;
-            responded = RespondToOffer(tx, dialog, answer is null ? null : AnswerFor(leg, answer, offer));
+            var answer = await _media.OfferedAsync(leg, offer) ?? leg.Sdp.LastSent;
+            responded = RespondToOffer(tx, dialog, answer is null ? null
+                : _media.IsAnchored ? leg.Sdp.Prepare(answer, SdpShape.Verbatim) : AnswerFor(leg, answer, offer));
         }
         finally
         {
@@ -150,10 +151,21 @@ internal sealed partial class EdgeCall
     {
         var contentType = info.Headers[SipHeaderNames.ContentType];
         var leg = Legs.FirstOrDefault(l => l.Dialog == from);
-        if (leg is null || _bridge.PeerOf(leg) is not { IsUp: true } peer || string.IsNullOrEmpty(contentType) || info.Body.Length == 0)
+        if (leg is null || _media.PeerOf(leg) is not { IsUp: true } peer || string.IsNullOrEmpty(contentType) || info.Body.Length == 0)
         {
             LogInfoNotRelayed(CallId, contentType ?? "no body");
             return;
+        }
+
+        // A keypad press the phone sent as INFO: the call grain hears of it, and a party that takes RFC 4733 gets it in-band.
+        if (Dtmf.FromInfo(contentType, info.BodyText) is { } digit)
+        {
+            ReportDigit(leg, digit);
+            if (_media.SendDigits(peer, digit.ToString()))
+            {
+                LogInfoAsRfc4733(CallId, digit.ToString());
+                return;
+            }
         }
 
         LogInfoRelayed(CallId, contentType, leg.Kind.ToString());
@@ -166,6 +178,12 @@ internal sealed partial class EdgeCall
     {
         if (_customer is not { IsUp: true } customer)
         {
+            return Task.CompletedTask;
+        }
+
+        if (_media.SendDigits(customer, digits))
+        {
+            LogSendingRfc4733(CallId, digits);
             return Task.CompletedTask;
         }
 
@@ -273,7 +291,7 @@ internal sealed partial class EdgeCall
                 customer.Stop("connection closed");
             }
 
-            _bridge.Remove(customer);
+            _media.Remove(customer);
             await OnLegLostAsync(customer, "caller connection closed");
         });
     }

@@ -145,4 +145,19 @@ internal sealed partial class EdgeCall
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Call {CallId}: unexpected error in the SIP edge")]
     private partial void LogUnexpected(Exception ex, string callId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: media refused: {Reason}")]
+    private partial void LogMediaRefused(string callId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Call {CallId}: INFO digit {Digit} relayed in-band (RFC 4733)")]
+    private partial void LogInfoAsRfc4733(string callId, string digit);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: sending DTMF {Digits} in-band (RFC 4733)")]
+    private partial void LogSendingRfc4733(string callId, string digits);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: no media from {Party} for {Seconds} s; ending the call")]
+    private partial void LogMediaTimeout(string callId, string party, int seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: media of {Party} failed: {Reason}; ending its leg")]
+    private partial void LogMediaFailed(string callId, string party, string reason);
 }

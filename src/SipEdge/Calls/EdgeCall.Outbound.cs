@@ -4,6 +4,7 @@ using Acd.Common;
 using Acd.Sip.Dialogs;
 using Acd.Sip.Headers;
 using Acd.Sip.Uris;
+using Acd.SipEdge.Bridging;
 using Acd.SipEdge.Legs;
 
 namespace Acd.SipEdge.Calls;
@@ -45,6 +46,13 @@ internal sealed partial class EdgeCall
         if (_dialling?.Invite is { } invite)
         {
             invite.Transaction.AddObserver(new AgentCancelListener(this, agentId));
+            if (_media.Open(_dialling) is { Ok: false } refused)
+            {
+                LogMediaRefused(CallId, refused.Reason ?? "media refused");
+                _dialling.Stop("media refused", refused.Status);
+                await _mailbox.RunAsync(FinishAsync);
+                return Result.Fail(AcdError.Conflict, "The call's media could not be set up: " + refused.Reason);
+            }
         }
 
         _reference = _edge.Grains.CreateObjectReference<ICallEdgeObserver>(this);
@@ -94,7 +102,8 @@ internal sealed partial class EdgeCall
         }
 
         // Nothing to talk to yet: the phone gets an inactive placeholder and is re-INVITEd once the destination answers.
-        if (StartAgentLeg(command.AgentId, command.Devices, command.RingTimeout, null, command.Sequence, SdpShape.AsIs, PlaceholderSdp()) is null)
+        if (StartAgentLeg(command.AgentId, command.Devices, command.RingTimeout, null, command.Sequence, SdpShape.AsIs,
+                _media.IsAnchored ? null : PlaceholderSdp()) is null)
         {
             return SafeAsync(() => _grain.RejectAsync(command.AgentId, command.Sequence, OfferFailure.Unreachable));
         }
@@ -132,7 +141,7 @@ internal sealed partial class EdgeCall
                 _talking = null;
             }
 
-            _bridge.Remove(agent);
+            _media.Remove(agent);
             agent.Stop("transferred out");
         }
 
@@ -169,12 +178,20 @@ internal sealed partial class EdgeCall
             return;
         }
 
+        var made = _media.Offer(leg, source, _edge.Trunk.Srtp ? LegProfile.Srtp : LegProfile.Rtp, out var offer);
+        if (!made.Ok)
+        {
+            LogTrunkFailed(CallId, number, made.Reason ?? "no media for the trunk leg");
+            leg.Stop("media refused");
+            _mailbox.Post(() => OnTrunkPlacedAsync(leg, null, null));
+            return;
+        }
+
         var fromNumber = external ? CallerNumber : _edge.Trunk.CallerId(_agentNumber);
         var from = new SipNameAddress(new SipUri("sip", fromNumber, _edge.Domain));
         var to = new SipNameAddress(new SipUri("sip", number, uri.Host));
-        var placing = leg.PlaceAsync(uri, target, from, to, source.Sdp.Remote ?? PlaceholderSdp(), SdpShape.Active, ringTimeout, _edge.Time,
-            _edge.Trunk.Credentials(), invite => invite.Headers.Add(EdgeHeaders.CallId, CallId));
-        _bridge.Pointed(leg, source, SdpShape.Active);
+        var placing = leg.PlaceAsync(uri, target, from, to, offer ?? PlaceholderSdp(), _media.IsAnchored ? SdpShape.Verbatim : SdpShape.Active,
+            ringTimeout, _edge.Time, _edge.Trunk.Credentials(), invite => invite.Headers.Add(EdgeHeaders.CallId, CallId));
         _ = CompleteAsync(placing, (result, error) => OnTrunkPlacedAsync(leg, result, error));
     }
 
@@ -182,6 +199,14 @@ internal sealed partial class EdgeCall
     {
         var answered = leg.State != LegState.Ended && leg.OnPlaced(result, error);
         Track(leg);
+        if (answered && _media.Answered(leg) is { Ok: false } refused)
+        {
+            LogTrunkFailed(CallId, leg.Party, refused.Reason ?? "its answer was refused");
+            leg.Stop("media refused");
+            answered = false;
+            result = null;
+        }
+
         if (!answered)
         {
             if (result is { Success: true })
@@ -203,7 +228,7 @@ internal sealed partial class EdgeCall
             }
 
             LogExternalConnected(CallId, leg.Party);
-            await _bridge.ConnectAsync(customer, leg);
+            await _media.ConnectAsync(customer, leg);
             return;
         }
 
@@ -264,7 +289,7 @@ internal sealed partial class EdgeCall
         _talking = agent;
         if (agent.State == LegState.Incoming)
         {
-            if (!agent.Answer(destination.Sdp.Remote ?? "", SdpShape.AsIs))
+            if (!agent.Answer(_media.AnswerFor(agent, destination) ?? "", _media.IsAnchored ? SdpShape.Verbatim : SdpShape.AsIs))
             {
                 // The agent's CANCEL crossed the destination's answer.
                 destination.Stop("agent cancelled");
@@ -273,13 +298,13 @@ internal sealed partial class EdgeCall
             }
 
             Track(agent);
-            _bridge.Pointed(agent, destination, SdpShape.AsIs);
-            _bridge.Pair(destination, agent);
+            _media.Pair(destination, agent);
             return;
         }
 
-        // Click-to-dial: the phone still has the placeholder; the destination's answer goes to it now.
-        await _bridge.ConnectAsync(destination, agent);
+        // Click-to-dial: a direct phone still has the placeholder and gets the destination's answer now; an anchored one
+        // talks to the engine already, which only bridges.
+        await _media.ConnectAsync(destination, agent);
     }
 
     /// <summary>Click-to-dial: the agent's phone answered the placeholder; now the destination is called.</summary>

@@ -39,8 +39,8 @@ internal sealed partial class EdgeCall
 
         LogConsultationConnected(CallId, transferring.Party, leg.Party);
         _hold = HoldState.ByEdge;
-        await Task.WhenAll(_customer is { IsUp: true } customer ? _bridge.IsolateAsync(customer) : Task.CompletedTask,
-            _bridge.ConnectAsync(transferring, leg));
+        await Task.WhenAll(_customer is { IsUp: true } customer ? _media.IsolateAsync(customer) : Task.CompletedTask,
+            _media.ConnectAsync(transferring, leg));
     }
 
     /// <summary>CompleteConsultation: the consulted agent takes the caller, the transferring agent leaves.</summary>
@@ -56,7 +56,7 @@ internal sealed partial class EdgeCall
         _talking = leg;
         if (previous is not null && previous != leg)
         {
-            _bridge.Remove(previous);
+            _media.Remove(previous);
             previous.Stop("transferred");
         }
 
@@ -67,7 +67,7 @@ internal sealed partial class EdgeCall
         }
 
         _hold = HoldState.None;
-        await _bridge.ConnectAsync(customer, leg);
+        await _media.ConnectAsync(customer, leg);
     }
 
     /// <summary>The consultation ended without a transfer: the transferring agent and the caller talk again.</summary>
@@ -79,7 +79,7 @@ internal sealed partial class EdgeCall
             _consulted = null;
         }
 
-        _bridge.Remove(leg);
+        _media.Remove(leg);
         leg.Stop("consultation ended");
         if (!wasTalking || _customer is not { IsUp: true } customer || _talking is not { IsUp: true } transferring)
         {
@@ -88,7 +88,7 @@ internal sealed partial class EdgeCall
 
         LogConsultationEnded(CallId, leg.Party);
         _hold = HoldState.None;
-        await _bridge.ConnectAsync(customer, transferring);
+        await _media.ConnectAsync(customer, transferring);
     }
 
     // ---- an agent's phone takes the call ----------------------------------------------------------------
@@ -114,15 +114,22 @@ internal sealed partial class EdgeCall
         }
 
         var leg = Leg.FromInvite(LegKind.Agent, agentId, invite, _edge.Ua);
+        if (_media.Open(leg) is { Ok: false } refused)
+        {
+            LogMediaRefused(CallId, refused.Reason ?? "media refused");
+            leg.Stop("media refused", refused.Status);
+            await ReportHangupAsync(HangupSide.Agent, "the phone's media was refused");
+            return;
+        }
+
         _agents[agentId] = leg;
-        if (!leg.Answer(customer.Sdp.Remote ?? "", SdpShape.Active))
+        if (!leg.Answer(_media.AnswerFor(leg, customer) ?? "", _media.IsAnchored ? SdpShape.Verbatim : SdpShape.AsIs))
         {
             await ReportHangupAsync(HangupSide.Agent, "agent cancelled");
             return;
         }
 
         Track(leg);
-        _bridge.Pointed(leg, customer, SdpShape.Active);
         LogTakenFromPhone(CallId, agentId, pickup ? "pickup" : "park retrieval");
         await ConnectCustomerAsync(leg);
     });
@@ -245,9 +252,10 @@ internal sealed partial class EdgeCall
         _talking = consulted;
         _hold = HoldState.None;
         LogAttendedReferCompleted(CallId, transferring.Party, consulted.Party, consultation.CallId);
+        _media.Adopt(consulted, consultation._media);
         if (_customer is { IsUp: true } customer)
         {
-            await _bridge.ConnectAsync(customer, consulted);
+            await _media.ConnectAsync(customer, consulted);
         }
 
         await NotifyReferAsync(transferring, 200, "OK");
@@ -268,7 +276,6 @@ internal sealed partial class EdgeCall
                 released = talking;
                 _talking = null;
                 _agents.Remove(talking.Party);
-                _bridge.Remove(talking);
             }
 
             return Task.CompletedTask;
@@ -282,7 +289,7 @@ internal sealed partial class EdgeCall
         {
             _agents[leg.Party] = leg;
             _talking = leg;
-            await _bridge.ConnectAsync(customer, leg);
+            await _media.ConnectAsync(customer, leg);
         }
         else
         {

@@ -38,14 +38,14 @@ internal enum HoldState
 /// call's mailbox, one item at a time, so the legs need no locks; commands first pass the sequencer, which restores the
 /// order the grain issued them in.
 /// </summary>
-internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner
+internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner, ICallMediaEvents
 {
     private readonly EdgeContext _edge;
     private readonly ILogger _logger;
     private readonly CallMailbox _mailbox;
     private readonly CommandSequencer<ICallCommand> _commands;
     private readonly ICallGrain _grain;
-    private readonly Bridge _bridge;
+    private readonly ICallMedia _media;
     private readonly Dictionary<string, Leg> _agents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CommandSequence> _cancelledRings = new(StringComparer.Ordinal);
     private readonly HashSet<SipDialog> _seenByProbe = [];
@@ -78,7 +78,7 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner
         CallerNumber = callerNumber;
         CallerName = callerName;
         _grain = edge.Grains.GetGrain<ICallGrain>(callId);
-        _bridge = new Bridge(edge.Time);
+        _media = edge.Media.Create(callId, queueId.Length > 0 ? queueId : null, this);
         _mailbox = new CallMailbox(ex => LogUnexpected(ex, CallId));
         _commands = new CommandSequencer<ICallCommand>(c => _mailbox.Post(() => ApplyAsync(c)),
             (last, next) => LogCommandGap(CallId, last.ToString(), next.ToString()), edge.Time);
@@ -117,8 +117,13 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner
     public async Task StartInboundAsync()
     {
         var caller = _customer!;
-        caller.Invite!.Transaction.AddObserver(new CancelListener(this));
+        caller.Invite!.Transaction.AddObserver(new InviteListener(this));
         LogCallerArrived(CallId, CallerNumber, Dialled, QueueId);
+        if (!OpenCustomerMedia(caller))
+        {
+            return;
+        }
+
         _reference = _edge.Grains.CreateObjectReference<ICallEdgeObserver>(this);
         var request = new InboundCall(CallerNumber, Dialled, CallerName, QueueId: QueueId, EdgeId: _edge.EdgeId);
         string? refused;
@@ -160,6 +165,32 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner
         });
     }
 
+    /// <summary>
+    /// The caller's media: anchored, the engine answers its offer now and the caller hears the queue's music as early
+    /// media (183) until an agent answers. A dry port pool or an offer the engine cannot take refuses this call only.
+    /// </summary>
+    private bool OpenCustomerMedia(Leg caller)
+    {
+        var opened = _media.Open(caller);
+        if (!opened.Ok)
+        {
+            LogMediaRefused(CallId, opened.Reason ?? "media refused");
+            caller.Stop("media refused", opened.Status);
+            _media.Dispose();
+            _state = EdgeCallState.Ended;
+            _edge.Calls.Forget(this, _tracked);
+            return false;
+        }
+
+        if (_media.IsAnchored && _media.AnswerFor(caller, null) is { } early)
+        {
+            caller.Progress(early);
+            _media.Waiting(caller);
+        }
+
+        return true;
+    }
+
     private async Task<bool> IsUnderWayAsync()
     {
         var status = await SafeAsync(async () => (await _grain.GetAsync()).Status);
@@ -185,6 +216,8 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner
     public Task CompleteConsultationAsync(CompleteConsultation command) => Accept(command);
 
     public Task PlaceOutboundAsync(PlaceOutbound command) => Accept(command);
+
+    public Task PlaceInternalAsync(PlaceInternal command) => Accept(command);
 
     public Task TransferOutAsync(TransferOut command) => Accept(command);
 
@@ -224,6 +257,7 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner
             SendDtmf dtmf => SendDigitsAsync(dtmf.Digits),
             CompleteConsultation complete => CompleteConsultationAsync(complete.AgentId),
             PlaceOutbound place => PlaceAsync(place),
+            PlaceInternal place => RingCallerPhoneAsync(place),
             TransferOut transfer => HandOutAsync(transfer),
             HangUpCall hangUp => HangUpAsync(hangUp.Disposition),
             _ => Task.CompletedTask,
@@ -280,7 +314,7 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner
 
         var wasEnding = leg.State == LegState.Ending;
         leg.OnDialogEnded(byRemoteBye ? "BYE" : "leg lost");
-        _bridge.Remove(leg);
+        _media.Remove(leg);
         if (wasEnding)
         {
             return; // we ended it ourselves; its BYE's 200 (or failure) is all this is
@@ -389,6 +423,7 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner
         _state = EdgeCallState.Ended;
         _edge.Calls.Forget(this, _tracked);
         _commands.Dispose();
+        _media.Dispose();
         if (_reference is { } reference)
         {
             _reference = null;
@@ -402,7 +437,10 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner
         await Task.CompletedTask;
     }
 
-    /// <summary>The edge is shutting down: end the call (failed) and its legs.</summary>
+    /// <summary>
+    /// The edge is shutting down: end the call and its legs. A conversation under way ends as the answered call it was
+    /// (hung up by the system, with the reason); a call nobody answered yet failed.
+    /// </summary>
     public Task AbortAsync(string reason) => _mailbox.RunAsync(async () =>
     {
         if (_state == EdgeCallState.Ended)
@@ -410,10 +448,15 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner
             return;
         }
 
+        var talking = _talking is { State: LegState.Connected };
         TearDown(480);
         if (_state != EdgeCallState.Detached)
         {
-            await SafeAsync(() => _grain.FailAsync(reason));
+            var ended = talking ? await SafeAsync(() => _grain.HangupAsync(HangupSide.System, reason)) : null;
+            if (ended is not { IsSuccess: true })
+            {
+                await SafeAsync(() => _grain.FailAsync(reason));
+            }
         }
 
         await FinishAsync();
@@ -451,8 +494,27 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner
         return true;
     });
 
-    private sealed class CancelListener(EdgeCall call) : Acd.Sip.Transactions.ISipServerTransactionObserver
+    /// <summary>The caller's INVITE transaction: its CANCEL, and the ACK that brings the answer to a late offer.</summary>
+    private sealed class InviteListener(EdgeCall call) : Acd.Sip.Transactions.ISipServerTransactionObserver
     {
         public void OnCancelled(Acd.Sip.Transactions.SipServerTransaction transaction) => call.OnCallerCancelled();
+
+        public void OnAckReceived(Acd.Sip.Transactions.SipServerTransaction transaction, SipRequest ack)
+        {
+            if (ack.Body.Length > 0)
+            {
+                call.OnLateAnswer(ack.BodyText);
+            }
+        }
     }
+
+    /// <summary>The caller's INVITE had no offer: its answer came in the ACK.</summary>
+    private void OnLateAnswer(string answer) => _mailbox.Post(() =>
+    {
+        if (_customer is { Invite: not null } caller && _media.IsAnchored)
+        {
+            caller.Sdp.Remote = answer;
+            _media.Answered(caller);
+        }
+    });
 }

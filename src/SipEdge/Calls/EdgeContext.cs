@@ -1,6 +1,7 @@
 using Acd.CallControl.Calls;
 using Acd.Sip;
 using Acd.Sip.Dialogs;
+using Acd.SipEdge.Bridging;
 using Acd.SipEdge.Hosting;
 using Acd.SipEdge.Registration;
 using Acd.SipEdge.Trunks;
@@ -21,6 +22,7 @@ internal sealed record EdgeContext(
     PhoneRegistry Phones,
     OutboundTrunk Trunk,
     EdgeCalls Calls,
+    CallMediaFactory Media,
     SipEdgeOptions Options,
     TimeProvider Time,
     ILogger Logger);

@@ -1,5 +1,7 @@
 using Acd.CallControl;
+using Acd.Media;
 using Acd.Sip.Transports;
+using Acd.SipEdge.Announcements;
 using Acd.SipEdge.Registration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -12,6 +14,9 @@ namespace Acd.SipEdge.Hosting;
 
 public static class SipEdgeExtensions
 {
+    /// <summary>What the host's shutdown keeps beyond the drain: ending the last calls, flushing their records.</summary>
+    private static readonly TimeSpan DrainMargin = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// The SIP edge (registrar + B2BUA) configured from section "Sip". Call after the Orleans silo/client is added,
     /// so hosted services start the silo first and stop it last.
@@ -30,8 +35,32 @@ public static class SipEdgeExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddCallControl(builder.Configuration);
         builder.Services.AddSingleton<AgentCredentialStore>();
+        builder.Services.Configure<MediaOptions>(builder.Configuration.GetSection(MediaOptions.SectionName));
+        builder.Services.PostConfigure<MediaOptions>(media =>
+        {
+            // SDP must name an address peers reach: the SIP edge's public host unless media has one of its own.
+            if (string.IsNullOrWhiteSpace(media.PublicAddress)
+                && (builder.Configuration.GetSection(SipEdgeOptions.Section).Get<SipEdgeOptions>() ?? new SipEdgeOptions()).ResolvePublicHost() is var host
+                && System.Net.IPAddress.TryParse(host, out _))
+            {
+                media.PublicAddress = host;
+            }
+        });
+        builder.Services.AddSingleton(sp => new MediaEngine(sp.GetRequiredService<IOptions<MediaOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        // Hold music, position announcements and ringback of anchored calls (the frontend adds it too, for the queues API).
+        builder.Services.AddQueueAudio(builder.Configuration);
         builder.Services.AddSingleton<SipEdgeService>();
         builder.Services.AddHostedService<SipEdgeHostedService>();
+        // The host's shutdown budget must cover the drain, or the host would cut it short.
+        builder.Services.AddOptions<HostOptions>().PostConfigure<IOptions<SipEdgeOptions>>((host, sip) =>
+        {
+            var needed = TimeSpan.FromSeconds(sip.Value.DrainSeconds) + DrainMargin;
+            if (host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
         return builder;
     }
 
@@ -50,10 +79,22 @@ public static class SipEdgeExtensions
     }
 }
 
-/// <summary>Starts the SIP listeners with the host and ends the edge's calls when it stops.</summary>
-internal sealed class SipEdgeHostedService(SipEdgeService edge) : IHostedService
+/// <summary>
+/// Starts the SIP listeners with the host; when it stops, drains first (in StoppingAsync, which runs before any hosted
+/// service stops, so the web server still carries browser phones' WebSockets and the silo still answers), then ends
+/// what is left.
+/// </summary>
+internal sealed class SipEdgeHostedService(SipEdgeService edge) : IHostedLifecycleService
 {
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task StartAsync(CancellationToken cancellationToken) => edge.StartAsync(cancellationToken);
 
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => edge.DrainAsync(cancellationToken);
+
     public Task StopAsync(CancellationToken cancellationToken) => edge.StopAsync(cancellationToken);
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

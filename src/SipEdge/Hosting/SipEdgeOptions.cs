@@ -13,7 +13,7 @@ public sealed class SipEdgeOptions
     /// <summary>Set false to run a frontend without SIP (CTI-only deployments).</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Address the UDP and TCP listeners bind to.</summary>
+    /// <summary>Address the UDP, TCP and TLS listeners bind to.</summary>
     public string ListenAddress { get; set; } = "0.0.0.0";
 
     /// <summary>UDP port; 0 disables the UDP listener.</summary>
@@ -21,6 +21,12 @@ public sealed class SipEdgeOptions
 
     /// <summary>TCP port; 0 disables the TCP listener.</summary>
     public int TcpPort { get; set; } = 5060;
+
+    /// <summary>SIP over TLS port (5061 is usual); 0, the default, opens no TLS listener. Needs <see cref="Tls"/>'s certificate.</summary>
+    public int TlsPort { get; set; }
+
+    /// <summary>The TLS listener's certificate, and whom the edge trusts when it connects out over TLS (a TLS trunk).</summary>
+    public SipEdgeTlsOptions Tls { get; set; } = new();
 
     /// <summary>
     /// Host written into Via and Contact. Defaults to <see cref="ListenAddress"/> when that is a concrete address,
@@ -113,6 +119,20 @@ public sealed class SipEdgeOptions
     /// <summary>Duration announced in the application/dtmf-relay INFO sent for each digit from the API.</summary>
     public int DtmfDurationMs { get; set; } = 160;
 
+    /// <summary>
+    /// Phones registered over TLS are offered SDES-SRTP (RTP/SAVP, RFC 4568) instead of plain RTP, so no leg of theirs is
+    /// clear text. Off by default: a phone that does not do SRTP refuses such an offer. Whatever this says, SDES keys go
+    /// only over TLS: a leg on clear-text signalling is never offered them and its RTP/SAVP offers are refused (488).
+    /// </summary>
+    public bool SrtpOverTls { get; set; }
+
+    /// <summary>
+    /// Seconds a stopping edge (SIGTERM, a rolling upgrade) keeps its established calls up, refusing new ones with 503
+    /// and Retry-After, before it ends the rest with a call record. Match Kubernetes' terminationGracePeriodSeconds to it.
+    /// 0 ends the calls at once.
+    /// </summary>
+    public int DrainSeconds { get; set; } = 3600;
+
     /// <summary>The configured digest algorithms, or the default when none are.</summary>
     public IReadOnlyList<string> ResolveDigestAlgorithms() => DigestAlgorithms.Count == 0 ? DefaultDigestAlgorithms : DigestAlgorithms;
 
@@ -170,6 +190,25 @@ public sealed class SipEdgeOptions
         string.IsNullOrWhiteSpace(EdgeId) ? $"{Environment.MachineName}:{UdpPort.ToString(CultureInfo.InvariantCulture)}" : EdgeId;
 }
 
+/// <summary>Configuration section "Sip:Tls": the certificate of the TLS listener (Sip:TlsPort) and the roots trusted for TLS trunks.</summary>
+public sealed class SipEdgeTlsOptions
+{
+    /// <summary>The server certificate: a PKCS#12 file (.pfx/.p12) or PEM. Loaded once, at startup.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The PFX's password (or an encrypted PEM key's).</summary>
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>The PEM private key, when it is not in <see cref="CertificatePath"/> itself.</summary>
+    public string? KeyPath { get; set; }
+
+    /// <summary>
+    /// PEM file of the CA(s) a TLS trunk's certificate must chain to, instead of the system's roots (a carrier or PBX on a
+    /// private PKI). Empty: the system trust store.
+    /// </summary>
+    public string? CaPath { get; set; }
+}
+
 /// <summary>Configuration section "Sip:OutboundTrunk": the carrier or PBX that takes the ACD's outgoing calls.</summary>
 public sealed class SipTrunkOptions
 {
@@ -178,6 +217,9 @@ public sealed class SipTrunkOptions
 
     /// <summary>udp, tcp or tls.</summary>
     public string Transport { get; set; } = "udp";
+
+    /// <summary>Offer the trunk SDES-SRTP (only on TLS: the keys travel in the SDP). Plain RTP is the default for trunks.</summary>
+    public bool Srtp { get; set; }
 
     /// <summary>Digest credentials, when the trunk challenges our INVITEs (401/407).</summary>
     public string? Username { get; set; }

@@ -3,6 +3,7 @@ using Acd.Agents;
 using Acd.CallControl.Calls;
 using Acd.Calls;
 using Acd.Common;
+using Acd.Media;
 using Acd.Sip;
 using Acd.Sip.Auth;
 using Acd.Sip.Dialogs;
@@ -11,6 +12,9 @@ using Acd.Sip.Messages;
 using Acd.Sip.Parsing;
 using Acd.Sip.Registrar;
 using Acd.Sip.Transactions;
+using Acd.Sip.Transports;
+using Acd.SipEdge.Announcements;
+using Acd.SipEdge.Bridging;
 using Acd.SipEdge.Calls;
 using Acd.SipEdge.Registration;
 using Acd.SipEdge.Relay;
@@ -45,21 +49,26 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
     private readonly EdgeContext _context;
     private readonly InboundRouter _router;
     private readonly NumberRoutes _numbers;
+    private readonly QueueSettings _queueSettings;
     private readonly bool _ownsTransports;
+    private readonly bool _ownsMedia;
     private Task? _background;
 
     public SipEdgeService(IOptions<SipEdgeOptions> options, IGrainFactory grains, AgentCredentialStore credentials, InboundCalls inbound,
-        DialTargets targets, TimeProvider time, ILoggerFactory loggerFactory)
-        : this(options.Value, grains, credentials, inbound, targets, time, loggerFactory, stack: null)
+        DialTargets targets, MediaEngine media, QueueAudio queueAudio, TimeProvider time, ILoggerFactory loggerFactory)
+        : this(options.Value, grains, credentials, inbound, targets, time, loggerFactory, stack: null, media, queueAudio)
     {
     }
 
     /// <summary>
     /// An edge on a stack made elsewhere (tests: an in-memory network on a fake clock), whose transports its maker adds;
-    /// without one the edge makes its stack and opens the UDP and TCP listeners of its options.
+    /// without one the edge makes its stack and opens the UDP, TCP and TLS listeners of its options. Without a media engine
+    /// the edge passes media through (Media:Mode=direct), which an in-memory network needs; without queue audio the edge
+    /// plays the shipped sounds.
     /// </summary>
     internal SipEdgeService(SipEdgeOptions options, IGrainFactory grains, AgentCredentialStore credentials, InboundCalls inbound,
-        DialTargets targets, TimeProvider time, ILoggerFactory loggerFactory, SipStack? stack)
+        DialTargets targets, TimeProvider time, ILoggerFactory loggerFactory, SipStack? stack, MediaEngine? media = null,
+        QueueAudio? queueAudio = null)
     {
         _options = options;
         _logger = loggerFactory.CreateLogger<SipEdgeService>();
@@ -86,14 +95,23 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
             MaxExpires = _options.MaxExpiresSeconds,
             DefaultExpires = _options.MaxExpiresSeconds,
         }, time, Phones, loggerFactory.CreateLogger<SipRegistrar>());
+        _ownsMedia = media is null;
+        Media = media ?? new MediaEngine(new MediaOptions { Mode = MediaMode.Direct, BindAddress = "127.0.0.1" }, time, loggerFactory);
+        queueAudio ??= new QueueAudio(Media, new SoundLibrary(SoundLibrary.ShippedRoot, loggerFactory.CreateLogger<SoundLibrary>(), time),
+            new GrainQueuePositions(grains), loggerFactory: loggerFactory);
+        _queueSettings = new QueueSettings(grains, time, loggerFactory.CreateLogger<QueueSettings>());
+        var calls = new CallMediaFactory(Media, new CallAudio(queueAudio, _queueSettings), time, _options.SrtpOverTls);
         _context = new EdgeContext(EdgeId, Domain, PublicHost, Stack, UserAgent, grains, inbound, targets, Phones,
-            new OutboundTrunk(_options.OutboundTrunk), _calls, _options, time, loggerFactory.CreateLogger<EdgeCall>());
+            new OutboundTrunk(_options.OutboundTrunk), _calls, calls, _options, time, loggerFactory.CreateLogger<EdgeCall>());
         _numbers = new NumberRoutes(grains, time);
         _router = new InboundRouter(_context, digest, credentials, new TrunkAllowList(_options.TrunkAllowList), _numbers, relay,
             loggerFactory.CreateLogger<InboundRouter>());
     }
 
     public SipStack Stack { get; }
+
+    /// <summary>The media engine that anchors this edge's calls (or passes them through in direct mode).</summary>
+    public MediaEngine Media { get; }
 
     /// <summary>How the edge's stack is set up: its public host, timers, and what it judges before digest.</summary>
     internal static SipStackOptions StackOptions(SipEdgeOptions options, string publicHost) => new()
@@ -142,6 +160,24 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
         return await call.StartOutboundAsync(agentId, info);
     }
 
+    /// <summary>
+    /// An internal call placed from <paramref name="fromAgentId"/>'s desktop: its phone rings first, then the colleague's.
+    /// Null when this edge cannot reach a phone of the caller.
+    /// </summary>
+    public async Task<Result<CallSnapshot>?> DialInternalAsync(string fromAgentId, string toAgentId, CallInfo info)
+    {
+        var callId = CallIds.New();
+        var caller = await _context.Grains.GetGrain<IAgentGrain>(fromAgentId).GetAsync();
+        if (Phones.Choose(callId, caller.Devices) is null)
+        {
+            return null;
+        }
+
+        var call = EdgeCall.Internal(_context, callId, fromAgentId, caller.Profile?.Name, info.Dnis, null);
+        _calls.Add(call);
+        return await call.StartInternalAsync(toAgentId, info);
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var address = IPAddress.Parse(_options.ListenAddress);
@@ -153,6 +189,12 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
         if (_ownsTransports && _options.TcpPort > 0)
         {
             Stack.AddTcp(new IPEndPoint(address, _options.TcpPort));
+        }
+
+        if (_ownsTransports && (_options.TlsPort > 0 || _context.Trunk.Transport == "TLS"))
+        {
+            // Without a TLS port the transport only connects out, for a trunk reached over TLS.
+            Stack.AddTls(new IPEndPoint(address, Math.Max(0, _options.TlsPort)), TlsOptions(_options));
         }
 
         await Stack.StartAsync(cancellationToken);
@@ -167,16 +209,21 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
                 return Task.CompletedTask;
             }), CancellationToken.None),
             Task.Run(() => EveryAsync(NumberRoutes.RefreshPeriod, () => _numbers.RefreshAsync(_stopping.Token), runFirst: true), CancellationToken.None),
+            // The queues' music and announcement settings: only anchored calls play them.
+            Media.IsAnchoring
+                ? Task.Run(() => EveryAsync(NumberRoutes.RefreshPeriod, () => _queueSettings.RefreshAsync(_stopping.Token)), CancellationToken.None)
+                : Task.CompletedTask,
             _options.LegProbeSeconds > 0
                 // In parallel: one unreachable UDP leg waits out a 32 s transaction timeout, which must not delay the rest.
                 ? Task.Run(() => EveryAsync(TimeSpan.FromSeconds(_options.LegProbeSeconds), () => Task.WhenAll(_calls.All.Select(c => c.ProbeLegsAsync()))),
                     CancellationToken.None)
                 : Task.CompletedTask);
-        LogStarted(EdgeId, _options.ListenAddress, _options.UdpPort, _options.TcpPort, Domain, PublicHost);
+        LogStarted(EdgeId, _options.ListenAddress, _options.UdpPort, _options.TcpPort, _options.TlsPort, Domain, PublicHost);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _draining = true;
         await _stopping.CancelAsync();
         // Calls cannot survive their edge (the legs' dialogs live here): end them with a call record rather than leave them stuck.
         await Task.WhenAll(_calls.All.Select(c => c.AbortAsync("SIP edge stopped")));
@@ -190,6 +237,10 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
     {
         _stopping.Dispose();
         await Stack.DisposeAsync();
+        if (_ownsMedia)
+        {
+            await Media.DisposeAsync();
+        }
     }
 
     private async Task EveryAsync(TimeSpan period, Func<Task> work, bool runFirst = false)
@@ -226,7 +277,17 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
 
     // ---- the user agent's handler -----------------------------------------------------------------------
 
-    Task ISipUserAgentHandler.OnIncomingCallAsync(SipIncomingCall call) => _router.RouteAsync(call, _stopping.Token);
+    Task ISipUserAgentHandler.OnIncomingCallAsync(SipIncomingCall call)
+    {
+        if (_draining)
+        {
+            LogRefusedWhileDraining(call.Invite.RequestUri.ToString());
+            call.Reject(503, DrainingRetryAfter);
+            return Task.CompletedTask;
+        }
+
+        return _router.RouteAsync(call, _stopping.Token);
+    }
 
     async Task ISipUserAgentHandler.OnRequestAsync(SipServerTransaction tx)
     {
@@ -281,11 +342,30 @@ public sealed partial class SipEdgeService : ISipUserAgentHandler, IAsyncDisposa
 
     void ISipUserAgentHandler.OnDialogTerminated(SipDialog dialog, SipRequest? bye) => _calls.Release(dialog.Id)?.OnDialogTerminated(dialog, bye is not null);
 
+    /// <summary>The TLS transport's certificate and trust from Sip:Tls; a listener without a usable certificate stops the start.</summary>
+    internal static SipTlsOptions TlsOptions(SipEdgeOptions options)
+    {
+        var tls = options.Tls;
+        var roots = string.IsNullOrWhiteSpace(tls.CaPath) ? [] : SipTlsCertificates.LoadAuthorities(tls.CaPath, "Sip:Tls:CaPath");
+        if (options.TlsPort <= 0)
+        {
+            return new SipTlsOptions { TrustedAuthorities = roots };
+        }
+
+        if (string.IsNullOrWhiteSpace(tls.CertificatePath))
+        {
+            throw new InvalidOperationException("Sip:TlsPort is set but Sip:Tls:CertificatePath is not: a TLS listener needs a certificate with its private key.");
+        }
+
+        var (certificate, chain) = SipTlsCertificates.Load(tls.CertificatePath, tls.CertificatePassword, tls.KeyPath, "Sip:Tls");
+        return new SipTlsOptions { ServerCertificate = certificate, ServerChain = chain, TrustedAuthorities = roots };
+    }
+
     private static DigestAlgorithm ParseAlgorithm(string name) =>
         DigestHash.FromName(name) ?? throw new InvalidOperationException($"Sip:DigestAlgorithms: unknown algorithm '{name}' (use MD5 or SHA-256).");
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SIP edge {EdgeId} listening on {Address} (udp {UdpPort}, tcp {TcpPort}), domain {Domain}, public host {PublicHost}")]
-    private partial void LogStarted(string edgeId, string address, int udpPort, int tcpPort, string domain, string publicHost);
+    [LoggerMessage(Level = LogLevel.Information, Message = "SIP edge {EdgeId} listening on {Address} (udp {UdpPort}, tcp {TcpPort}, tls {TlsPort}), domain {Domain}, public host {PublicHost}")]
+    private partial void LogStarted(string edgeId, string address, int udpPort, int tcpPort, int tlsPort, string domain, string publicHost);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SIP edge background work failed")]
     private partial void LogBackgroundFailed(Exception ex);

@@ -4,6 +4,7 @@ using Acd.Sip.Auth;
 using Acd.Sip.Dialogs;
 using Acd.Sip.Headers;
 using Acd.Sip.Messages;
+using Acd.Sip.Sdp;
 using Acd.Sip.Transports;
 using Acd.Sip.Uris;
 
@@ -58,8 +59,21 @@ internal sealed class Leg
         if (invite is not null)
         {
             Sdp.Remote = invite.Invite.Body.Length > 0 ? invite.Invite.BodyText : null;
+            Sdp.KeysAllowed = IsEncrypted(invite.Transaction.Source.Transport);
         }
     }
+
+    /// <summary>Signalling nobody on the path can read: SDES keys (RFC 4568) may travel in it, and only in it.</summary>
+    private static bool IsEncrypted(SipTransportKind transport) => transport is SipTransportKind.Tls or SipTransportKind.Wss;
+
+    /// <summary>Whether this leg's signalling is encrypted, so its session descriptions may carry SDES keys.</summary>
+    public bool IsSecure => Sdp.KeysAllowed;
+
+    /// <summary>
+    /// The far end asks for SDES-SRTP over clear-text signalling: its keys were readable on the way, and answering would
+    /// send ours the same way. Such an offer is refused rather than answered.
+    /// </summary>
+    public bool OffersKeysInClear(string? sdp) => !IsSecure && SdpKeys.OffersSdes(sdp);
 
     /// <summary>A leg whose INVITE we received (a caller, an agent's phone that dialled, a feature code, a relay hop).</summary>
     public static Leg FromInvite(LegKind kind, string party, SipIncomingCall invite, SipUserAgent ua) => new(kind, party, ua, invite, null);
@@ -108,6 +122,7 @@ internal sealed class Leg
         SdpShape shape, TimeSpan ringLimit, TimeProvider time, DigestClient? credentials = null, Action<SipRequest>? configure = null)
     {
         Enter(LegState.Inviting);
+        Sdp.KeysAllowed = IsEncrypted(target.Transport);
         _inviting = new CancellationTokenSource(ringLimit, time);
         var offer = media is null ? null : Sdp.Prepare(media, shape);
         return _ua.InviteAsync(requestUri, from, to, offer, target, credentials, configure, _inviting.Token);
@@ -159,6 +174,15 @@ internal sealed class Leg
         }
     }
 
+    /// <summary>183 Session Progress with early media: the caller hears what the edge plays before the call is answered.</summary>
+    public void Progress(string media)
+    {
+        if (State == LegState.Incoming)
+        {
+            Invite!.Ring(183, Sdp.Prepare(media, SdpShape.Verbatim));
+        }
+    }
+
     /// <summary>Answers an incoming leg with <paramref name="media"/> (shaped for this leg). False when its CANCEL won.</summary>
     public bool Answer(string media, SdpShape shape)
     {
@@ -197,6 +221,9 @@ internal sealed class Leg
     /// ringing outgoing one is cancelled (at once, or at the first provisional, RFC 3261 9.1), an established dialog gets
     /// BYE. Nothing happens to a leg already going.
     /// </summary>
+    /// <summary>How long a trunk should wait before it sends this edge a call again after a 503.</summary>
+    private static readonly TimeSpan ServiceUnavailableRetryAfter = TimeSpan.FromSeconds(10);
+
     public void Stop(string why, int rejectWith = 480)
     {
         switch (State)
@@ -207,7 +234,16 @@ internal sealed class Leg
                 break;
             case LegState.Incoming:
                 EndReason = why;
-                Invite!.Reject(rejectWith);
+                // A 503 is this edge's problem, not the call's: Retry-After lets a trunk try another edge and come back.
+                if (rejectWith == 503)
+                {
+                    Invite!.Reject(rejectWith, ServiceUnavailableRetryAfter);
+                }
+                else
+                {
+                    Invite!.Reject(rejectWith);
+                }
+
                 Enter(LegState.Ended);
                 break;
             case LegState.Inviting or LegState.Early:

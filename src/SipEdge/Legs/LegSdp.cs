@@ -12,6 +12,8 @@ internal enum SdpShape
     Active,
     /// <summary>Every stream on hold (sendonly, RFC 3264 8.4).</summary>
     Held,
+    /// <summary>Sent exactly as given: the media engine's own description, which keeps its own o= line and versions.</summary>
+    Verbatim,
 }
 
 /// <summary>
@@ -30,10 +32,21 @@ internal sealed class LegSdp
     /// <summary>What we last sent this leg (offer or answer), for answering an offer that changes nothing.</summary>
     public string? LastSent { get; private set; }
 
+    /// <summary>
+    /// Whether what is sent on this leg may carry SDES keys: its signalling is TLS. Off (the default), key lines are cut
+    /// from everything <see cref="Prepare"/> hands out, the last guard should a keyed description ever be meant for it.
+    /// </summary>
+    public bool KeysAllowed { get; set; }
+
     /// <summary>Prepares <paramref name="sdp"/> (another party's media) for this leg; unparsable text goes out unchanged.</summary>
     public string Prepare(string sdp, SdpShape shape)
     {
-        if (!SdpSession.TryParse(sdp, out var session, out _) || session is null)
+        if (!KeysAllowed)
+        {
+            sdp = SdpKeys.Strip(sdp);
+        }
+
+        if (shape == SdpShape.Verbatim || !SdpSession.TryParse(sdp, out var session, out _) || session is null)
         {
             LastSent = sdp;
             return sdp;

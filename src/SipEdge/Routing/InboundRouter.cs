@@ -19,8 +19,9 @@ namespace Acd.SipEdge.Routing;
 
 /// <summary>
 /// Decides what a new INVITE is: another edge's hop to one of this edge's phones, a caller for a queue (from a trusted
-/// trunk, a web caller, or anyone who passed digest), a feature code or an outside number dialled on an agent's phone,
-/// or nothing this edge serves (404). Callers of a known queue number hear 180 before any grain call.
+/// trunk, a web caller, or anyone who passed digest), a feature code, a colleague (internal call) or an outside number
+/// dialled on an agent's phone, or nothing this edge serves (404). Callers of a known queue number hear 180 before any
+/// grain call.
 /// </summary>
 internal sealed partial class InboundRouter(
     EdgeContext edge,
@@ -86,6 +87,11 @@ internal sealed partial class InboundRouter(
                 return;
             }
 
+            if (await StartInternalAsync(incoming, agentId, number))
+            {
+                return;
+            }
+
             if (edge.Trunk.IsConfigured)
             {
                 await StartAgentDialAsync(incoming, agentId, number);
@@ -103,6 +109,12 @@ internal sealed partial class InboundRouter(
         if (!ringing)
         {
             incoming.Ring();
+        }
+
+        if (edge.Media.IsAnchoring)
+        {
+            // What the caller will hear in line (the queue's music, announcements, language): known here, or fetched now, briefly.
+            await edge.Media.Audio.Settings.EnsureAsync(queueId, cancellationToken);
         }
 
         var (callerNumber, callerName) = Identify(invite, trusted);
@@ -192,6 +204,29 @@ internal sealed partial class InboundRouter(
         await call.StartOutboundAsync(agentId, new CallInfo(ani, number, null, CallDirection.Outbound, 0, null, null, edge.EdgeId));
     }
 
+    /// <summary>
+    /// A colleague's agent id or extension dialled on an agent's phone: an internal call, which rings the colleague's phone
+    /// (with the media engine's offer, or, direct, this INVITE's own). False when the number names no agent.
+    /// </summary>
+    private async Task<bool> StartInternalAsync(SipIncomingCall incoming, string agentId, string number)
+    {
+        var target = await GrainCalls.RunAsync(() => edge.Targets.ResolveAsync(number, TransferTargetKind.Agent), edge.Time);
+        if (!target.IsSuccess)
+        {
+            return false;
+        }
+
+        var calleeId = target.Value!.Value;
+        var caller = await GrainCalls.RunAsync(() => edge.Grains.GetGrain<IAgentGrain>(agentId).GetAsync(), edge.Time);
+        var name = caller.Profile?.Name;
+        var callId = CallIds.New();
+        var call = EdgeCall.Internal(edge, callId, agentId, name, number, incoming);
+        edge.Calls.Add(call);
+        LogInternalDialling(agentId, number, calleeId, callId);
+        await call.StartInternalAsync(calleeId, new CallInfo(agentId, number, name, CallDirection.Internal, 0, null, null, edge.EdgeId));
+        return true;
+    }
+
     /// <summary>Caller number and name: P-Asserted-Identity from a trusted trunk, else From.</summary>
     private static (string Number, string? Name) Identify(SipRequest invite, bool trusted)
     {
@@ -211,6 +246,9 @@ internal sealed partial class InboundRouter(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent {AgentId} dials {Number} from its phone (call {CallId})")]
     private partial void LogAgentDialling(string agentId, string number, string callId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent {AgentId} dials {Number} from its phone: agent {CalleeId}, internal call {CallId}")]
+    private partial void LogInternalDialling(string agentId, string number, string calleeId, string callId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Edge-to-edge INVITE {SipCallId} from {Source} refused: {Reason}")]
     private partial void LogHopRefused(string sipCallId, string source, string reason);

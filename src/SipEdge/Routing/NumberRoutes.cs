@@ -26,7 +26,20 @@ internal sealed class NumberRoutes(IGrainFactory grains, TimeProvider time)
             return null;
         }
 
-        return Known(number) ?? await GrainCalls.RunAsync(() => Catalog.ResolveNumberAsync(number), time, cancellationToken);
+        if (Known(number) is { } known)
+        {
+            return known;
+        }
+
+        // Kept until the next refresh: the callers after this one (a queue created since the last refresh) ring at once
+        // too, even if the silo holding the catalog dies in between.
+        var queueId = await GrainCalls.RunAsync(() => Catalog.ResolveNumberAsync(number), time, cancellationToken);
+        if (queueId is not null)
+        {
+            ImmutableInterlocked.TryAdd(ref _routes, number.Trim(), queueId);
+        }
+
+        return queueId;
     }
 
     public async Task RefreshAsync(CancellationToken cancellationToken)

@@ -10,6 +10,12 @@ internal sealed class OutboundTrunk(SipTrunkOptions options)
     /// <summary>Whether calls can leave the ACD (transfers to external numbers, click-to-dial).</summary>
     public bool IsConfigured => options.IsConfigured;
 
+    /// <summary>The SIP transport of the trunk ("UDP", "TCP", "TLS").</summary>
+    public string Transport => options.Transport.Trim().ToUpperInvariant();
+
+    /// <summary>Whether the trunk's legs are offered SDES-SRTP: asked for and possible (TLS).</summary>
+    public bool Srtp => options.Srtp && Transport == "TLS";
+
     /// <summary>The request-URI for <paramref name="number"/> at the trunk.</summary>
     public SipUri Uri(string number)
     {

@@ -69,6 +69,10 @@ public sealed class AcdHost : IAsyncDisposable
             settings["Sip:TcpPort"] = "0";
             settings["Sip:Domain"] = "127.0.0.1";
             settings["Sip:EdgeId"] = "browser-test-edge";
+            foreach (var (key, value) in Acd.Testing.MediaPorts.Settings())
+            {
+                settings[key] = value;
+            }
         }
 
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())

@@ -105,6 +105,8 @@ public sealed class RecordingEdge : ICallEdgeObserver
 
     public Task PlaceOutboundAsync(PlaceOutbound command) => Record(command);
 
+    public Task PlaceInternalAsync(PlaceInternal command) => Record(command);
+
     public Task TransferOutAsync(TransferOut command) => Record(command);
 
     public Task HangUpAsync(HangUpCall command) => Record(command);

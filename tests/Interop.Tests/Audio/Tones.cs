@@ -170,6 +170,38 @@ public static class Tones
         return new ToneReport(blocks, audible, caller, agent);
     }
 
+    /// <summary>
+    /// The recording as one character per 100 ms block: 'c' the caller's tone, 'a' the agent's, 'm' audible but neither
+    /// (music, an announcement), '.' silence; so a test can check what came in which order.
+    /// </summary>
+    public static string Timeline(string wavPath)
+    {
+        var (samples, sampleRate) = ReadWav(wavPath);
+        var size = sampleRate / 10;
+        var timeline = new System.Text.StringBuilder();
+        for (var start = 0; start + size <= samples.Length; start += size)
+        {
+            var block = samples.AsSpan(start, size);
+            var rms = 0.0;
+            foreach (var x in block)
+            {
+                rms += x * x;
+            }
+
+            if (Math.Sqrt(rms / size) < 0.01)
+            {
+                timeline.Append('.');
+                continue;
+            }
+
+            var c = RelativePower(block, sampleRate, Caller);
+            var a = RelativePower(block, sampleRate, Agent);
+            timeline.Append(c > 0.5 && c > 10 * a ? 'c' : a > 0.5 && a > 10 * c ? 'a' : 'm');
+        }
+
+        return timeline.ToString();
+    }
+
     public static ToneReport AnalyseWav(string path)
     {
         var (samples, rate) = ReadWav(path);

@@ -12,7 +12,10 @@ namespace Acd.Interop.Tests.Peers;
 /// <param name="Transport">udp or tcp: the transport of the outbound proxy URI pointing at the edge.</param>
 /// <param name="Register">Registers (an agent's phone) or only places calls (a caller).</param>
 /// <param name="AutoAnswer">answermode=auto: answers incoming calls at once.</param>
-public sealed record BaresipAccount(string User, string Password, string Transport, int EdgePort, bool Register, bool AutoAnswer);
+/// <param name="Codec">The one audio codec it offers and accepts (PCMU or PCMA).</param>
+/// <param name="MediaEncryption">baresip's mediaenc (e.g. srtp-mand: SDES-SRTP, RTP/SAVP only); null for plain RTP.</param>
+public sealed record BaresipAccount(string User, string Password, string Transport, int EdgePort, bool Register, bool AutoAnswer, string Codec = "PCMU",
+    string? MediaEncryption = null);
 
 /// <summary>
 /// Stock baresip 1.0 (Debian), headless: its own config folder, G.711 only, a WAV file as microphone (aufile), the
@@ -50,7 +53,8 @@ public sealed class Baresip : IAsyncDisposable
 
     public static string Executable => PeerProcess.Find("baresip", "baresip");
 
-    public static async Task<Baresip> StartAsync(string name, BaresipAccount account, string microphoneWav)
+    /// <param name="caFile">PEM CA that a TLS server must chain to (sip_cafile), for an account on tls.</param>
+    public static async Task<Baresip> StartAsync(string name, BaresipAccount account, string microphoneWav, string? caFile = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "acd-interop-peers", $"baresip-{name}-{Guid.NewGuid().ToString("N")[..8]}");
         System.IO.Directory.CreateDirectory(Path.Combine(directory, "rec"));
@@ -84,6 +88,16 @@ public sealed class Baresip : IAsyncDisposable
             snd_path {Path.Combine(directory, "rec")}
 
             """;
+        if (caFile is not null)
+        {
+            config += $"sip_cafile {caFile}\n";
+        }
+
+        if (account.MediaEncryption is not null)
+        {
+            config += "module srtp.so\n";
+        }
+
         await File.WriteAllTextAsync(Path.Combine(directory, "config"), config);
         await File.WriteAllTextAsync(Path.Combine(directory, "accounts"), AccountLine(account) + "\n");
         await File.WriteAllTextAsync(Path.Combine(directory, "contacts"), "");
@@ -119,7 +133,8 @@ public sealed class Baresip : IAsyncDisposable
     public static string AccountLine(BaresipAccount account) =>
         $"<sip:{account.User}@{InteropHost.Domain}>;auth_pass={account.Password}" +
         $";outbound=\"sip:127.0.0.1:{account.EdgePort.ToString(CultureInfo.InvariantCulture)};transport={account.Transport}\"" +
-        $";regint={(account.Register ? "600" : "0")};answermode={(account.AutoAnswer ? "auto" : "manual")};audio_codecs=PCMU";
+        $";regint={(account.Register ? "600" : "0")};answermode={(account.AutoAnswer ? "auto" : "manual")};audio_codecs={account.Codec}" +
+        (account.MediaEncryption is { } mediaenc ? $";mediaenc={mediaenc}" : "");
 
     /// <summary>Runs a ctrl_tcp command (dial, hangup, answer, reginfo...) and returns its response's data; fails if not ok.</summary>
     public async Task<string> CommandAsync(string command, string parameters = "")

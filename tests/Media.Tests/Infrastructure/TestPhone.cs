@@ -10,11 +10,18 @@ namespace Acd.Media.Tests.Infrastructure;
 public sealed record ReceivedPacket(RtpHeader Header, byte[] Payload, IPEndPoint From);
 
 /// <summary>
-/// A plain RTP "phone" on loopback made of a UdpClient: it can send a tone (or anything) every 20 ms in its codec
-/// and RFC 4733 digits, and it keeps what it receives, decoded, for frequency checks.
+/// An RTP "phone" on loopback made of a UdpClient: it can send a tone (or anything) every 20 ms in its codec
+/// and RFC 4733 digits, and it keeps what it receives, decoded, for frequency checks. With <c>srtp</c> it speaks
+/// SDES-SRTP (RTP/SAVP, RFC 4568) with the engine's own SRTP code: it offers or answers one AES_CM_128_HMAC_SHA1_80 key,
+/// protects what it sends with it, and keeps only what authenticates under the far end's key.
 /// </summary>
 public sealed class TestPhone : IAsyncDisposable
 {
+    private readonly byte[]? _localKey;
+    private readonly Acd.Media.Srtp.SrtpContext? _sendSrtp;
+    private Acd.Media.Srtp.SrtpContext? _receiveSrtp;
+    private int _authenticationFailures;
+
     private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<ReceivedPacket> _received = new();
@@ -29,12 +36,30 @@ public sealed class TestPhone : IAsyncDisposable
     public uint Ssrc => _ssrc;
     private readonly Lock _sendLock = new();
 
-    public TestPhone(AudioCodec codec = AudioCodec.Pcmu, byte telephoneEventPayloadType = 101)
+    public TestPhone(AudioCodec codec = AudioCodec.Pcmu, byte telephoneEventPayloadType = 101, bool srtp = false)
     {
         Codec = codec;
         TelephoneEventPayloadType = telephoneEventPayloadType;
+        if (srtp)
+        {
+            _localKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(Acd.Media.Srtp.SrtpProfiles.MasterKeyLength + Acd.Media.Srtp.SrtpProfiles.MasterSaltLength);
+            _sendSrtp = new Acd.Media.Srtp.SrtpContext(Acd.Media.Srtp.SrtpProfile.AesCm128HmacSha1_80,
+                _localKey.AsSpan(0, Acd.Media.Srtp.SrtpProfiles.MasterKeyLength), _localKey.AsSpan(Acd.Media.Srtp.SrtpProfiles.MasterKeyLength));
+        }
+
         _receiveLoop = Task.Run(ReceiveLoopAsync);
     }
+
+    public bool Srtp => _localKey is not null;
+
+    /// <summary>The inline key of this phone's a=crypto (base64 key and salt), to look for where it must not be.</summary>
+    public string? LocalKey => _localKey is null ? null : Convert.ToBase64String(_localKey);
+
+    /// <summary>The far end's inline key, from its description.</summary>
+    public string? RemoteKey { get; private set; }
+
+    /// <summary>SRTP packets that did not authenticate under the far end's key (dropped).</summary>
+    public int AuthenticationFailures => Volatile.Read(ref _authenticationFailures);
 
     public AudioCodec Codec { get; }
     public byte PayloadType => Codec.StaticPayloadType();
@@ -44,18 +69,38 @@ public sealed class TestPhone : IAsyncDisposable
     public int PacketsReceived => _received.Count;
     public IReadOnlyCollection<ReceivedPacket> Received => _received;
 
-    /// <summary>The phone's SDP (offer or answer): one G.711 codec and telephone-event.</summary>
+    /// <summary>The phone's SDP (offer or answer): one G.711 codec and telephone-event (RTP/SAVP and its key with SRTP).</summary>
     public string Sdp(string direction = "sendrecv") =>
         "v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" +
-        $"m=audio {Port} RTP/AVP {PayloadType} {TelephoneEventPayloadType}\r\n" +
+        $"m=audio {Port} {(Srtp ? "RTP/SAVP" : "RTP/AVP")} {PayloadType} {TelephoneEventPayloadType}\r\n" +
         $"a=rtpmap:{PayloadType} {Codec.EncodingName()}/8000\r\na=rtpmap:{TelephoneEventPayloadType} telephone-event/8000\r\n" +
-        $"a=fmtp:{TelephoneEventPayloadType} 0-16\r\na=ptime:20\r\na={direction}\r\n";
+        $"a=fmtp:{TelephoneEventPayloadType} 0-16\r\na=ptime:20\r\na={direction}\r\n" +
+        (Srtp ? $"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{LocalKey}\r\n" : "");
 
-    /// <summary>Sends the engine's SDP target from its c=/m= lines.</summary>
+    /// <summary>Sends the engine's SDP target from its c=/m= lines; with SRTP, takes the far end's AES_CM_128_HMAC_SHA1_80 key.</summary>
     public void TargetFromSdp(string sdp)
     {
-        var port = int.Parse(sdp.Split('\n').First(l => l.StartsWith("m=audio", StringComparison.Ordinal)).Split(' ')[1]);
+        var lines = sdp.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var port = int.Parse(lines.First(l => l.StartsWith("m=audio", StringComparison.Ordinal)).Split(' ')[1]);
         Target = new IPEndPoint(IPAddress.Loopback, port);
+        if (!Srtp)
+        {
+            return;
+        }
+
+        var crypto = lines.FirstOrDefault(l => l.StartsWith("a=crypto:", StringComparison.Ordinal) && l.Contains(" AES_CM_128_HMAC_SHA1_80 inline:", StringComparison.Ordinal))
+                     ?? throw new InvalidOperationException("an SRTP phone got a description without an AES_CM_128_HMAC_SHA1_80 key:\n" + sdp);
+        var key = crypto[(crypto.IndexOf("inline:", StringComparison.Ordinal) + "inline:".Length)..].Split('|', ' ')[0];
+        if (key == RemoteKey)
+        {
+            return; // the same session again (a re-INVITE): keep the replay state
+        }
+
+        RemoteKey = key;
+        var bytes = Convert.FromBase64String(key);
+        var receive = new Acd.Media.Srtp.SrtpContext(Acd.Media.Srtp.SrtpProfile.AesCm128HmacSha1_80,
+            bytes.AsSpan(0, Acd.Media.Srtp.SrtpProfiles.MasterKeyLength), bytes.AsSpan(Acd.Media.Srtp.SrtpProfiles.MasterKeyLength));
+        Interlocked.Exchange(ref _receiveSrtp, receive)?.Dispose();
     }
 
     /// <summary>Sends a tone every 20 ms until stopped (or <paramref name="packets"/> were sent).</summary>
@@ -95,14 +140,19 @@ public sealed class TestPhone : IAsyncDisposable
     public void SendRtp(byte payloadType, ReadOnlySpan<byte> payload, bool marker = false, int advance = 160, uint? timestamp = null)
     {
         var target = Target ?? throw new InvalidOperationException("no target");
-        var packet = new byte[12 + payload.Length];
+        var packet = new byte[12 + payload.Length + (Srtp ? 10 : 0)];
+        var length = 12 + payload.Length;
         lock (_sendLock)
         {
             RtpHeader.Write(packet, marker, payloadType, _seq++, timestamp ?? _ts, _ssrc);
             if (timestamp is null) _ts += (uint)advance;
+            payload.CopyTo(packet.AsSpan(12));
+            if (_sendSrtp is { } srtp && srtp.ProtectRtp(packet, length, out length) != Acd.Media.Srtp.SrtpResult.Ok)
+            {
+                throw new InvalidOperationException("SRTP protect failed");
+            }
         }
-        payload.CopyTo(packet.AsSpan(12));
-        _udp.Send(packet, packet.Length, target);
+        _udp.Send(packet, length, target);
     }
 
     /// <summary>One RFC 4733 digit: start with marker, two updates, then the end packet three times (same timestamp).</summary>
@@ -176,6 +226,19 @@ public sealed class TestPhone : IAsyncDisposable
                 continue;
             }
             var data = result.Buffer;
+            if (Srtp)
+            {
+                // RTCP (payload types 200-204 in the second byte) is not checked here; RTP must authenticate.
+                if (data.Length < 2 || data[1] is >= 200 and <= 204) continue;
+                // Early media can come before the answer that brings the far end's key: not a failure, just unreadable yet.
+                if (_receiveSrtp is not { } srtp) continue;
+                if (srtp.UnprotectRtp(data, data.Length, out var plain) != Acd.Media.Srtp.SrtpResult.Ok)
+                {
+                    Interlocked.Increment(ref _authenticationFailures);
+                    continue;
+                }
+                data = data[..plain];
+            }
             if (RtpHeader.TryParse(data, out var header) != RtpParseResult.Ok) continue;
             var payload = header.Payload(data).ToArray();
             _received.Enqueue(new ReceivedPacket(header, payload, result.RemoteEndPoint));
@@ -201,5 +264,7 @@ public sealed class TestPhone : IAsyncDisposable
         {
         }
         _stop.Dispose();
+        _sendSrtp?.Dispose();
+        _receiveSrtp?.Dispose();
     }
 }

@@ -1,7 +1,8 @@
 import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
 import { accessToken, api, ApiError, requireSession, signOut } from './api';
-import { Agent, Call, CallRecord, CommandResult, Queue } from './models';
+import { Agent, Call, CallDigit, CallRecord, CommandResult, Queue } from './models';
 import { notify, requestNotificationPermission, startRinging, stopRinging } from './ringer';
+import { lossPercent } from './media';
 import { CtiSoftPhone, loadSoftPhone, PhoneCallState, PhoneState, SoftPhone } from './softphone';
 import { $, clock, duration, h, since, statusLabel, timeOfDay, toast } from './ui';
 
@@ -24,13 +25,18 @@ let phone: SoftPhone = new CtiSoftPhone();
 let phoneCall: { callId: string; state: PhoneCallState } | null = null;
 
 async function command(name: string, ...args: unknown[]): Promise<boolean> {
+  return (await commandResult(name, ...args))?.ok === true;
+}
+
+/** A hub command's result (a refusal is shown as a toast); null when the hub could not be reached. */
+async function commandResult(name: string, ...args: unknown[]): Promise<CommandResult | null> {
   try {
     const result = await hub.invoke<CommandResult>(name, ...args);
     if (!result.ok) toast(result.message ?? result.error ?? 'Refused', 'error');
-    return result.ok;
+    return result;
   } catch (e) {
     toast(e instanceof Error ? e.message : 'Not connected', 'error');
-    return false;
+    return null;
   }
 }
 
@@ -60,11 +66,13 @@ function renderCall(): void {
   $('call-active').hidden = !active;
   const offered = active && call!.status === 'offered' && call!.agentId === agent?.id && agent?.status === 'reserved';
   const connected = active && (call!.status === 'connected' || call!.status === 'held' || call!.status === 'transferring');
+  // Internal calls (agent to agent) cannot be transferred or parked.
+  const internal = active && call!.direction === 'internal';
   ($('btn-answer') as HTMLButtonElement).hidden = !offered;
   ($('btn-reject') as HTMLButtonElement).hidden = !offered;
   ($('btn-hold') as HTMLButtonElement).hidden = !connected;
-  ($('btn-transfer') as HTMLButtonElement).hidden = !connected;
-  ($('btn-park') as HTMLButtonElement).hidden = !connected || call!.status === 'transferring';
+  ($('btn-transfer') as HTMLButtonElement).hidden = !connected || internal;
+  ($('btn-park') as HTMLButtonElement).hidden = !connected || internal || call!.status === 'transferring';
   ($('btn-hangup') as HTMLButtonElement).hidden = !active || offered;
   $('btn-hold').textContent = call?.status === 'held' ? 'Resume' : 'Hold';
   if (offered) startRinging();
@@ -75,13 +83,26 @@ function renderCall(): void {
   }
   const c = call!;
   const customer = c.customer;
-  $('call-direction').textContent = c.direction === 'outbound' ? 'Outbound call' : `Inbound call${c.queueId ? ` · ${c.queueId}` : ''}`;
+  // The colleague on an internal call: the one who called (its name), or, for its caller, the one it dialled.
+  const placed = c.direction === 'internal' && c.callerAgentId === agent?.id;
+  $('call-direction').textContent =
+    c.direction === 'internal'
+      ? placed
+        ? 'Internal call · you called'
+        : 'Internal call'
+      : c.direction === 'outbound'
+        ? 'Outbound call'
+        : `Inbound call${c.queueId ? ` · ${c.queueId}` : ''}`;
   $('call-state').textContent =
     { offered: 'Ringing', connected: 'Connected', held: 'On hold', transferring: 'Transferring', queued: 'Waiting', arrived: 'Arriving', parked: 'Parked' }[
       c.status
     ] ?? c.status;
-  $('call-caller').textContent = customer?.name ?? c.callerName ?? (c.direction === 'outbound' ? c.to : c.from) ?? 'Unknown caller';
-  $('call-number').textContent = (c.direction === 'outbound' ? c.to : c.from) ?? '';
+  const farEnd = c.direction === 'outbound' || placed ? c.to : c.from;
+  $('call-caller').textContent = placed ? (c.to ?? 'Colleague') : (customer?.name ?? c.callerName ?? farEnd ?? 'Unknown caller');
+  $('call-number').textContent = farEnd ?? '';
+  const digits = digitsByCall.get(c.id) ?? '';
+  $('call-digits').hidden = digits.length === 0;
+  $('call-digits').textContent = `Caller pressed: ${digits}`;
   const popup = $('customer-popup');
   popup.hidden = !customer;
   if (customer) {
@@ -136,8 +157,12 @@ async function refreshCall(callId: string): Promise<void> {
 
 function onCall(next: Call, offered = false): void {
   if (finished.has(next.id)) return;
-  if (next.status === 'ended') finished.add(next.id);
-  if (next.status === 'ended' || (agent && next.agentId !== agent.id && next.agentId !== null)) {
+  if (next.status === 'ended') {
+    finished.add(next.id);
+    digitsByCall.delete(next.id);
+  }
+  const mine = !!agent && (next.agentId === agent.id || next.callerAgentId === agent.id);
+  if (next.status === 'ended' || (agent && !mine && next.agentId !== null)) {
     if (call?.id === next.id) {
       if (next.status === 'ended') {
         endedCalls.set(next.id, next);
@@ -145,14 +170,23 @@ function onCall(next: Call, offered = false): void {
       }
       call = null;
     }
-  } else if (!call || call.id === next.id || offered || next.agentId === agent?.id) {
+  } else if (!call || call.id === next.id || offered || mine) {
     call = next;
     if (offered) {
       const who = next.customer?.name ?? next.callerName ?? next.from ?? 'Unknown caller';
-      notify('Incoming call', `${who} ${next.from ?? ''}`);
+      notify(next.direction === 'internal' ? 'Internal call' : 'Incoming call', `${who} ${next.from ?? ''}`);
     }
   }
   renderCall();
+}
+
+/** Digits the caller keyed (RFC 4733 or INFO, seen by the edge): an account number, a menu choice. Kept per call. */
+const digitsByCall = new Map<string, string>();
+
+function onDigit(digit: CallDigit): void {
+  if (!digit.fromCustomer) return;
+  digitsByCall.set(digit.callId, (digitsByCall.get(digit.callId) ?? '') + digit.digit);
+  if (call?.id === digit.callId) renderCall();
 }
 
 function onQueue(queue: Queue): void {
@@ -194,6 +228,7 @@ async function loadHistory(): Promise<void> {
     to: c.to,
     callerName: c.callerName,
     customerName: c.customer?.name ?? null,
+    agentId: c.agentId,
     arrivedAt: c.arrivedAt,
     connectedAt: c.connectedAt,
     endedAt: c.endedAt,
@@ -204,20 +239,23 @@ async function loadHistory(): Promise<void> {
   const all = [...recent, ...records].sort((a, b) => Date.parse(b.arrivedAt ?? '0') - Date.parse(a.arrivedAt ?? '0')).slice(0, 20);
   $('history-empty').hidden = all.length > 0;
   $('history-list').replaceChildren(
-    ...all.map((r) =>
-      h(
+    ...all.map((r) => {
+      // An internal call this agent placed shows the colleague it dialled; one it received, the colleague who called.
+      const placed = r.direction === 'internal' && r.agentId !== agent?.id;
+      const other = r.direction === 'outbound' || placed ? r.to : r.from;
+      return h(
         'li',
         { 'data-call-id': r.id, class: `history-item disp-${r.disposition}` },
-        h('span', { class: `dir dir-${r.direction}`, title: r.direction }, r.direction === 'outbound' ? '↗' : '↙'),
+        h('span', { class: `dir dir-${r.direction}`, title: r.direction }, r.direction === 'internal' ? '↔' : r.direction === 'outbound' ? '↗' : '↙'),
         h(
           'span',
           { class: 'who' },
-          h('strong', {}, r.customerName ?? r.callerName ?? (r.direction === 'outbound' ? r.to : r.from) ?? 'Unknown'),
-          h('small', {}, (r.direction === 'outbound' ? r.to : r.from) ?? ''),
+          h('strong', {}, (placed ? null : (r.customerName ?? r.callerName)) ?? other ?? 'Unknown'),
+          h('small', {}, other ?? ''),
         ),
         h('span', { class: 'when' }, timeOfDay(r.arrivedAt), h('small', {}, r.talkSeconds != null ? duration(r.talkSeconds) : r.disposition === 'none' ? '' : r.disposition)),
-      ),
-    ),
+      );
+    }),
   );
 }
 
@@ -243,7 +281,12 @@ async function dial(): Promise<void> {
   const input = $('dial-input') as HTMLInputElement;
   const number = input.value.replace(/[^0-9*#+]/g, '');
   if (!number) return;
-  if (await command('Dial', number)) {
+  // The ACD places the call (a colleague's extension: an internal call; a number: through the trunk) and rings this
+  // agent's own phone first. A browser phone answers that ring by itself: the agent asked for the call. The result
+  // names the call (a refusal, such as a busy colleague, is shown as it comes).
+  const placed = await commandResult('Dial', number);
+  if (placed?.ok) {
+    if (placed.message) void phone.answer(placed.message, true);
     const history = [number, ...dialHistory().filter((n) => n !== number)].slice(0, 10);
     localStorage.setItem(DIAL_HISTORY_KEY, JSON.stringify(history));
     renderDialHistory();
@@ -365,7 +408,15 @@ async function renderMedia(): Promise<void> {
   const el = $('phone-call');
   el.dataset.packetsReceived = String(stats.packetsReceived);
   el.dataset.packetsSent = String(stats.packetsSent);
-  el.textContent = `Audio: ${stats.packetsReceived} packets in, ${stats.packetsSent} out`;
+  el.dataset.lostReceived = String(stats.packetsLostReceived);
+  el.dataset.lostSent = stats.packetsLostSent === null ? '' : String(stats.packetsLostSent);
+  // Loss both ways: what this browser missed, and what the far end (the edge's RTCP reports) says it missed of ours.
+  const inbound = `in ${stats.packetsReceived} (${lossPercent(stats.packetsLostReceived, stats.packetsReceived)} lost)`;
+  const outbound =
+    stats.packetsLostSent === null
+      ? `out ${stats.packetsSent}`
+      : `out ${stats.packetsSent} (${lossPercent(stats.packetsLostSent, Math.max(0, stats.packetsSent - stats.packetsLostSent))} lost)`;
+  el.textContent = `Audio: ${inbound} · ${outbound}`;
   el.title = stats.path ?? '';
 }
 
@@ -395,6 +446,7 @@ async function main(): Promise<void> {
   hub.on('CallOffered', (c: Call) => onCall(c, true));
   hub.on('CallState', (c: Call) => onCall(c));
   hub.on('QueueState', (q: Queue) => onQueue(q));
+  hub.on('CallDigit', (d: CallDigit) => onDigit(d));
   hub.onreconnecting(() => setConnection('reconnecting'));
   hub.onreconnected(() => {
     setConnection('connected');

@@ -50,6 +50,8 @@ export interface Call {
   /** A SIP edge carries the call: a browser phone gets its INVITE. */
   sipLegs?: boolean;
   parkedSlot?: number | null;
+  /** An internal call: the agent who placed it (agentId is the colleague it called). */
+  callerAgentId?: string | null;
 }
 
 export interface QueueStats {
@@ -90,8 +92,16 @@ export interface CallRecord {
   to: string | null;
   callerName: string | null;
   customerName: string | null;
+  agentId?: string | null;
   arrivedAt: string | null;
   connectedAt: string | null;
   endedAt: string | null;
   talkSeconds: number | null;
+}
+
+/** A digit keyed on a call (the CallDigit push): by the customer, or by the agent's phone. */
+export interface CallDigit {
+  callId: string;
+  digit: string;
+  fromCustomer: boolean;
 }

@@ -1,7 +1,9 @@
 // The browser SIP phone: JsSIP registers as the agent over the SIP edge's WebSocket (digest with the HA1 the server
 // hands to the agent itself), rings on the edge's INVITEs (X-Call-Id carries the ACD call id, so the desktop's Answer
-// button finds the right one) and carries the audio with WebRTC. The edge passes SDP through unchanged, so the media
-// flows directly between this browser and the caller's.
+// button finds the right one) and carries the audio with WebRTC. The edge anchors the media by default: this browser
+// talks to the edge's media engine, which offers it WebRTC whoever is at the other end (a customer on a trunk, a desk
+// phone, another browser). So the ACD's own dialling works for it too: for a call its agent placed (a colleague, a
+// number) the ACD rings this phone first, and the desktop has it answer that ring at once (answer).
 import { UA, WebSocketInterface } from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { RTCSessionEvent } from 'jssip/lib/UA';
@@ -120,7 +122,7 @@ export class SipSoftPhone implements SoftPhone {
     if (!leg || leg.session.isEnded() || leg.state !== 'ringing') return false;
     leg.state = 'answering';
     this.emit(callId, 'answering');
-    leg.session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
+    leg.session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: this.settings.iceServers ?? [] } });
     return true;
   }
 
@@ -157,29 +159,33 @@ export class SipSoftPhone implements SoftPhone {
 
   private onSession(e: RTCSessionEvent): void {
     if (e.originator !== 'remote') return;
-    const session = e.session;
-    const callId = e.request.getHeader('X-Call-Id') || session.id;
-    const leg: Leg = { callId, session, state: 'ringing' };
+    const callId = e.request.getHeader('X-Call-Id') || e.session.id;
+    const leg = this.track(callId, e.session, 'ringing');
+    this.waiters.get(callId)?.forEach((w) => w(leg));
+    this.waiters.delete(callId);
+  }
+
+  private track(callId: string, session: RTCSession, state: PhoneCallState): Leg {
+    const leg: Leg = { callId, session, state };
     this.legs.set(callId, leg);
     session.on('peerconnection', (p) => {
       leg.stopAudio = playRemoteAudio(p.peerconnection);
     });
     session.on('confirmed', () => {
       leg.state = 'established';
-      this.emit(callId, 'established');
+      this.emit(leg.callId, 'established');
     });
     const end = () => {
       if (leg.state === 'ended') return;
       leg.state = 'ended';
       leg.stopAudio?.();
-      if (this.legs.get(callId) === leg) this.legs.delete(callId);
-      this.emit(callId, 'ended');
+      if (this.legs.get(leg.callId) === leg) this.legs.delete(leg.callId);
+      this.emit(leg.callId, 'ended');
     };
     session.on('ended', end);
     session.on('failed', end);
-    this.emit(callId, 'ringing');
-    this.waiters.get(callId)?.forEach((w) => w(leg));
-    this.waiters.delete(callId);
+    this.emit(callId, state);
+    return leg;
   }
 
   private waitForInvite(callId: string, timeoutMs: number): Promise<Leg | null> {

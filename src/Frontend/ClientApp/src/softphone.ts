@@ -20,6 +20,8 @@ export interface SoftPhoneSettings {
   /** MD5 HA1 for the realm, in place of the SIP password. */
   ha1: string | null;
   displayName: string | null;
+  /** STUN/TURN for the browser phone (TURN credentials minted for this agent); empty when none are configured. */
+  iceServers: RTCIceServer[];
 }
 
 export interface SoftPhone {

@@ -98,7 +98,7 @@ function renderCalls(): void {
         'tr',
         { 'data-call-id': c.id },
         h('td', {}, c.customer?.name ?? c.callerName ?? c.from ?? ''),
-        h('td', {}, c.queueId ?? (c.direction === 'outbound' ? 'outbound' : '')),
+        h('td', {}, c.queueId ?? (c.direction === 'outbound' || c.direction === 'internal' ? c.direction : '')),
         h('td', {}, c.agentId ?? '–'),
         h('td', {}, c.status),
         h('td', { class: 'num time', 'data-since': c.connectedAt ?? c.arrivedAt ?? '' }, duration(since(c.connectedAt ?? c.arrivedAt))),
