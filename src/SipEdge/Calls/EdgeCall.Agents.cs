@@ -42,6 +42,13 @@ internal sealed partial class EdgeCall
         var leg = StartAgentLeg(agentId, command.Devices, command.RingTimeout, source, command.Sequence);
         if (leg is null)
         {
+            // Phones of this edge it cannot reach (a closed TCP/WebSocket connection) stay in the agent's grain until they
+            // expire: drop them, or the agent, Ready again after an unreachable offer, is offered the call over and over.
+            foreach (var stale in _edge.Phones.OwnOf(command.Devices))
+            {
+                await _edge.Phones.ForgetAsync(agentId, stale);
+            }
+
             if (consultation)
             {
                 await SafeAsync(() => _grain.CancelTransferAsync());

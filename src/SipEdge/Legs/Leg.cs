@@ -128,8 +128,11 @@ internal sealed class Leg
         return _ua.InviteAsync(requestUri, from, to, offer, target, credentials, configure, _inviting.Token);
     }
 
-    /// <summary>The edge gave up on its own ring limit (nobody cancelled the leg before).</summary>
-    public bool RingLimitReached => _inviting is { IsCancellationRequested: true } && State is LegState.Inviting or LegState.Early;
+    /// <summary>
+    /// The edge gave up on its own ring limit (nobody cancelled the leg before). Known once the INVITE's outcome is in
+    /// (<see cref="OnPlaced"/>): it is read after the leg has ended, when the state no longer tells a ring limit from a Stop.
+    /// </summary>
+    public bool RingLimitReached { get; private set; }
 
     /// <summary>
     /// The INVITE's outcome. Connected when answered; when we had asked the leg to stop meanwhile (its 200 crossed our
@@ -151,6 +154,7 @@ internal sealed class Leg
             return true;
         }
 
+        RingLimitReached = _inviting is { IsCancellationRequested: true } && State is LegState.Inviting or LegState.Early;
         EndReason = error?.Message ?? (result is { } r ? $"{r.FinalResponse.StatusCode.ToString(CultureInfo.InvariantCulture)} {r.FinalResponse.ReasonPhrase}" : "no answer");
         Enter(LegState.Ended);
         return false;
@@ -267,7 +271,9 @@ internal sealed class Leg
 
     /// <summary>
     /// A new offer to an established leg (re-INVITE): <paramref name="media"/> is the other party's description, shaped
-    /// for this leg. A glare 491 is retried twice after the RFC 3261 14.1 delay. True when the leg accepted it.
+    /// for this leg. A glare 491 is retried twice after the RFC 3261 14.1 delay, unless the far end's own re-INVITE came in
+    /// meanwhile: then ours is dropped (no INVITE while another is in progress in either direction, 14.1), and the far end's
+    /// offer, waiting for the call's mailbox, is served next. True when the leg accepted it.
     /// </summary>
     public async Task<bool> ReofferAsync(string? media, SdpShape shape, TimeProvider time)
     {
@@ -283,6 +289,13 @@ internal sealed class Leg
             if (response.StatusCode == 491 && attempt < 2)
             {
                 await Task.Delay(dialog.GlareRetryDelay(), time);
+                if (dialog.IncomingOfferPending)
+                {
+                    // The far end retried first; retrying now would only meet a 491 again, and its offer cannot be answered
+                    // until this one is done.
+                    return false;
+                }
+
                 continue;
             }
 

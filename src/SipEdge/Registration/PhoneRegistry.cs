@@ -194,6 +194,13 @@ internal sealed partial class PhoneRegistry(
         }
     }
 
+    /// <summary>
+    /// Of an agent's phones none of which <see cref="Choose"/> could reach, those this edge registered: their connection
+    /// closed (or their contact does not resolve), and no other edge reaches them either, so they are stale.
+    /// </summary>
+    public IEnumerable<DeviceBinding> OwnOf(ImmutableArray<DeviceBinding> devices) =>
+        devices.IsDefaultOrEmpty ? [] : devices.Where(d => d.EdgeId == edgeId);
+
     /// <summary>This edge's own binding for a contact (a relayed INVITE names one), if it holds it and its flow is alive.</summary>
     public SipBinding? Local(string contact) =>
         _local.TryGetValue(contact, out var binding) && (binding.Flow.FlowId == 0 || stack.IsFlowAlive(binding.Flow.FlowId)) ? binding : null;

@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Reminders;
+using Orleans.Runtime;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.TestingHost;
@@ -34,6 +36,16 @@ public sealed class AcdCluster : IAsyncLifetime
                 .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<TimeProvider>(Time);
+            // Only grains (their clock and their timers) run on the fake clock. The silo's own loops (membership, directory,
+            // messaging, reminders, activation collection) stay on real time: on the fake clock their jittered due times
+            // fall between milliseconds, and Orleans' DelayUntilAsync then spins inline in the test's Advance (a delay under
+            // 1 ms completes at once and the fake clock does not move).
+            foreach (var area in (string[])[TimeProviderNames.SystemTimers, TimeProviderNames.Membership, TimeProviderNames.Messaging,
+                         TimeProviderNames.ActivationManagement, TimeProviderNames.GrainDirectory, ReminderTimeProviderNames.Reminders])
+            {
+                silo.Services.AddKeyedSingleton(area, TimeProvider.System);
+            }
+
             silo.Services.AddSingleton<IReportingSink>(Reporting);
             silo.Services.AddAcdGrainServices();
         });
