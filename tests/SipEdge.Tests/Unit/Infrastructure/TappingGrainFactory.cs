@@ -122,6 +122,13 @@ public sealed class TappingGrainFactory(IGrainFactory inner) : IGrainFactory
 
         public Task<Result<CallSnapshot>> StartOutboundAsync(string agentId, CallInfo info) => grain.StartOutboundAsync(agentId, info);
 
+        public Task<Result<CallSnapshot>> StartInternalAsync(string fromAgentId, string toAgentId, CallInfo info, bool ringCallerFirst) =>
+            grain.StartInternalAsync(fromAgentId, toAgentId, info, ringCallerFirst);
+
+        public Task ReportDigitAsync(char digit, bool fromCustomer) => grain.ReportDigitAsync(digit, fromCustomer);
+
+        public Task<string> GetDigitsAsync() => grain.GetDigitsAsync();
+
         public Task<CallSnapshot> GetAsync() => grain.GetAsync();
 
         public Task<Result> OfferAsync(AgentReservation agent, TimeSpan ringTimeout) => grain.OfferAsync(agent, ringTimeout);
@@ -238,6 +245,7 @@ public sealed class CommandTap(string callId, ICallEdgeObserver target) : ICallE
         SendDtmf dtmf => Target.SendDtmfAsync(dtmf),
         CompleteConsultation complete => Target.CompleteConsultationAsync(complete),
         PlaceOutbound place => Target.PlaceOutboundAsync(place),
+        PlaceInternal place => Target.PlaceInternalAsync(place),
         TransferOut transfer => Target.TransferOutAsync(transfer),
         HangUpCall hangUp => Target.HangUpAsync(hangUp),
         _ => throw new ArgumentException($"unknown command {command}"),
@@ -272,6 +280,8 @@ public sealed class CommandTap(string callId, ICallEdgeObserver target) : ICallE
     public Task SendDtmfAsync(SendDtmf command) => Receive(command);
 
     public Task ConsultAgentAsync(RingAgent command) => Receive(new ConsultRing(command));
+
+    public Task PlaceInternalAsync(PlaceInternal command) => Receive(command);
 
     public Task CompleteConsultationAsync(CompleteConsultation command) => Receive(command);
 
