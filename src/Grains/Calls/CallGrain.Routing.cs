@@ -162,7 +162,7 @@ public sealed partial class CallGrain
                 if (S.ConsultAgentId is { } consult)
                 {
                     await FreeConsultAgentAsync(consult);
-                    S.ConsultAgentId = null;
+                    ClearConsultation();
                 }
 
                 if (S.AgentId is { } agentId)
@@ -208,6 +208,12 @@ public sealed partial class CallGrain
         if (S.Status == CallStatus.Offered && S.OfferExpiresAt is { } end && end <= Now)
         {
             await RingEndedAsync(ReservationRelease.NoAnswer);
+        }
+        else if (S.Status == CallStatus.Transferring && S.ConsultRingEndsAt is { } consultEnd && consultEnd <= Now)
+        {
+            // Nobody picked up the consultation: the caller stays with the transferring agent.
+            LogConsultationNotAnswered(S.ConsultAgentId);
+            await EndConsultationAsync(CancelReason.NoAnswer);
         }
     }
 
@@ -342,6 +348,9 @@ public sealed partial class CallGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Offer to agent {AgentId} ended ({Why}); call back in line at its original place")]
     private partial void LogRequeued(string agentId, ReservationRelease why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consulted agent {AgentId} did not answer; the transfer is off")]
+    private partial void LogConsultationNotAnswered(string? agentId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Max wait reached in queue {QueueId}; overflowing to {OverflowQueueId}")]
     private partial void LogOverflow(string queueId, string overflowQueueId);

@@ -53,10 +53,14 @@ public sealed partial class CallGrain
         S.PendingTransfer = target;
         S.ConsultAgentId = targetAgent?.AgentId;
         SetStatus(CallStatus.Transferring);
+        S.ConsultAnswered = false;
         if (targetAgent is { } consulted)
         {
+            // The grain times the consultation ring as it times offers: the edge's own limit is only a safety net.
             var ringTimeout = RingTimeout();
+            S.ConsultRingEndsAt = Now + ringTimeout;
             S.ConsultRing = ToEdge((edge, seq) => edge.ConsultAgentAsync(new RingAgent(CallId, seq, consulted.AgentId, ringTimeout, consulted.Devices)));
+            ArmRingTimer(S.ConsultRingEndsAt.Value);
         }
 
         await Writer.WriteAsync();
@@ -72,8 +76,28 @@ public sealed partial class CallGrain
 
         if (target.Kind == TransferTargetKind.Agent)
         {
-            // The consulted agent is already talking: it takes the call without ringing again.
             var consult = S.ConsultAgentId!;
+            if (!S.ConsultAnswered)
+            {
+                // Completed while the consulted phone still rings ("semi-attended"): the ring goes on as an offer, so
+                // an agent who does not pick up puts the caller back in line instead of hanging it up.
+                StopTimer(ref _ringTimer);
+                CloseHold();
+                await Agent(agentId).EndCallAsync(CallId, TimeSpan.FromSeconds(S.WrapUpSeconds));
+                S.AgentId = consult;
+                S.OfferedAt = Now;
+                S.OfferCount++;
+                S.OfferRing = S.ConsultRing;
+                S.OfferExpiresAt = S.ConsultRingEndsAt ?? Now;
+                ClearConsultation();
+                SetStatus(CallStatus.Offered);
+                ToEdge((edge, seq) => edge.CompleteConsultationAsync(new CompleteConsultation(CallId, seq, consult, agentId)));
+                ArmRingTimer(S.OfferExpiresAt.Value);
+                await Writer.WriteAsync();
+                return Result.Ok;
+            }
+
+            // The consulted agent is already talking: it takes the call without ringing again.
             var connected = await Agent(consult).ConnectAsync(CallId);
             if (!connected.IsSuccess)
             {
@@ -83,8 +107,7 @@ public sealed partial class CallGrain
             CloseHold();
             await Agent(agentId).EndCallAsync(CallId, TimeSpan.FromSeconds(S.WrapUpSeconds));
             S.AgentId = consult;
-            S.ConsultAgentId = null;
-            S.PendingTransfer = null;
+            ClearConsultation();
             SetStatus(CallStatus.Connected);
             ToEdge((edge, seq) => edge.CompleteConsultationAsync(new CompleteConsultation(CallId, seq, consult, agentId)));
             await Writer.WriteAsync();
@@ -130,8 +153,7 @@ public sealed partial class CallGrain
         await Agent(agentId).EndCallAsync(CallId, TimeSpan.FromSeconds(S.WrapUpSeconds));
         DropFromEdge(agentId, DropReason.Transferred);
         S.AgentId = newAgentId;
-        S.ConsultAgentId = null;
-        S.PendingTransfer = null;
+        ClearConsultation();
         SetStatus(CallStatus.Connected);
         await Writer.WriteAsync();
         return Result.Ok;
@@ -156,17 +178,31 @@ public sealed partial class CallGrain
             return Illegal("cancel a transfer", "no attended transfer is in progress");
         }
 
+        await EndConsultationAsync(CancelReason.TransferCancelled);
+        return Result.Ok;
+    }
+
+    /// <summary>The attended transfer is off (cancelled, or the consulted agent never answered): back as before it.</summary>
+    private async Task EndConsultationAsync(CancelReason reason)
+    {
+        StopTimer(ref _ringTimer);
         if (S.ConsultAgentId is { } consult)
         {
             await FreeConsultAgentAsync(consult);
-            CancelRing(consult, S.ConsultRing, CancelReason.TransferCancelled);
+            CancelRing(consult, S.ConsultRing, reason);
         }
 
-        S.ConsultAgentId = null;
-        S.PendingTransfer = null;
+        ClearConsultation();
         SetStatus(S.StatusBeforeTransfer == CallStatus.Held ? CallStatus.Held : CallStatus.Connected);
         await Writer.WriteAsync();
-        return Result.Ok;
+    }
+
+    private void ClearConsultation()
+    {
+        S.ConsultAgentId = null;
+        S.ConsultRingEndsAt = null;
+        S.ConsultAnswered = false;
+        S.PendingTransfer = null;
     }
 
     /// <summary>The current agent leaves the call (into wrap-up) and the call goes where the transfer points.</summary>
@@ -174,8 +210,7 @@ public sealed partial class CallGrain
     {
         CloseHold();
         await Agent(agentId).EndCallAsync(CallId, TimeSpan.FromSeconds(S.WrapUpSeconds));
-        S.ConsultAgentId = null;
-        S.PendingTransfer = null;
+        ClearConsultation();
         if (target.Kind != TransferTargetKind.External)
         {
             // The caller stays in the ACD: only the agent's leg ends. An external transfer hands both over instead.

@@ -42,6 +42,11 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             ArmRingTimer(ringEnd);
         }
 
+        if (S.Status == CallStatus.Transferring && S.ConsultRingEndsAt is { } consultEnd)
+        {
+            ArmRingTimer(consultEnd);
+        }
+
         if (S.Status == CallStatus.Queued)
         {
             ArmMaxWaitTimer();
@@ -161,7 +166,16 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
         if (S.Status == CallStatus.Transferring && S.ConsultAgentId == agentId && (ring is null || ring == S.ConsultRing))
         {
             // The consulted agent picked up: it is on the call now, the transfer completes later.
-            return await Agent(agentId).ConnectAsync(CallId);
+            var consulting = await Agent(agentId).ConnectAsync(CallId);
+            if (consulting.IsSuccess)
+            {
+                StopTimer(ref _ringTimer);
+                S.ConsultRingEndsAt = null;
+                S.ConsultAnswered = true;
+                await Writer.WriteAsync();
+            }
+
+            return consulting;
         }
 
         if (S.Status != CallStatus.Offered || S.AgentId != agentId || (ring is not null && ring != S.OfferRing))

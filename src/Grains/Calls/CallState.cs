@@ -74,6 +74,12 @@ public sealed class CallState
     /// <summary>The command that rang the consulted agent's phone during an attended transfer.</summary>
     [Id(30)] public CommandSequence? ConsultRing { get; set; }
 
+    /// <summary>When the consulted agent's phone stops ringing unanswered (null once it answered or stopped).</summary>
+    [Id(33)] public DateTimeOffset? ConsultRingEndsAt { get; set; }
+
+    /// <summary>The consulted agent picked up: a completed transfer hands the caller to someone already talking.</summary>
+    [Id(34)] public bool ConsultAnswered { get; set; }
+
     /// <summary>DTMF the customer pressed, oldest first, at most <see cref="DtmfDigits.Kept"/>.</summary>
     [Id(32)] public string ReceivedDigits { get; set; } = "";
 }

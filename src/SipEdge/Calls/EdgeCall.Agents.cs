@@ -236,10 +236,10 @@ internal sealed partial class EdgeCall
 
         if (leg == _talking)
         {
-            // The transfer was completed while the consulted agent still rang, and it never answered.
+            // The transfer was completed while the consulted agent still rang, and it never answered: that ring is an
+            // offer in the grain now, and the caller goes back in line like after any failed offer.
             _talking = null;
-            await ReportHangupAsync(HangupSide.Agent, "transfer target did not answer");
-            return;
+            BackToWaiting();
         }
 
         // Busy, declined, unreachable or timed out: the offer failed and the call goes back in line (never stuck ringing).
@@ -269,8 +269,14 @@ internal sealed partial class EdgeCall
             return;
         }
 
-        if (leg != _talking)
+        if (leg != _talking || !leg.IsUp)
         {
+            // A ringing leg (an offer, or the target of a transfer completed before it answered); never a talking one.
+            if (leg == _talking)
+            {
+                _talking = null;
+            }
+
             leg.Stop(command.Reason.ToString());
             _media.Remove(leg);
             BackToWaiting();

@@ -73,7 +73,7 @@ internal sealed partial class EdgeCall
     /// <summary>The consultation ended without a transfer: the transferring agent and the caller talk again.</summary>
     private async Task EndConsultationAsync(Leg leg)
     {
-        var wasTalking = leg.IsUp;
+        var wasTalking = leg.WasConnected; // also when its BYE ended it a moment ago
         if (_consulted == leg)
         {
             _consulted = null;

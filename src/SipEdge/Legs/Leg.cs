@@ -106,6 +106,9 @@ internal sealed class Leg
 
     public bool IsUp => State == LegState.Connected;
 
+    /// <summary>The leg was answered at some point (it may have ended since).</summary>
+    public bool WasConnected { get; private set; }
+
     public bool IsGone => State is LegState.Ending or LegState.Ended;
 
     public override string ToString() => $"{Kind} {Party} ({State})";
@@ -361,6 +364,7 @@ internal sealed class Leg
         }
 
         State = next;
+        WasConnected |= next == LegState.Connected;
     }
 
     /// <summary>A provisional response to our INVITE.</summary>
