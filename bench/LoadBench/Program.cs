@@ -18,7 +18,11 @@ if (Array.IndexOf(args, "--steps") is var si and >= 0 && si + 1 < args.Length)
 var stepSeconds = full ? 15 : 3;
 const int latencyCps = 100;
 const int idleCps = 10;
-var latencySeconds = full ? 30 : 5;
+var latencySeconds = IntOption("--latency-seconds") ?? (full ? 30 : 5);
+// A sampled CPU profile of the product during its latency step (dotnet-trace, installed as a .NET tool), for bench/README.
+var traceFile = Option("--trace");
+var idleCpuMsPerSecond = 0.0;
+var warmupSeconds = IntOption("--warmup-seconds") ?? (full ? 10 : 4);
 var agentCount = full ? 5500 : 1100;
 var concurrentTarget = IntOption("--concurrent") ?? (full ? 5000 : 1000);
 // The ramp stays at a rate the product carries cleanly, so the test measures holding calls, not setting them up.
@@ -183,15 +187,37 @@ async Task<Target> MeasureAsync(string name, string address, Product? product)
     // warm-up at a quarter of the latency rate comes before it, so the figures are the steady path, not JIT compilation
     // and first activations (a cold product's first seconds at 100 calls/s ran 10x slower than the same step later).
     await EnsureUasAsync();
-    var warmup = await Sipp.CallAsync(scenarios, address, service, port++, new CallPlan(latencyCps / 4, full ? 10 : 4), work, null);
+    var warmup = await Sipp.CallAsync(scenarios, address, service, port++, new CallPlan(latencyCps / 4, warmupSeconds), work, null);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"  warm-up at {latencyCps / 4} calls/s: {warmup.Succeeded}/{warmup.Attempted} ok, {warmup.Failed} failed"));
     await EnsureUasAsync();
-    var before = product?.CpuMs();
-    var latency = await Sipp.CallAsync(scenarios, address, service, port++, new CallPlan(latencyCps, latencySeconds), work, phoneLog);
     if (product is not null)
     {
-        latency.ProductCpuMsPerCall = (product.CpuMs() - before!.Value) / Math.Max(1, latency.Succeeded);
+        // What the product burns with nobody calling (timers, cluster membership, metrics): the per-call figure below
+        // is also given without it, so a call's own cost can be told from the process's fixed cost.
+        await Task.Delay(1000);
+        var idleStart = product.CpuMs();
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        idleCpuMsPerSecond = (product.CpuMs() - idleStart) / 5.0;
+    }
+
+    var before = product?.CpuMs();
+    var tracing = product is not null && traceFile is not null ? StartTrace(product.Pid, latencySeconds) : null;
+    var latency = await Sipp.CallAsync(scenarios, address, service, port++, new CallPlan(latencyCps, latencySeconds), work, phoneLog);
+    if (tracing is not null)
+    {
+        await tracing.WaitForExitAsync();
+        Console.WriteLine($"  CPU profile of the latency step: {traceFile} (read with: dotnet-trace report {traceFile} topN --inclusive)");
+    }
+
+    if (product is not null)
+    {
+        var spent = product.CpuMs() - before!.Value;
+        latency.ProductCpuMsPerCall = spent / Math.Max(1, latency.Succeeded);
+        latency.ProductIdleCpuMsPerSecond = idleCpuMsPerSecond;
+        latency.ProductMarginalCpuMsPerCall = (spent - idleCpuMsPerSecond * latencySeconds) / Math.Max(1, latency.Succeeded);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  CPU: {latency.ProductCpuMsPerCall:0.00} ms per call at {latencyCps}/s; idle {idleCpuMsPerSecond:0} ms/s, so {latency.ProductMarginalCpuMsPerCall:0.00} ms per call above idle"));
     }
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -252,6 +278,14 @@ async Task Settle(Product product)
         Console.WriteLine($"  ({fixes} agents were not Ready after the last run; set Ready again)");
         await Task.Delay(1000);
     }
+}
+
+System.Diagnostics.Process StartTrace(int pid, int seconds)
+{
+    var tool = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools", "dotnet-trace");
+    return Processes.Start(File.Exists(tool) ? tool : "dotnet-trace", work, "collect", "-p", pid.ToString(CultureInfo.InvariantCulture),
+        "--profile", "dotnet-sampled-thread-time", "--duration", TimeSpan.FromSeconds(seconds).ToString("dd\\:hh\\:mm\\:ss", CultureInfo.InvariantCulture),
+        "-o", Path.GetFullPath(traceFile!));
 }
 
 int? IntOption(string name)

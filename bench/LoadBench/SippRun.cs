@@ -12,6 +12,12 @@ public sealed record SippResult(int TargetCps, int Attempted, int Succeeded, int
     /// <summary>Filled in by the caller for the product (CPU time of the product process during the run).</summary>
     public double? ProductCpuMsPerCall { get; set; }
 
+    /// <summary>The product process's CPU with no calls, measured just before the step.</summary>
+    public double? ProductIdleCpuMsPerSecond { get; set; }
+
+    /// <summary>CPU per call above the idle figure: what a call itself costs.</summary>
+    public double? ProductMarginalCpuMsPerCall { get; set; }
+
     /// <summary>A step whose caller INVITE -> 200 p99 exceeds this has let latency climb: calls are queueing.</summary>
     public const double CleanP99Ms = 200;
 

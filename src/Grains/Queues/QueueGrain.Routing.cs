@@ -16,7 +16,9 @@ public sealed partial class QueueGrain
     private async Task<AgentReservation?> ReserveBestAgentAsync(QueuedCall call, QueueConfig config)
     {
         var lease = config.RingTimeout + AgentGrain.LeaseGrace;
-        foreach (var member in RankMembers(call, config).Take(MaxOfferAttempts).ToList())
+        var candidates = _members.Best(MaxOfferAttempts, config.Strategy, S.LastRoundRobinAgentId,
+            m => m.IsReady && m.IsLoggedIn && config.IsQualified(m.Skills) && (!call.RequiresDevice || m.HasDevice));
+        foreach (var member in candidates)
         {
             var reserved = await GrainFactory.GetGrain<IAgentGrain>(member.AgentId).TryReserveAsync(call.CallId, lease, QueueId);
             MarkBusy(member.AgentId);
@@ -31,30 +33,12 @@ public sealed partial class QueueGrain
         return null;
     }
 
-    private IEnumerable<QueueMember> RankMembers(QueuedCall call, QueueConfig config)
-    {
-        var eligible = _members.Values.Where(m => m.IsReady && m.IsLoggedIn && config.IsQualified(m.Skills)
-            && (!call.RequiresDevice || m.HasDevice));
-        switch (config.Strategy)
-        {
-            case RoutingStrategy.FewestCalls:
-                return eligible.OrderBy(m => m.CallsHandled).ThenBy(m => m.IdleSince).ThenBy(m => m.AgentId, StringComparer.Ordinal);
-            case RoutingStrategy.RoundRobin:
-                var ring = eligible.OrderBy(m => m.AgentId, StringComparer.Ordinal).ToList();
-                var last = S.LastRoundRobinAgentId;
-                var start = last is null ? 0 : ring.FindIndex(m => string.CompareOrdinal(m.AgentId, last) > 0);
-                return start <= 0 ? ring : ring.Skip(start).Concat(ring.Take(start));
-            default:
-                return eligible.OrderBy(m => m.IdleSince).ThenBy(m => m.AgentId, StringComparer.Ordinal);
-        }
-    }
-
     /// <summary>The queue's view of a member is only a hint; after an offer it waits for the agent's own update.</summary>
     private void MarkBusy(string agentId)
     {
         if (_members.TryGetValue(agentId, out var member) && member.IsReady)
         {
-            _members[agentId] = member with { IsReady = false };
+            _members.Set(member with { IsReady = false });
         }
     }
 
@@ -80,7 +64,7 @@ public sealed partial class QueueGrain
 
     private void UpdateSweepTimer()
     {
-        var needed = S.Waiting.Count > 0 && _members.Values.Any(m => m.IsReady);
+        var needed = S.Waiting.Count > 0 && _members.ReadyCount > 0;
         if (needed && _sweepTimer is null)
         {
             _sweepTimer = this.RegisterGrainTimer(_ =>

@@ -103,12 +103,7 @@ public sealed partial class QueueGrain
     {
         var now = Now;
         var t = WindowTotals();
-        int ready = 0, loggedIn = 0;
-        foreach (var member in _members.Values)
-        {
-            ready += member.IsReady ? 1 : 0;
-            loggedIn += member.IsLoggedIn ? 1 : 0;
-        }
+        var (ready, loggedIn) = (_members.ReadyCount, _members.LoggedInCount);
 
         var slaBase = t.Answered + t.AbandonedAfterSla;
         double? serviceLevel = slaBase == 0 ? null : 100.0 * t.AnsweredInSla / slaBase;

@@ -30,7 +30,7 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
     /// every call change made the queue's state grow with its agents (1,100 in LoadBench). The roster stores who they
     /// are, so a new activation can ask them.
     /// </summary>
-    private readonly Dictionary<string, QueueMember> _members = new(StringComparer.Ordinal);
+    private readonly QueueMembers _members = new();
     private IGrainTimer? _sweepTimer;
     private bool _reminderRegistered;
 
@@ -86,7 +86,7 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
         {
             if (ask.IsCompletedSuccessfully && ask.Result is { } member)
             {
-                _members.TryAdd(agentId, member);
+                _members.TryAdd(member);
             }
         }
     }
@@ -244,9 +244,8 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
 
     public async Task UpdateMemberAsync(QueueMember member)
     {
-        var changed = !_members.TryGetValue(member.AgentId, out var previous)
-            || previous.IsReady != member.IsReady || previous.IsLoggedIn != member.IsLoggedIn;
-        _members[member.AgentId] = member;
+        var previous = _members.Set(member);
+        var changed = previous is null || previous.IsReady != member.IsReady || previous.IsLoggedIn != member.IsLoggedIn;
         TrackCycle(member);
         if (changed)
         {
