@@ -166,7 +166,7 @@ public sealed class Product : IAsyncDisposable
     }
 
     /// <summary>Creates, logs in agents in parallel; bounded so the API, not the client, sets the pace.</summary>
-    public Task CreateAgentsAsync(IReadOnlyList<string> ids, string queueId) =>
+    public Task CreateAgentsAsync(IReadOnlyList<string> ids, params string[] queueIds) =>
         Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (id, _) =>
         {
             using (var created = await Http.PostAsJsonAsync("api/v1/agents", new
@@ -175,7 +175,7 @@ public sealed class Product : IAsyncDisposable
                 name = $"Bench {id}",
                 password = AgentPassword,
                 sipPassword = SipPassword,
-                queues = new[] { queueId },
+                queues = queueIds,
             }))
             {
                 await Ensure(created, $"create agent {id}");
@@ -253,6 +253,20 @@ public sealed class Product : IAsyncDisposable
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         return ticks * 10.0;
+    }
+
+    /// <summary>Bytes the product process has caused to be written to storage (write_bytes of /proc/pid/io): state and reporting.</summary>
+    public long WrittenBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{Pid}/io"))
+        {
+            if (line.StartsWith("write_bytes:", StringComparison.Ordinal))
+            {
+                return long.Parse(line["write_bytes:".Length..].Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
     }
 
     public async ValueTask DisposeAsync()

@@ -23,12 +23,15 @@ var latencySeconds = IntOption("--latency-seconds") ?? (full ? 30 : 5);
 var traceFile = Option("--trace");
 var idleCpuMsPerSecond = 0.0;
 var warmupSeconds = IntOption("--warmup-seconds") ?? (full ? 10 : 4);
-var agentCount = full ? 5500 : 1100;
+var agentCount = IntOption("--agents") ?? (full ? 5500 : 1100);
+// Every agent is a member of every queue (the calls go to the first): how an agent's state changes fan out with queues.
+var queueCount = Math.Max(1, IntOption("--queues") ?? 1);
+
 var concurrentTarget = IntOption("--concurrent") ?? (full ? 5000 : 1000);
 // The ramp stays at a rate the product carries cleanly, so the test measures holding calls, not setting them up.
 var rampCps = IntOption("--ramp") ?? (full ? 50 : 100);
 var holdMs = (concurrentTarget / rampCps + (full ? 10 : 5)) * 1000;
-var eventClients = full ? 2000 : 1000;
+var eventClients = Math.Min(agentCount, full ? 2000 : 1000);
 var eventRate = 200;
 var eventSeconds = full ? 20 : 5;
 var sourceRoot = Option("--product-src") ?? FindRepoRoot();
@@ -69,9 +72,14 @@ try
     await using var product = await Product.StartAsync(exe, productSipPort, work);
     Console.WriteLine($"== product (ACD, embedded, pid {product.Pid}, SIP 127.0.0.1:{productSipPort}, HTTP {product.BaseAddress})");
     var provision = Stopwatch.StartNew();
-    await product.CreateQueueAsync("bench", service);
+    var queueIds = Enumerable.Range(0, queueCount).Select(i => i == 0 ? "bench" : $"bench-{i:00}").ToArray();
+    for (var i = 0; i < queueIds.Length; i++)
+    {
+        await product.CreateQueueAsync(queueIds[i], i == 0 ? service : (6000 + i).ToString(CultureInfo.InvariantCulture));
+    }
+
     var agents = Enumerable.Range(1, agentCount).Select(i => $"a{i:00000}").ToList();
-    await product.CreateAgentsAsync(agents, "bench");
+    await product.CreateAgentsAsync(agents, queueIds);
     var createSeconds = provision.Elapsed.TotalSeconds;
     // The phones register from the UAS's own port (see PhoneRegistrar), so the UAS steps aside meanwhile.
     await Processes.StopAsync(uas);
@@ -86,6 +94,8 @@ try
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"  {agentCount} agents created and logged in in {createSeconds:0.0} s ({agentCount / createSeconds:0} /s); {registered} registered ({registerFailed} failed) in {registerSeconds:0.0} s; agents by state {statuses}"));
     var idleRss = product.RssBytes();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  {queueCount} queue(s), every agent in each; RSS idle {idleRss / 1048576.0:0} MiB ({idleRss / 1024.0 / agentCount:0.0} KiB per agent, process included)"));
     var productTarget = await MeasureAsync("product (ACD)", $"127.0.0.1:{productSipPort}", product);
     targets.Add(productTarget);
 
@@ -202,6 +212,7 @@ async Task<Target> MeasureAsync(string name, string address, Product? product)
     }
 
     var before = product?.CpuMs();
+    var writtenBefore = product?.WrittenBytes();
     var tracing = product is not null && traceFile is not null ? StartTrace(product.Pid, latencySeconds) : null;
     var latency = await Sipp.CallAsync(scenarios, address, service, port++, new CallPlan(latencyCps, latencySeconds), work, phoneLog);
     if (tracing is not null)
@@ -216,6 +227,9 @@ async Task<Target> MeasureAsync(string name, string address, Product? product)
         latency.ProductCpuMsPerCall = spent / Math.Max(1, latency.Succeeded);
         latency.ProductIdleCpuMsPerSecond = idleCpuMsPerSecond;
         latency.ProductMarginalCpuMsPerCall = (spent - idleCpuMsPerSecond * latencySeconds) / Math.Max(1, latency.Succeeded);
+        latency.ProductWrittenBytesPerCall = (product.WrittenBytes() - writtenBefore!.Value) / (double)Math.Max(1, latency.Succeeded);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  storage: {latency.ProductWrittenBytesPerCall / 1024:0.0} KiB written per call (state, reporting, WAL)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  CPU: {latency.ProductCpuMsPerCall:0.00} ms per call at {latencyCps}/s; idle {idleCpuMsPerSecond:0} ms/s, so {latency.ProductMarginalCpuMsPerCall:0.00} ms per call above idle"));
     }

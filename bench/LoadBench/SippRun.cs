@@ -18,6 +18,9 @@ public sealed record SippResult(int TargetCps, int Attempted, int Succeeded, int
     /// <summary>CPU per call above the idle figure: what a call itself costs.</summary>
     public double? ProductMarginalCpuMsPerCall { get; set; }
 
+    /// <summary>Bytes the product wrote to storage per call during the run (/proc/pid/io write_bytes).</summary>
+    public double? ProductWrittenBytesPerCall { get; set; }
+
     /// <summary>A step whose caller INVITE -> 200 p99 exceeds this has let latency climb: calls are queueing.</summary>
     public const double CleanP99Ms = 200;
 
