@@ -24,6 +24,9 @@ skipped=$(awk '/^[[:space:]]+Skipped: [0-9]+/ {s += $2} END {print s + 0}' "$log
 if [ "$failed" -ne 0 ]; then
   echo "failed tests:"
   grep -E '^[[:space:]]+Failed Acd\.' "$log" | sed 's/^[[:space:]]*/  /' || true
+  # And why, briefly: each failure's message (the full output and stack traces are in $log and the .trx files).
+  echo "why:"
+  grep -E -A8 '^[[:space:]]+Failed Acd\.' "$log" | grep -v -E '^[[:space:]]+(at |Stack Trace:)' | cut -c1-300 | head -60 || true
 fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -eq 0 ] && { [ "$failed" -ne 0 ] || [ "$skipped" -ne 0 ] || [ "$passed" -eq 0 ]; }; then
