@@ -47,6 +47,7 @@ public sealed class MediaEngine : IAsyncDisposable, IClockListener
         Epoch = TimeProvider.GetTimestamp();
         _certificate = new Lazy<DtlsCertificate>(() => DtlsCertificate.Create(TimeProvider.GetUtcNow()), LazyThreadSafetyMode.ExecutionAndPublication);
         Clock = new MediaClock(TimeProvider, this);
+        MediaMetrics.EngineStarted(this);
     }
 
     public MediaOptions Options { get; }
@@ -88,6 +89,9 @@ public sealed class MediaEngine : IAsyncDisposable, IClockListener
         new(name ?? "player", source, ActivatePlayer, DeactivatePlayer);
 
     internal void Remove(MediaSession session) => _sessions.TryRemove(session.Id, out _);
+
+    /// <summary>The legs that are negotiated and not yet closed (what the clock ticks and the metrics read).</summary>
+    internal MediaEndpoint[] Endpoints => Volatile.Read(ref _endpoints);
 
     internal void Register(MediaEndpoint endpoint)
     {
@@ -147,6 +151,7 @@ public sealed class MediaEngine : IAsyncDisposable, IClockListener
     {
         if (_disposed) return ValueTask.CompletedTask;
         _disposed = true;
+        MediaMetrics.EngineStopped(this);
         Clock.Dispose();
         foreach (var session in _sessions.Values) session.Dispose();
         return ValueTask.CompletedTask;

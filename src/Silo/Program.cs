@@ -9,10 +9,12 @@ if (await AcdDatabaseSetup.TryRunAsync(builder, args))
 }
 
 builder.AddAcdSilo();
+builder.AddAcdTelemetry("acd-silo");
 builder.Services.AddAcdSiloHealthChecks();
 
 var app = builder.Build();
 app.MapAcdHealth();
+app.MapPrometheusScrapingEndpoint("/metrics");
 app.UseOrleansDashboardGuard("/dashboard");
 app.MapOrleansDashboard("/dashboard");
 app.Run();

@@ -59,6 +59,7 @@ public sealed class SipStack : ISipMessageSender, ISipInboundSink, IAsyncDisposa
 
     private void NotifyRejected(SipInboundDecision decision, SipInboundContext context)
     {
+        SipMetrics.MessageRejected(decision.Action == SipInboundAction.Drop);
         SipLog.Rejected(Logger, context.Remote.ToString(), decision.Action == SipInboundAction.Drop ? "dropped" : "answered statelessly", decision.Reason);
         foreach (var o in _observers)
         {

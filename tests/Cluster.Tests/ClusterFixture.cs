@@ -47,6 +47,30 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(15) };
 
+    /// <summary>
+    /// The sum over <paramref name="nodes"/> of a Prometheus series from their /metrics (each silo counts what its grains
+    /// did), over the samples whose labels contain <paramref name="labels"/>.
+    /// </summary>
+    public async Task<double> MetricSumAsync(IEnumerable<NodeProcess> nodes, string name, string labels)
+    {
+        double sum = 0;
+        foreach (var node in nodes)
+        {
+            var text = await Http.GetStringAsync(node.BaseUrl + "/metrics");
+            foreach (var line in text.Split('\n'))
+            {
+                if (line.StartsWith(name + "{", StringComparison.Ordinal) && line.Contains(labels, StringComparison.Ordinal))
+                {
+                    // name{labels} value [timestamp]
+                    var value = line[(line.IndexOf("} ", StringComparison.Ordinal) + 2)..].Split(' ')[0];
+                    sum += double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        }
+
+        return sum;
+    }
+
     public IClusterClient Orleans => _client!.Services.GetRequiredService<IClusterClient>();
 
     public async Task InitializeAsync()

@@ -55,6 +55,13 @@ public sealed class EdgeReachTests(ClusterFixture cluster, ITestOutputHelper out
             Assert.All(phones, p => Assert.True(p.Answered > 0, "a phone on frontend 2 answered no call"));
             Assert.Equal(Calls, phones.Sum(p => p.Answered));
 
+            // Every silo serves /metrics; their sum counts each call once, wherever its grains ran.
+            var queue = $"queue=\"{queueId}\"";
+            Assert.Equal(Calls, await cluster.MetricSumAsync(cluster.Silos, "acd_queue_calls_offered_total", queue));
+            Assert.Equal(Calls, await cluster.MetricSumAsync(cluster.Silos, "acd_queue_calls_answered_total", queue));
+            Assert.True(await cluster.MetricSumAsync(cluster.Frontends.Take(1), "acd_sip_transactions_total", "method=\"INVITE\"") >= Calls,
+                "the callers' INVITEs counted on frontend 1");
+
             foreach (var agentId in agents)
             {
                 var agent = await cluster.AgentAsync(agentId);

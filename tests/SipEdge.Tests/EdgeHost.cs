@@ -69,6 +69,9 @@ public class EdgeHost : IAsyncLifetime
 
     public IGrainFactory Grains => App.Services.GetRequiredService<IGrainFactory>();
 
+    /// <summary>The host's HTTP address (Kestrel on an ephemeral loopback port): /metrics.</summary>
+    public Uri HttpAddress => new(App.Urls.First());
+
     public SipEdgeService Edge => App.Services.GetRequiredService<SipEdgeService>();
 
     /// <summary>Whether calls' media go through the edge's engine (the default) or pass between the phones (Media:Mode=direct).</summary>
@@ -129,8 +132,10 @@ public class EdgeHost : IAsyncLifetime
         builder.Logging.AddProvider(new FileLoggerProvider(LogPath));
         builder.AddAcdCluster();
         builder.AddSipEdge();
+        builder.AddAcdTelemetry("acd-edge-test");
         _app = builder.Build();
         _app.MapSipEdge();
+        _app.MapPrometheusScrapingEndpoint("/metrics");
         await _app.StartAsync();
     }
 

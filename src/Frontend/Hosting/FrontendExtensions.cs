@@ -88,12 +88,8 @@ public static class FrontendExtensions
         services.AddSingleton<HubConnectionBindings>();
         services.AddSingleton(typeof(HubLifetimeManager<>), typeof(DrainingHubLifetimeManager<>));
         services.AddHostedService<HubDrainService>();
-        services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService("acd-frontend"))
-            .WithMetrics(m => m
-                .AddMeter("Microsoft.Orleans", FrontendMetrics.MeterName, CallControlMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
-                    "Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.RateLimiting", "System.Runtime")
-                .AddPrometheusExporter());
+        builder.AddAcdTelemetry("acd-frontend", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
+            "Microsoft.AspNetCore.Http.Connections", "Microsoft.AspNetCore.RateLimiting");
         return builder;
     }
 

@@ -31,8 +31,9 @@ public sealed partial class AgentGrain : AcdGrain<AgentState>, IAgentGrain
         [PersistentState("agent", AcdStorage.GrainState)] IPersistentState<AgentState> state,
         TimeProvider time,
         IReportingSink reporting,
+        RoutingMetrics metrics,
         ILogger<AgentGrain> logger)
-        : base(state, time, reporting, logger)
+        : base(state, time, reporting, metrics, logger)
     {
         _logger = logger;
     }
@@ -52,6 +53,13 @@ public sealed partial class AgentGrain : AcdGrain<AgentState>, IAgentGrain
         }
 
         ArmDeviceTimer();
+        Metrics.AgentActivated(S.Status);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        Metrics.AgentDeactivated(S.Status);
         return Task.CompletedTask;
     }
 

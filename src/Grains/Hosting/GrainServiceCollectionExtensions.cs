@@ -1,4 +1,5 @@
 using Acd.Events;
+using Acd.Grains.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -11,6 +12,8 @@ public static class GrainServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IReportingSink, NullReportingSink>();
+        services.AddMetrics();
+        services.TryAddSingleton<RoutingMetrics>();
         return services;
     }
 }

@@ -13,12 +13,13 @@ public abstract class AcdGrain<TState> : Grain
     private readonly TimeProvider _time;
     private readonly EventChannel _events;
 
-    private protected AcdGrain(IPersistentState<TState> state, TimeProvider time, IReportingSink reporting, ILogger logger)
+    private protected AcdGrain(IPersistentState<TState> state, TimeProvider time, IReportingSink reporting, RoutingMetrics metrics, ILogger logger)
     {
         _state = state;
         _time = time;
         Writer = new SerialStateWriter<TState>(state);
-        _events = new EventChannel(logger, reporting);
+        _events = new EventChannel(logger, reporting, metrics);
+        Metrics = metrics;
     }
 
     private protected TState S => _state.State;
@@ -28,6 +29,8 @@ public abstract class AcdGrain<TState> : Grain
     private protected DateTimeOffset Now => _time.GetUtcNow();
 
     private protected TimeProvider Time => _time;
+
+    private protected RoutingMetrics Metrics { get; }
 
     public Task SubscribeAsync(IAcdObserver observer)
     {

@@ -39,8 +39,9 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
         [PersistentState("queue-roster", AcdStorage.GrainState)] IPersistentState<QueueRoster> roster,
         TimeProvider time,
         IReportingSink reporting,
+        RoutingMetrics metrics,
         ILogger<QueueGrain> logger)
-        : base(state, time, reporting, logger)
+        : base(state, time, reporting, metrics, logger)
     {
         _logger = logger;
         _roster = roster;
@@ -58,6 +59,12 @@ public sealed partial class QueueGrain : AcdGrain<QueueState>, IQueueGrain, IRem
         _reminderRegistered = S.Waiting.Count > 0 || S.Offered.Count > 0;
         await RecoverMembersAsync(cancellationToken);
         UpdateSweepTimer();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        Metrics.QueueDeactivated(QueueId);
+        return Task.CompletedTask;
     }
 
     /// <summary>

@@ -154,7 +154,7 @@ public sealed partial class MediaEndpoint : IDatagramHandler, IDisposable
         _rtp.Dispose();
         _rtcp?.Dispose();
         _ports.Release();
-        _engine.Unregister(this);
+        MediaMetrics.EndpointClosing(this, () => _engine.Unregister(this));
     }
 
     /// <summary>The same as <see cref="Close"/>: releases the leg's ports.</summary>

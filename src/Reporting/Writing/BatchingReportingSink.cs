@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Acd.Events;
 using Acd.Reporting.Stores;
@@ -21,6 +22,8 @@ namespace Acd.Reporting.Writing;
 /// </remarks>
 public sealed partial class BatchingReportingSink : BackgroundService, IReportingSink
 {
+    public const string MeterName = "Acd.Reporting";
+
     private readonly ReportingStore _store;
     private readonly ReportingOptions _options;
     private readonly TimeProvider _time;
@@ -46,7 +49,7 @@ public sealed partial class BatchingReportingSink : BackgroundService, IReportin
     private DateTimeOffset _lastSummary;
 
     public BatchingReportingSink(ReportingStore store, IOptions<ReportingOptions> options, TimeProvider time,
-        ILogger<BatchingReportingSink> logger)
+        ILogger<BatchingReportingSink> logger, IMeterFactory? meters = null)
     {
         _store = store;
         _options = options.Value;
@@ -59,6 +62,14 @@ public sealed partial class BatchingReportingSink : BackgroundService, IReportin
             FullMode = BoundedChannelFullMode.Wait,
         });
         _lastSummary = time.GetUtcNow();
+        if (meters?.Create(MeterName) is { } meter)
+        {
+            // Read when collected: the write path carries no metric calls.
+            meter.CreateObservableGauge("acd.reporting.backlog", () => Pending, "{event}",
+                "Call and agent events accepted by the reporting writer and not yet written to the store.");
+            meter.CreateObservableCounter("acd.reporting.events.written", () => Interlocked.Read(ref _processed), "{event}",
+                "Call and agent events the reporting writer has written (or given up on at shutdown).");
+        }
     }
 
     /// <summary>Events accepted but not yet written (or given up on at shutdown).</summary>

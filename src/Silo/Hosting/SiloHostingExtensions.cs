@@ -37,7 +37,16 @@ public static class SiloHostingExtensions
         // Reporting before UseOrleans: hosted services stop in reverse order, so the batching writer stops after the
         // silo and still flushes the events grains raise while they deactivate.
         builder.Services.AddAcdReporting(cluster, dataPath, connectionString, withWriter: true, builder.Configuration);
-        builder.UseOrleans(silo => silo.UseAcdCluster(cluster, dataPath, connectionString));
+        var traces = TelemetryExtensions.TracesEnabled(builder.Configuration);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseAcdCluster(cluster, dataPath, connectionString);
+            if (traces)
+            {
+                // Grain calls carry the caller's trace: one trace per call across edge, grains and storage.
+                silo.AddActivityPropagation();
+            }
+        });
         return builder;
     }
 
@@ -69,8 +78,14 @@ public static class SiloHostingExtensions
         var connectionString = RequireConnectionString(builder.Configuration.GetConnectionString(storage.ConnectionStringName), storage);
         builder.Services.AddAcdReporting(cluster, ResolveDataPath(storage, builder.Environment), connectionString, withWriter: false,
             builder.Configuration);
+        var traces = TelemetryExtensions.TracesEnabled(builder.Configuration);
         builder.UseOrleansClient(client =>
         {
+            if (traces)
+            {
+                client.AddActivityPropagation();
+            }
+
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = cluster.ClusterId;

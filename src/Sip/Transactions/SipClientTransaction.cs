@@ -56,6 +56,7 @@ public sealed class SipClientTransaction : SipTransaction
         if (State is not (SipTransactionState.Calling or SipTransactionState.Trying or SipTransactionState.Proceeding)) return;
         if (IsInvite && State != SipTransactionState.Calling) return;
         Layer.Sender.Send(Request, Target);
+        SipMetrics.RetransmissionSent(Request.Method);
         // Timer A doubles without bound; Timer E doubles up to T2, and stays at T2 once Proceeding.
         _interval = IsInvite ? _interval * 2 : State == SipTransactionState.Proceeding ? Layer.Timers.T2 : Min(_interval * 2, Layer.Timers.T2);
         _retransmit = StartTimer(_interval, Retransmit);
@@ -68,6 +69,7 @@ public sealed class SipClientTransaction : SipTransaction
         if (State is SipTransactionState.Calling or SipTransactionState.Trying or SipTransactionState.Proceeding)
         {
             if (IsInvite && State == SipTransactionState.Proceeding) return; // Timer B only applies in Calling.
+            SipMetrics.TransactionTimedOut(Request.Method);
             Fail(408, "Request Timeout");
         }
     }

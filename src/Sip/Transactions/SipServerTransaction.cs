@@ -131,12 +131,14 @@ public sealed class SipServerTransaction : SipTransaction
     {
         if (State is not (SipTransactionState.Completed or SipTransactionState.Accepted) || _lastResponse is null) return;
         Layer.Sender.Send(_lastResponse, ResponseTarget);
+        SipMetrics.RetransmissionSent(Request.Method);
         _interval = _interval * 2 < Layer.Timers.T2 ? _interval * 2 : Layer.Timers.T2;
         _retransmit = StartTimer(_interval, RetransmitFinal);
     }
 
     internal void OnRetransmission()
     {
+        SipMetrics.RetransmissionReceived(Request.Method);
         lock (Gate)
         {
             if (_lastResponse is not null && State is SipTransactionState.Proceeding or SipTransactionState.Trying or SipTransactionState.Completed or SipTransactionState.Accepted)
@@ -192,7 +194,7 @@ public sealed class SipServerTransaction : SipTransaction
         {
             case SipTransactionEventKind.Cancelled: _cancelRaised = true; break;
             case SipTransactionEventKind.AckReceived: _ackRaised = true; break;
-            case SipTransactionEventKind.AckTimedOut: _ackTimeoutRaised = true; break;
+            case SipTransactionEventKind.AckTimedOut: _ackTimeoutRaised = true; SipMetrics.TransactionTimedOut(Request.Method); break;
         }
         // The listeners at this moment hear it; one added from now on gets a replay from AddObserver instead.
         return e with { Observers = _observers };

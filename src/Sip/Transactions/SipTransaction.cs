@@ -50,6 +50,7 @@ public abstract class SipTransaction
         Layer = layer;
         Request = request;
         Key = key;
+        SipMetrics.TransactionStarted(this is SipClientTransaction, request.Method);
     }
 
     public SipRequest Request { get; }
