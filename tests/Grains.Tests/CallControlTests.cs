@@ -160,6 +160,27 @@ public sealed class CallControlTests(AcdCluster fixture) : AcdTestBase(fixture)
     }
 
     [Fact]
+    public async Task A_phone_the_edge_gave_up_ringing_is_a_ring_no_answer_not_a_reject()
+    {
+        var queue = await NewQueueAsync();
+        var agent = await NewAgentAsync([queue]);
+        var edge = new RecordingEdge();
+        var call = await NewCallAsync(queue, edge: edge);
+        await Eventually(() => Task.FromResult(edge.Of<RingAgent>().Any()), "the ring command");
+        var ring = edge.Of<RingAgent>().Single().Sequence;
+
+        // The edge's ring limit passed before the grain's own ring timer ended the offer (a busy silo).
+        Ok(await Call(call).RejectAsync(agent, ring, OfferFailure.NoAnswer));
+
+        var snapshot = await Agent(agent).GetAsync();
+        Assert.Equal(AgentStatus.NotReady, snapshot.Status);
+        Assert.Equal(ReasonCodes.NoAnswer, snapshot.ReasonCode);
+        Assert.Equal(CallStatus.Queued, await StatusOfCall(call));
+        await Eventually(() => Task.FromResult(edge.Of<CancelAgent>().Any(c => c.Reason == CancelReason.NoAnswer && c.Ring == ring)),
+            "the edge told why the ring ended");
+    }
+
+    [Fact]
     public async Task A_late_report_about_an_earlier_ring_changes_nothing()
     {
         var queue = await NewQueueAsync(c => c with { RingTimeoutSeconds = 5 });

@@ -7,10 +7,15 @@ namespace Acd.Calls;
 /// <summary>Why an offered agent's phone did not take the call.</summary>
 public enum OfferFailure
 {
-    /// <summary>Busy, declined, no answer before the edge gave up: the agent goes Not Ready "rejected".</summary>
+    /// <summary>Busy or declined: the agent goes Not Ready "rejected".</summary>
     Declined,
     /// <summary>No edge could reach the phone: the agent stays Ready and the stale phone is dropped.</summary>
     Unreachable,
+    /// <summary>
+    /// The phone rang past the ring timeout and the edge gave up before the grain's own ring timer ended the offer (a
+    /// busy silo): a ring-no-answer like the grain's, the agent goes Not Ready "no answer".
+    /// </summary>
+    NoAnswer,
 }
 
 /// <summary>

@@ -25,8 +25,9 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
         [PersistentState("call", AcdStorage.GrainState)] IPersistentState<CallState> state,
         TimeProvider time,
         IReportingSink reporting,
+        RoutingMetrics metrics,
         ILogger<CallGrain> logger)
-        : base(state, time, reporting, logger)
+        : base(state, time, reporting, metrics, logger)
     {
         _logger = logger;
     }
@@ -206,7 +207,12 @@ public sealed partial class CallGrain : AcdGrain<CallState>, ICallGrain
             return Illegal("be rejected", $"it is not offered to agent '{agentId}'{(ring is not null ? $" (ring {ring})" : "")}");
         }
 
-        await RingEndedAsync(failure == OfferFailure.Unreachable ? ReservationRelease.Unreachable : ReservationRelease.Rejected);
+        await RingEndedAsync(failure switch
+        {
+            OfferFailure.Unreachable => ReservationRelease.Unreachable,
+            OfferFailure.NoAnswer => ReservationRelease.NoAnswer,
+            _ => ReservationRelease.Rejected,
+        });
         return Result.Ok;
     }
 

@@ -58,7 +58,7 @@ public sealed class SipIncomingCall
     }
 
     /// <summary>Answers 200 with an SDP answer and creates the UAS dialog; extra headers (e.g. Session-Expires) may be added via <paramref name="configure"/>.</summary>
-    public SipDialog? Answer(string? sdp, Action<SipResponse>? configure = null)
+    public SipDialog? Answer(string? sdp, Action<SipResponse>? configure = null, Action<SipDialog>? established = null)
     {
         if (Transaction.IsCancelled) return null;
         var r = Transaction.CreateResponse(200);
@@ -81,6 +81,7 @@ public sealed class SipIncomingCall
         var dialog = SipDialog.CreateUas(Invite, r, contact, flow);
         dialog.State = SipDialogState.Confirmed;
         _ua.Register(dialog);
+        established?.Invoke(dialog);
         Transaction.Respond(r);
         if (!ReferenceEquals(Transaction.LastResponse, r))
         {

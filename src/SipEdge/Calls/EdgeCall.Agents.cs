@@ -109,7 +109,9 @@ internal sealed partial class EdgeCall
 
     private async Task OnAgentPlacedAsync(Leg leg, PhoneRoute route, SipCallResult? result, Exception? error)
     {
+        using var span = Span("acd.edge.agent_leg_placed");
         var answered = leg.OnPlaced(result, error);
+        span?.SetTag("acd.agent_id", leg.Party).SetTag("sip.status", Leg.StatusOf(result)).SetTag("acd.answered", answered);
         Track(leg);
         if (!answered)
         {
@@ -178,7 +180,7 @@ internal sealed partial class EdgeCall
         var customer = _customer!;
         if (customer.State == LegState.Incoming)
         {
-            if (!customer.Answer(_media.AnswerFor(customer, agent) ?? "", _media.IsAnchored ? SdpShape.Verbatim : SdpShape.AsIs))
+            if (!customer.Answer(_media.AnswerFor(customer, agent) ?? "", _media.IsAnchored ? SdpShape.Verbatim : SdpShape.AsIs, Track))
             {
                 // The caller's CANCEL won the race against our 200: the agent answered nobody.
                 _talking = null;
@@ -188,7 +190,6 @@ internal sealed partial class EdgeCall
                 return;
             }
 
-            Track(customer);
             _media.Pair(customer, agent);
         }
         else
@@ -242,8 +243,8 @@ internal sealed partial class EdgeCall
             BackToWaiting();
         }
 
-        // Busy, declined, unreachable or timed out: the offer failed and the call goes back in line (never stuck ringing).
-        var failure = unreachable && !leg.RingLimitReached ? OfferFailure.Unreachable : OfferFailure.Declined;
+        // Busy, declined, unreachable or rung out: the offer failed and the call goes back in line (never stuck ringing).
+        var failure = leg.RingLimitReached ? OfferFailure.NoAnswer : unreachable ? OfferFailure.Unreachable : OfferFailure.Declined;
         await SafeAsync(() => _grain.RejectAsync(leg.Party, leg.Ring, failure));
     }
 

@@ -289,7 +289,7 @@ internal sealed partial class EdgeCall
         _talking = agent;
         if (agent.State == LegState.Incoming)
         {
-            if (!agent.Answer(_media.AnswerFor(agent, destination) ?? "", _media.IsAnchored ? SdpShape.Verbatim : SdpShape.AsIs))
+            if (!agent.Answer(_media.AnswerFor(agent, destination) ?? "", _media.IsAnchored ? SdpShape.Verbatim : SdpShape.AsIs, Track))
             {
                 // The agent's CANCEL crossed the destination's answer.
                 destination.Stop("agent cancelled");
@@ -297,7 +297,6 @@ internal sealed partial class EdgeCall
                 return;
             }
 
-            Track(agent);
             _media.Pair(destination, agent);
             return;
         }

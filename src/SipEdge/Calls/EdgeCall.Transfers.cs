@@ -123,13 +123,12 @@ internal sealed partial class EdgeCall
         }
 
         _agents[agentId] = leg;
-        if (!leg.Answer(_media.AnswerFor(leg, customer) ?? "", _media.IsAnchored ? SdpShape.Verbatim : SdpShape.AsIs))
+        if (!leg.Answer(_media.AnswerFor(leg, customer) ?? "", _media.IsAnchored ? SdpShape.Verbatim : SdpShape.AsIs, Track))
         {
             await ReportHangupAsync(HangupSide.Agent, "agent cancelled");
             return;
         }
 
-        Track(leg);
         LogTakenFromPhone(CallId, agentId, pickup ? "pickup" : "park retrieval");
         await ConnectCustomerAsync(leg);
     });

@@ -82,6 +82,7 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner, ICallM
         _mailbox = new CallMailbox(ex => LogUnexpected(ex, CallId));
         _commands = new CommandSequencer<ICallCommand>(c => _mailbox.Post(() => ApplyAsync(c)),
             (last, next) => LogCommandGap(CallId, last.ToString(), next.ToString()), edge.Time);
+        BeginTrace();
     }
 
     /// <summary>A caller's INVITE to a queue number.</summary>
@@ -131,6 +132,7 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner, ICallM
         {
             // Retried across a silo failure: attaching is idempotent, and a start that went through before its answer was
             // lost shows up as a conflict with the call already under way.
+            using var span = Span("acd.call.start");
             var started = await GrainCalls.RunAsync(() => _edge.Inbound.StartAsync(CallId, request, "sip",
                 grain => grain.AttachEdgeAsync(_reference)), _edge.Time);
             refused = started switch
@@ -179,6 +181,7 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner, ICallM
             _media.Dispose();
             _state = EdgeCallState.Ended;
             _edge.Calls.Forget(this, _tracked);
+            EndTrace();
             return false;
         }
 
@@ -234,19 +237,20 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner, ICallM
         return Task.CompletedTask;
     }
 
-    private Task ApplyAsync(ICallCommand command)
+    private async Task ApplyAsync(ICallCommand command)
     {
         if (_state == EdgeCallState.Ended)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         if (_state == EdgeCallState.Detached && command is not HangUpCall)
         {
-            return Task.CompletedTask; // the ACD is done with this call; only the bridge to the external party is left
+            return; // the ACD is done with this call; only the bridge to the external party is left
         }
 
-        return command switch
+        using var span = Span(CommandSpanName(command));
+        await (command switch
         {
             RingAgent ring => RingAsync(ring, consultation: false),
             Consultation consult => RingAsync(consult.Ring, consultation: true),
@@ -261,8 +265,25 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner, ICallM
             TransferOut transfer => HandOutAsync(transfer),
             HangUpCall hangUp => HangUpAsync(hangUp.Disposition),
             _ => Task.CompletedTask,
-        };
+        });
     }
+
+    private static string CommandSpanName(ICallCommand command) => command switch
+    {
+        RingAgent => "acd.edge.ring_agent",
+        Consultation => "acd.edge.consult_agent",
+        CancelAgent => "acd.edge.cancel_agent",
+        DropAgent => "acd.edge.drop_agent",
+        HoldCall => "acd.edge.hold",
+        ResumeCall => "acd.edge.resume",
+        SendDtmf => "acd.edge.send_dtmf",
+        CompleteConsultation => "acd.edge.complete_consultation",
+        PlaceOutbound => "acd.edge.place_outbound",
+        PlaceInternal => "acd.edge.place_internal",
+        TransferOut => "acd.edge.transfer_out",
+        HangUpCall => "acd.edge.hang_up",
+        _ => "acd.edge.command",
+    };
 
     /// <summary>A consultation ring, told apart from an offer as it passes the sequencer.</summary>
     private sealed record Consultation(RingAgent Ring) : ICallCommand
@@ -292,6 +313,7 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner, ICallM
     /// <summary>The caller's CANCEL while its INVITE waited (the INVITE has been answered 487).</summary>
     private void OnCallerCancelled() => _mailbox.Post(async () =>
     {
+        using var span = Span("acd.edge.caller_cancelled");
         if (_customer is not { State: LegState.Incoming } caller)
         {
             return;
@@ -306,6 +328,8 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner, ICallM
     /// <summary>A dialog of this call ended: BYE received, or the leg died (ACK timeout, 408/481, probe).</summary>
     public void OnDialogTerminated(SipDialog dialog, bool byRemoteBye) => _mailbox.Post(async () =>
     {
+        using var span = Span("acd.edge.dialog_ended");
+        span?.SetTag("acd.by_remote_bye", byRemoteBye);
         var leg = Legs.FirstOrDefault(l => l.Dialog == dialog);
         if (leg is null || leg.State == LegState.Ended)
         {
@@ -424,6 +448,7 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner, ICallM
         _edge.Calls.Forget(this, _tracked);
         _commands.Dispose();
         _media.Dispose();
+        EndTrace();
         if (_reference is { } reference)
         {
             _reference = null;
@@ -469,9 +494,14 @@ internal sealed partial class EdgeCall : ICallEdgeObserver, IDialogOwner, ICallM
     {
         if (leg.Dialog is { } dialog)
         {
-            _edge.Calls.Track(dialog, this);
-            _tracked.Add(dialog.Id);
+            Track(dialog);
         }
+    }
+
+    private void Track(SipDialog dialog)
+    {
+        _edge.Calls.Track(dialog, this);
+        _tracked.Add(dialog.Id);
     }
 
     /// <summary>A grain call, bounded and retried across a silo failure (the edge's calls are idempotent: answer, reject, hang up, fail).</summary>

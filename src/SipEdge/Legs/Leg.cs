@@ -187,14 +187,18 @@ internal sealed class Leg
     }
 
     /// <summary>Answers an incoming leg with <paramref name="media"/> (shaped for this leg). False when its CANCEL won.</summary>
-    public bool Answer(string media, SdpShape shape)
+    /// <param name="established">
+    /// Told the new dialog before the 200 leaves, so the call can route the peer's ACK and first in-dialog request
+    /// (a REFER naming it, a BYE) even when this thread is preempted right after sending.
+    /// </param>
+    public bool Answer(string media, SdpShape shape, Action<SipDialog>? established = null)
     {
         if (State != LegState.Incoming)
         {
             return false;
         }
 
-        var dialog = Invite!.Answer(Sdp.Prepare(media, shape));
+        var dialog = Invite!.Answer(Sdp.Prepare(media, shape), established: established);
         if (dialog is null)
         {
             EndReason = "cancelled";

@@ -237,6 +237,33 @@ public sealed class EdgeRig : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Moves the fake clock in steps of <paramref name="step"/>, delivering traffic and letting the edge's threads run
+    /// between steps, until <paramref name="condition"/> holds or <paramref name="limit"/> of fake time has passed: for
+    /// timers the edge starts a moment after the event the test waited for.
+    /// </summary>
+    public async Task AdvanceUntil(Func<bool> condition, TimeSpan step, TimeSpan limit, string what)
+    {
+        var until = Elapsed + limit;
+        while (true)
+        {
+            Net.Run();
+            if (condition())
+            {
+                return;
+            }
+
+            if (Elapsed >= until)
+            {
+                await Until(condition, what); // one last wall-clock wait, with the traffic in the failure message
+                return;
+            }
+
+            Net.Advance(step);
+            await Task.Delay(1);
+        }
+    }
+
     /// <summary>Moves the fake clock (SIP timers fire, retransmissions travel, grain timers become due).</summary>
     public void Advance(TimeSpan by) => Net.Advance(by);
 
