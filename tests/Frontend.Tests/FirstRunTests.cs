@@ -32,6 +32,7 @@ public sealed partial class FirstRunTests
         var banner = Assert.Single(await BannersAsync(logs));
         Assert.Equal(LogLevel.Warning, banner.Level);
         Assert.Contains($"Web UI       {host.BaseAddress}", banner.Message, StringComparison.Ordinal);
+        Assert.Contains($"Admin        {host.BaseAddress}admin.html", banner.Message, StringComparison.Ordinal);
         Assert.Contains("first sign-in asks for a new password", banner.Message, StringComparison.Ordinal);
         Assert.Contains("SIP          udp off, tcp off, tls off, WebSocket /sip on 127.0.0.1", banner.Message, StringComparison.Ordinal);
         Assert.Contains("domain 127.0.0.1", banner.Message, StringComparison.Ordinal);

@@ -58,6 +58,7 @@ public sealed partial class StartupBanner(
         b.Append("  Web UI       ").AppendLine(urls.Count == 0 ? "(no HTTP address)" : string.Join("  ", urls));
         if (urls.Count > 0)
         {
+            b.Append("  Admin        ").Append(urls[0]).AppendLine("admin.html (agents, queues, reason codes, customers)");
             b.Append("  API          ").Append(urls[0]).Append("api/v1, described at ").Append(urls[0]).AppendLine("openapi/v1.json");
         }
 
