@@ -93,6 +93,8 @@ public sealed class AdminConsoleTests(HostFixture fixture)
         await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await OpenConsoleAsync(browser, "admin", AcdHost.AdminPassword);
         await Chromium.ShotAsync(page, "admin-agents.png");
+        // Other tests' agents share the host: the filter keeps this one on the first page.
+        await page.FillAsync("#agents-filter", agentId);
 
         await page.ClickAsync("#agents-new");
         var form = page.Locator("#agent-form");
