@@ -13,6 +13,8 @@ public sealed record RefreshRequest(string? RefreshToken);
 
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
 
+public sealed record SignInPasswordChangeRequest(string? Username, string? CurrentPassword, string? NewPassword);
+
 public sealed record MeView(string Username, string? AgentId, IReadOnlyList<string> Roles);
 
 public sealed record UserRequest(string? Username, string? Password, List<string>? Roles, string? AgentId);
@@ -34,6 +36,8 @@ public static class AuthApi
             .WithSummary("Rotate a refresh token: the old one stops working.");
         auth.MapPost("/logout", LogoutAsync).AllowAnonymous().RequireRateLimiting(RateLimits.AuthPolicy)
             .WithSummary("Revoke the session of a refresh token (and of the bearer token, if any).");
+        auth.MapPost("/change-password", ChangePasswordAndSignInAsync).AllowAnonymous().RequireRateLimiting(RateLimits.AuthPolicy)
+            .WithSummary("Sign in with a new password: for accounts whose sign-in answers 403 passwordChangeRequired (the generated first admin password), or any account.");
         auth.MapGet("/me", Me).RequireAuthorization(Policies.Agent);
         auth.MapPost("/password", ChangePasswordAsync).RequireAuthorization(Policies.Agent);
         auth.MapPost("/dashboard-session", DashboardSession).RequireAuthorization(Policies.Supervisor)
@@ -61,8 +65,59 @@ public static class AuthApi
             return ApiResults.TooManyAttempts(context, wait);
         }
 
+        if (signIn.PasswordChangeRequired)
+        {
+            return PasswordChangeRequired();
+        }
+
         return signIn.Tokens is { } response ? TypedResults.Ok(response) : Unauthorized("Unknown user or wrong password.");
     }
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> ChangePasswordAndSignInAsync(
+        SignInPasswordChangeRequest request, TokenService tokens, IGrainFactory grains, PasswordHasher hasher, TimeProvider time, HttpContext context)
+    {
+        var v = new Validator().Text(request.Username, "username", 64).Text(request.CurrentPassword, "currentPassword", 256);
+        ValidateNewPassword(v, request.CurrentPassword, request.NewPassword);
+        if (!v.IsValid)
+        {
+            return v.Problem();
+        }
+
+        var check = await tokens.CheckPasswordAsync(request.Username!, request.CurrentPassword!);
+        if (check.RetryAfter is { } wait)
+        {
+            return ApiResults.TooManyAttempts(context, wait);
+        }
+
+        if (check.Account is not { } account)
+        {
+            return Unauthorized("Unknown user or wrong password.");
+        }
+
+        var changed = account with { PasswordHash = hasher.Hash(request.NewPassword!), MustChangePassword = false, UpdatedAt = time.GetUtcNow() };
+        var updated = await TokenService.Account(grains, account.Username).UpdateAsync(changed);
+        if (!updated.IsSuccess)
+        {
+            return ApiResults.Problem(updated);
+        }
+
+        return await tokens.StartSessionAsync(changed) is { } response ? TypedResults.Ok(response) : Unauthorized("The account is disabled.");
+    }
+
+    private static void ValidateNewPassword(Validator v, string? current, string? next)
+    {
+        v.Require(next is { Length: >= MinPasswordLength and <= 256 }, "newPassword", $"At least {MinPasswordLength} characters.");
+        if (next is not null && string.Equals(next, current, StringComparison.Ordinal))
+        {
+            v.Add("newPassword", "Must differ from the current password.");
+        }
+    }
+
+    /// <summary>The password was right but was generated: the client asks its user for a new one and posts /auth/change-password.</summary>
+    private static ProblemHttpResult PasswordChangeRequired() =>
+        TypedResults.Problem(detail: "The password is right but must be changed first: POST /api/v1/auth/change-password with username, currentPassword and newPassword.",
+            statusCode: StatusCodes.Status403Forbidden, title: "Password change required",
+            extensions: new Dictionary<string, object?> { ["error"] = "PasswordChangeRequired", ["passwordChangeRequired"] = true });
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> RefreshAsync(RefreshRequest request, TokenService tokens)
     {
@@ -99,8 +154,8 @@ public static class AuthApi
         ChangePasswordRequest request, ClaimsPrincipal user, IGrainFactory grains, PasswordHasher hasher, TokenService tokens, TimeProvider time,
         HttpContext context)
     {
-        var v = new Validator().Text(request.CurrentPassword, "currentPassword", 256)
-            .Require(request.NewPassword is { Length: >= MinPasswordLength and <= 256 }, "newPassword", $"At least {MinPasswordLength} characters.");
+        var v = new Validator().Text(request.CurrentPassword, "currentPassword", 256);
+        ValidateNewPassword(v, request.CurrentPassword, request.NewPassword);
         if (!v.IsValid)
         {
             return v.Problem();
@@ -119,7 +174,7 @@ public static class AuthApi
         }
 
         var grain = TokenService.Account(grains, account.Username);
-        var updated = await grain.UpdateAsync(account with { PasswordHash = hasher.Hash(request.NewPassword!), UpdatedAt = time.GetUtcNow() });
+        var updated = await grain.UpdateAsync(account with { PasswordHash = hasher.Hash(request.NewPassword!), MustChangePassword = false, UpdatedAt = time.GetUtcNow() });
         return updated.IsSuccess ? TypedResults.NoContent() : ApiResults.Problem(updated);
     }
 

@@ -170,7 +170,7 @@ public static class QueuesApi
 
     private static async Task<ValidationProblem?> CheckOverflowAsync(ICatalogGrain catalog, string id, string? overflow)
     {
-        if (overflow is null)
+        if (string.IsNullOrEmpty(overflow))
         {
             return null;
         }
@@ -195,7 +195,8 @@ public static class QueuesApi
             r.RequiredSkills?.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase) ?? d.RequiredSkills,
             r.SlaSeconds ?? d.SlaSeconds,
             r.MaxWaitSeconds ?? d.MaxWaitSeconds,
-            r.OverflowQueueId ?? (old is null ? null : d.OverflowQueueId),
+            // "" takes the overflow off; null leaves it as it is.
+            r.OverflowQueueId is null ? old?.OverflowQueueId : r.OverflowQueueId.Length == 0 ? null : r.OverflowQueueId,
             r.WrapUpSeconds ?? d.WrapUpSeconds,
             r.RingTimeoutSeconds ?? d.RingTimeoutSeconds,
             r.StatsWindowMinutes ?? d.StatsWindowMinutes,
@@ -218,7 +219,7 @@ public static class QueuesApi
             .Range(r.WrapUpSeconds, "wrapUpSeconds", 0, 3600)
             .Range(r.RingTimeoutSeconds, "ringTimeoutSeconds", 1, 600)
             .Range(r.StatsWindowMinutes, "statsWindowMinutes", 1, 1440)
-            .Require(r.OverflowQueueId is null || ApiResults.IdPattern().IsMatch(r.OverflowQueueId), "overflowQueueId", "A queue id.")
+            .Require(r.OverflowQueueId is null or "" || ApiResults.IdPattern().IsMatch(r.OverflowQueueId), "overflowQueueId", "A queue id, or \"\" for none.")
             .Require(r.AnnounceSeconds is null or 0 or (>= QueueConfig.MinAnnounceSeconds and <= QueueConfig.MaxAnnounceSeconds), "announceSeconds",
                 $"0 (no announcements) or {QueueConfig.MinAnnounceSeconds}-{QueueConfig.MaxAnnounceSeconds} seconds between announcements.");
         if (r.HoldMusic is { Length: > 0 } music)

@@ -17,7 +17,6 @@ public static class AuthServiceExtensions
         services.AddSingleton<SigningKeyProvider>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenService>();
-        services.AddHostedService<BootstrapAdminService>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)

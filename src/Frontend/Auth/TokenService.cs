@@ -19,8 +19,11 @@ public sealed record TokenResponse(
     string? AgentId,
     IReadOnlyList<string> Roles);
 
-/// <summary>A sign-in's outcome: tokens, a wrong password (both null), or a lock of the account for <see cref="RetryAfter"/>.</summary>
-public sealed record SignInResult(TokenResponse? Tokens, TimeSpan? RetryAfter);
+/// <summary>
+/// A sign-in's outcome: tokens, a wrong password (both null), a lock of the account for <see cref="RetryAfter"/>, or a
+/// right password that must be changed before the account gets a session (<see cref="PasswordChangeRequired"/>).
+/// </summary>
+public sealed record SignInResult(TokenResponse? Tokens, TimeSpan? RetryAfter, bool PasswordChangeRequired = false);
 
 /// <summary>
 /// Issues short-lived JWT access tokens and rotating refresh tokens. A refresh token is
@@ -58,12 +61,23 @@ public sealed class TokenService
             return new SignInResult(null, check.RetryAfter);
         }
 
+        if (account.MustChangePassword)
+        {
+            return new SignInResult(null, null, PasswordChangeRequired: true);
+        }
+
+        return new SignInResult(await StartSessionAsync(account), null);
+    }
+
+    /// <summary>A new session for an account whose password was just checked; null if the account is gone or disabled.</summary>
+    public async Task<TokenResponse?> StartSessionAsync(UserAccount account)
+    {
         var sessionId = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16));
         var refreshToken = NewRefreshToken(account.Username, sessionId);
         var now = _time.GetUtcNow();
         var started = await Account(_grains, account.Username).StartSessionAsync(
             new RefreshSession(sessionId, HashToken(refreshToken), now, now.AddDays(_options.RefreshTokenDays), now));
-        return new SignInResult(started.IsSuccess ? Issue(account, sessionId, refreshToken) : null, null);
+        return started.IsSuccess ? Issue(account, sessionId, refreshToken) : null;
     }
 
     /// <summary>
@@ -102,7 +116,7 @@ public sealed class TokenService
         var next = NewRefreshToken(username, sessionId);
         var rotated = await grain.RotateSessionAsync(sessionId, HashToken(refreshToken), HashToken(next),
             _time.GetUtcNow().AddDays(_options.RefreshTokenDays));
-        if (!rotated.IsSuccess || await grain.GetAsync() is not { Disabled: false } account)
+        if (!rotated.IsSuccess || await grain.GetAsync() is not { Disabled: false, MustChangePassword: false } account)
         {
             return null;
         }

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Acd.CallControl;
 using Acd.Frontend.Apis;
 using Acd.Frontend.Auth;
+using Acd.Frontend.FirstRun;
 using Acd.Frontend.Hubs;
 using Acd.Frontend.Observability;
 using Acd.Silo.Hosting;
@@ -63,6 +64,7 @@ public static class FrontendExtensions
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<BadRequestProblems>();
         services.AddAcdAuth(configuration);
+        services.AddFirstRun();
         services.AddAcdRateLimits(configuration);
         services.AddOpenApi();
         services.AddSignalR(o =>

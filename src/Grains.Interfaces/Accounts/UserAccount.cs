@@ -15,6 +15,9 @@ namespace Acd.Accounts;
 /// Digest secrets of the agent's phones: HA1 = H(username:realm:password) per "ALGORITHM:realm" (MD5 and SHA-256),
 /// so the SIP password itself is never stored.
 /// </param>
+/// <param name="MustChangePassword">
+/// The password was generated (the first admin's): sign-in is refused until the user picks a new one.
+/// </param>
 [GenerateSerializer, Immutable, Alias("acd.UserAccount")]
 public sealed record UserAccount(
     [property: Id(0)] string Username,
@@ -25,7 +28,8 @@ public sealed record UserAccount(
     [property: Id(5)] bool Disabled,
     [property: Id(6)] DateTimeOffset CreatedAt,
     [property: Id(7)] DateTimeOffset UpdatedAt,
-    [property: Id(8)] ImmutableDictionary<string, string>? SipHa1 = null);
+    [property: Id(8)] ImmutableDictionary<string, string>? SipHa1 = null,
+    [property: Id(9)] bool MustChangePassword = false);
 
 /// <summary>
 /// One login session: a chain of refresh tokens, of which only the newest (<see cref="TokenHash"/>) is valid.

@@ -24,6 +24,7 @@ public static class SiloHostingExtensions
     /// </summary>
     public static IHostApplicationBuilder AddAcdSilo(this IHostApplicationBuilder builder)
     {
+        builder.Configuration.AddAcdLoggingDefaults();
         var cluster = builder.Configuration.GetSection(AcdClusterOptions.Section).Get<AcdClusterOptions>() ?? new();
         var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new();
         builder.Services.Configure<AcdClusterOptions>(builder.Configuration.GetSection(AcdClusterOptions.Section));
@@ -64,6 +65,7 @@ public static class SiloHostingExtensions
     /// <summary>An Orleans client of the PostgreSQL cluster (cluster mode, Cluster:CoHostSilo=false).</summary>
     public static IHostApplicationBuilder AddAcdClient(this IHostApplicationBuilder builder)
     {
+        builder.Configuration.AddAcdLoggingDefaults();
         var cluster = builder.Configuration.GetSection(AcdClusterOptions.Section).Get<AcdClusterOptions>() ?? new();
         var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new();
         builder.Services.Configure<AcdClusterOptions>(builder.Configuration.GetSection(AcdClusterOptions.Section));

@@ -16,6 +16,8 @@ export interface Problem {
   title?: string;
   detail?: string;
   errors?: Record<string, string[]>;
+  /** Set on a sign-in whose (generated) password is right but must be changed first. */
+  passwordChangeRequired?: boolean;
 }
 
 export class ApiError extends Error {
@@ -76,6 +78,13 @@ async function toProblem(response: Response): Promise<Problem> {
 
 export async function signIn(username: string, password: string): Promise<TokenResponse> {
   const response = await postJson('/api/v1/auth/token', { username, password });
+  if (!response.ok) throw new ApiError(await toProblem(response));
+  return adopt((await response.json()) as TokenResponse)!;
+}
+
+/** Sets a new password and signs in with it (the answer to a sign-in that said passwordChangeRequired). */
+export async function changePasswordAndSignIn(username: string, currentPassword: string, newPassword: string): Promise<TokenResponse> {
+  const response = await postJson('/api/v1/auth/change-password', { username, currentPassword, newPassword });
   if (!response.ok) throw new ApiError(await toProblem(response));
   return adopt((await response.json()) as TokenResponse)!;
 }
