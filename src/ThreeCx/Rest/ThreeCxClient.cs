@@ -134,7 +134,12 @@ public sealed class ThreeCxClient
     {
         var content = new AudioUploadContent(audio);
         using var response = await SendAsync(
-            () => new HttpRequestMessage(HttpMethod.Post, Path($"{Escape(dn)}/participants/{id}/stream")) { Content = content.Fresh() },
+            () => new HttpRequestMessage(HttpMethod.Post, Path($"{Escape(dn)}/participants/{id}/stream"))
+            {
+                Content = content.Fresh(),
+                // The audio can be read only once: with 100-continue a 401 comes before any of it is spent, so the retry still has it all.
+                Headers = { ExpectContinue = true },
+            },
             cancellationToken, heldOpen: Timeout.InfiniteTimeSpan, canRetry: () => !content.Started).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
