@@ -142,6 +142,27 @@ public sealed class EventStreamTests
     }
 
     [Fact]
+    public async Task An_upsert_on_a_dn_reconciles_that_dn_alone()
+    {
+        await using var h = await Harness.StartAsync();
+        var stream = await h.StartStreamAsync();
+        var onRp = h.Phones.InjectCaller(Rp, "+4930111", "On the route point");
+        await h.Pbx.Client.DivertAsync(Rp, onRp, "101");
+        var atAgent = h.Phones.LegsOn("101").Single().Id;
+        var other = h.Phones.InjectCaller(Rp, "+4930222", "Stays");
+        await Harness.EventuallyAsync(() => stream.Model.Find("101", atAgent) is not null && stream.Model.Find(Rp, other) is not null, "both are known");
+
+        h.Phones.HangUp(atAgent, sendEvent: false);
+        h.Phones.HangUp(other, sendEvent: false);
+        h.Phones.SendEvent(0, "/callcontrol/101");
+        await Harness.EventuallyAsync(() => stream.Model.PendingRemovals == 1, "the DN's missing participant is seen");
+        h.Time.Advance(TimeSpan.FromSeconds(2));
+        await Harness.EventuallyAsync(() => !h.Observer.Removals.IsEmpty, "the removal is reported");
+        Assert.Equal(("101", atAgent), (Assert.Single(h.Observer.Removals).Dn, h.Observer.Removals.Single().Id));
+        Assert.NotNull(stream.Model.Find(Rp, other)); // another DN waits for its own event or the next snapshot
+    }
+
+    [Fact]
     public async Task Digits_pressed_by_the_caller_are_reported()
     {
         await using var h = await Harness.StartAsync();

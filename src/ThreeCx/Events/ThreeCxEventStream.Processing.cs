@@ -106,7 +106,7 @@ public sealed partial class ThreeCxEventStream
         Volatile.Write(ref _snapshotQueued, 0);
         var snapshot = await _client.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
         await ReconcileAsync(snapshot, onlyDn: null).ConfigureAwait(false);
-        _health = _health with { LastSnapshotAt = _time.GetUtcNow() };
+        Volatile.Write(ref _health, _health with { LastSnapshotAt = _time.GetUtcNow() });
     }
 
     /// <summary>Makes the model match <paramref name="dns"/>: new and changed participants reported, missing ones start their grace.</summary>

@@ -33,7 +33,7 @@ internal sealed class AudioUploadContent(IAsyncEnumerable<ReadOnlyMemory<byte>> 
                 throw new InvalidOperationException("The audio of an upload can be sent only once.");
             }
 
-            await foreach (var chunk in _owner._audio(cancellationToken).ConfigureAwait(false))
+            await foreach (var chunk in _owner.Audio(cancellationToken).ConfigureAwait(false))
             {
                 await stream.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
                 // Each chunk is due at the caller's ear now, not when a buffer fills.
@@ -49,7 +49,7 @@ internal sealed class AudioUploadContent(IAsyncEnumerable<ReadOnlyMemory<byte>> 
         }
     }
 
-    private IAsyncEnumerable<ReadOnlyMemory<byte>> _audio(CancellationToken cancellationToken) =>
+    private IAsyncEnumerable<ReadOnlyMemory<byte>> Audio(CancellationToken cancellationToken) =>
         cancellationToken.CanBeCanceled ? WithCancellation(audio, cancellationToken) : audio;
 
     private static async IAsyncEnumerable<ReadOnlyMemory<byte>> WithCancellation(IAsyncEnumerable<ReadOnlyMemory<byte>> source,
