@@ -6,6 +6,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddAcdCluster();
 builder.AddAcdFrontend();
 builder.AddSipEdge();
+builder.AddThreeCxConnector();
 
 var app = builder.Build();
 app.UseAcdFrontend();

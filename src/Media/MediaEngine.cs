@@ -23,6 +23,7 @@ public sealed class MediaEngine : IAsyncDisposable, IClockListener
     private readonly Lazy<DtlsCertificate> _certificate;
     private MediaEndpoint[] _endpoints = [];
     private MediaPlayer[] _players = [];
+    private PcmSink[] _sinks = [];
     private long _nextSession;
     private bool _disposed;
 
@@ -88,6 +89,23 @@ public sealed class MediaEngine : IAsyncDisposable, IClockListener
     public MediaPlayer CreatePlayer(IAudioSource source, string? name = null) =>
         new(name ?? "player", source, ActivatePlayer, DeactivatePlayer);
 
+    /// <summary>
+    /// A consumer of 20 ms PCM frames outside RTP (see <see cref="PcmSink"/>): <paramref name="onFrame"/> runs on the
+    /// clock's thread once per tick with the frame of the player the sink listens to; keep it short (copy and hand over).
+    /// </summary>
+    public PcmSink CreateSink(Action<ReadOnlySpan<short>> onFrame)
+    {
+        ArgumentNullException.ThrowIfNull(onFrame);
+        var sink = new PcmSink(onFrame, RemoveSink);
+        lock (_registryLock) _sinks = [.. _sinks, sink];
+        return sink;
+    }
+
+    private void RemoveSink(PcmSink sink)
+    {
+        lock (_registryLock) _sinks = _sinks.Where(s => !ReferenceEquals(s, sink)).ToArray();
+    }
+
     internal void Remove(MediaSession session) => _sessions.TryRemove(session.Id, out _);
 
     /// <summary>The legs that are negotiated and not yet closed (what the clock ticks and the metrics read).</summary>
@@ -143,6 +161,17 @@ public sealed class MediaEngine : IAsyncDisposable, IClockListener
             catch (Exception ex)
             {
                 _logger.LogError(ex, "clock work for media endpoint {Endpoint} failed", endpoint.Id);
+            }
+        }
+        foreach (var sink in Volatile.Read(ref _sinks))
+        {
+            try
+            {
+                sink.OnTick();
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "a PCM sink failed");
             }
         }
     }

@@ -21,7 +21,8 @@ public sealed record AgentRequest(
     string? SipPassword,
     Dictionary<string, int>? Skills,
     List<string>? Queues,
-    List<string>? Roles);
+    List<string>? Roles,
+    string? ThreeCxExtension = null);
 
 public sealed record NotReadyRequest(string? Reason);
 
@@ -107,7 +108,8 @@ public static class AgentsApi
         }
 
         var roles = Roles(request);
-        var profile = AgentProfile.Create(request.Name!.Trim(), request.Extension ?? string.Empty, request.Skills, request.Queues?.Distinct(), roles);
+        var profile = AgentProfile.Create(request.Name!.Trim(), request.Extension ?? string.Empty, request.Skills, request.Queues?.Distinct(), roles)
+            with { ThreeCxExtension = NullIfEmpty(request.ThreeCxExtension) };
         var now = time.GetUtcNow();
         var created = await account.CreateAsync(new UserAccount(id.ToLowerInvariant(), hasher.Hash(request.Password!), [.. roles], id,
             null, false, now, now, SipSecrets(id, request.SipPassword, sip.Value)));
@@ -156,7 +158,8 @@ public static class AgentsApi
             request.Extension ?? old.Extension,
             request.Skills?.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase) ?? old.Skills,
             request.Queues is null ? old.Queues : [.. request.Queues.Distinct()],
-            roles);
+            roles,
+            request.ThreeCxExtension is null ? old.ThreeCxExtension : NullIfEmpty(request.ThreeCxExtension)); // "" clears it
         var configured = await agent.ConfigureAsync(profile);
         if (!configured.IsSuccess)
         {
@@ -248,6 +251,8 @@ public static class AgentsApi
     {
         var v = new Validator().Id(r.Id, "id").Text(r.Name, "name", 100, required: creating)
             .Text(r.Extension, "extension", 32, required: false)
+            .Text(r.ThreeCxExtension, "threeCxExtension", 32, required: false)
+            .Require(r.ThreeCxExtension is null or "" || r.ThreeCxExtension.All(char.IsAsciiDigit), "threeCxExtension", "A 3CX extension number (digits only).")
             .Text(r.SipPassword, "sipPassword", 128, required: false)
             .Require(creating ? r.Password is { Length: >= AuthApi.MinPasswordLength and <= 256 } : r.Password is null or { Length: >= AuthApi.MinPasswordLength and <= 256 },
                 "password", $"At least {AuthApi.MinPasswordLength} characters.")
@@ -257,6 +262,8 @@ public static class AgentsApi
             .Require(r.Roles is null || r.Roles.All(x => Accounts.Roles.All.Contains(x)), "roles", "One or more of: agent, supervisor, admin.");
         return v;
     }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static List<string> Roles(AgentRequest r) =>
         r.Roles is { Count: > 0 } roles ? [.. roles.Distinct()] : [Accounts.Roles.Agent];

@@ -13,6 +13,7 @@ public static partial class ApiResults
         AcdError.None => StatusCodes.Status200OK,
         AcdError.NotFound or AcdError.NotConfigured => StatusCodes.Status404NotFound,
         AcdError.InvalidArgument => StatusCodes.Status400BadRequest,
+        AcdError.NotSupported => StatusCodes.Status422UnprocessableEntity,
         _ => StatusCodes.Status409Conflict,
     };
 
@@ -59,6 +60,7 @@ public static partial class ApiResults
         AcdError.IllegalTransition => "Illegal state transition",
         AcdError.Busy => "Busy",
         AcdError.Conflict => "Conflict",
+        AcdError.NotSupported => "Not supported for this call",
         _ => "Error",
     };
 

@@ -8,6 +8,7 @@ using Acd.Catalog;
 using Acd.Common;
 using Acd.Frontend.Auth;
 using Acd.SipEdge.Hosting;
+using Acd.ThreeCxEdge;
 
 namespace Acd.Frontend.Apis;
 
@@ -135,6 +136,18 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
         }
 
         var snapshot = found.Value!;
+        if (CarrierRefuses(snapshot, action switch
+            {
+                CallAction.Hold or CallAction.Unhold => "hold",
+                CallAction.Park => "park",
+                CallAction.CompleteTransfer or CallAction.CancelTransfer => "attended (consultation) transfer",
+                CallAction.Answer => "answer from the desktop (the agent answers on the 3CX phone)",
+                _ => null,
+            }) is { } refused)
+        {
+            return refused;
+        }
+
         var call = grains.GetGrain<ICallGrain>(callId);
         var agentId = snapshot.AgentId ?? user.AgentId();
         if (action is CallAction.Answer or CallAction.Reject && snapshot.CallerAgentId is { } caller && caller == user.AgentId() &&
@@ -192,6 +205,11 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
             return found;
         }
 
+        if (CarrierRefuses(found.Value!, "DTMF towards the caller") is { } refused)
+        {
+            return refused;
+        }
+
         var call = grains.GetGrain<ICallGrain>(callId);
         var result = await call.SendDtmfAsync(digits);
         return result.IsSuccess ? Result<CallSnapshot>.Ok(await call.GetAsync()) : result;
@@ -213,10 +231,24 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
             return Result.Fail(resolved.Error, resolved.Message!);
         }
 
+        // 3CX transfers blind to a number (transferto); agents and queues of the ACD and consultations it cannot reach.
+        if (ThreeCxCarrier.Carries(found.Value!.Info?.EdgeId)
+            && (mode != TransferMode.Blind || resolved.Value!.Kind != DialTargetKind.External)
+            && CarrierRefuses(found.Value!, mode != TransferMode.Blind ? "attended (consultation) transfer" : "transfer to an ACD agent or queue") is { } refused)
+        {
+            return refused;
+        }
+
         var call = grains.GetGrain<ICallGrain>(callId);
         var result = await call.TransferAsync(resolved.Value!.ToTransferTarget(), mode);
         return result.IsSuccess ? Result<CallSnapshot>.Ok(await call.GetAsync()) : result;
     }
+
+    /// <summary>The call's carrier cannot do <paramref name="action"/> (null: no limit applies).</summary>
+    private static Result<CallSnapshot>? CarrierRefuses(CallSnapshot call, string? action) =>
+        action is not null && ThreeCxCarrier.Carries(call.Info?.EdgeId)
+            ? Result.Fail(AcdError.NotSupported, ThreeCxCarrier.Unsupported(action))
+            : null;
 
     /// <summary>An agent sees the calls it has, had or placed to a colleague, and parked calls, which any agent may retrieve.</summary>
     private static bool IsAgentOf(CallSnapshot call, string? agentId) =>

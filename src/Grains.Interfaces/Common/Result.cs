@@ -10,6 +10,9 @@ public enum AcdError
     IllegalTransition,
     Busy,
     Conflict,
+
+    /// <summary>What carries the call cannot do this (a 3CX PBX's Call Control API has no hold, park or DTMF).</summary>
+    NotSupported,
 }
 
 /// <summary>Outcome of a grain command: success, or a typed error with a human readable reason.</summary>

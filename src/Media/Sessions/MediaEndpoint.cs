@@ -32,7 +32,7 @@ internal sealed record StreamPlan(MediaProfile Profile, NegotiatedCodecs Send, P
 /// it hears and its figures. Packets are handled on the socket's receive loop; generated media on the engine's
 /// clock; negotiation and bridging on the caller's thread.
 /// </summary>
-public sealed partial class MediaEndpoint : IDatagramHandler, IDisposable
+public sealed partial class MediaEndpoint : IDatagramHandler, IDisposable, IPlayerListener
 {
     private static readonly EndpointState[][] AllowedTransitions =
     [

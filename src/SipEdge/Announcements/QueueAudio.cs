@@ -55,7 +55,7 @@ public sealed class QueueAudio
     /// hung up); the endpoint then hears silence unless the edge pointed it elsewhere already. <paramref name="config"/>
     /// is read once, here (null: the defaults).
     /// </summary>
-    public QueueAudioHandle ForWaiting(MediaEndpoint endpoint, string queueId, string callId, QueueConfig? config)
+    public QueueAudioHandle ForWaiting(IPlayerListener endpoint, string queueId, string callId, QueueConfig? config)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentException.ThrowIfNullOrEmpty(queueId);

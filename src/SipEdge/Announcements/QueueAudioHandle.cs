@@ -23,7 +23,7 @@ public sealed class QueueAudioHandle : IDisposable
     private bool _disposed;
     private bool _paused;
 
-    internal QueueAudioHandle(QueueAudio audio, MediaEndpoint endpoint, MediaPlayer player, WaitingAudioSource source,
+    internal QueueAudioHandle(QueueAudio audio, IPlayerListener endpoint, MediaPlayer player, WaitingAudioSource source,
         string queueId, string callId, string language, TimeSpan? interval, TimeSpan firstAnnouncement)
     {
         _audio = audio;
@@ -41,7 +41,8 @@ public sealed class QueueAudioHandle : IDisposable
         }
     }
 
-    public MediaEndpoint Endpoint { get; }
+    /// <summary>Who hears the queue: the caller's media leg, or a PBX stream's sink.</summary>
+    public IPlayerListener Endpoint { get; }
 
     /// <summary>The player the endpoint listens to: music with the announcements in it.</summary>
     public MediaPlayer Player { get; }

@@ -43,6 +43,7 @@ export function agentsSection(root: HTMLElement, ctx: SectionContext): { refresh
     id.disabled = agent !== null;
     const name = input('name', { value: agent?.name ?? '' });
     const extension = input('extension', { value: agent?.extension ?? '' });
+    const threeCx = input('threeCxExtension', { value: agent?.threeCxExtension ?? '' });
     const password = input('password', { type: 'password', autocomplete: 'new-password' });
     const sipPassword = input('sipPassword', { type: 'password', autocomplete: 'new-password' });
     const skills = new SkillsEditor(agent?.skills ?? {});
@@ -55,6 +56,7 @@ export function agentsSection(root: HTMLElement, ctx: SectionContext): { refresh
       field('Agent id (also the sign-in name)', 'id', id),
       field('Name', 'name', name),
       field('Extension', 'extension', extension, 'What colleagues dial to reach this agent internally.'),
+      field('3CX extension', 'threeCxExtension', threeCx, 'The agent\'s extension on the 3CX PBX, when calls come through the 3CX connector; empty for none.'),
       ...(agent ? [] : [field('Web password', 'password', password, 'At least 8 characters.'), field('SIP password', 'sipPassword', sipPassword, 'For the agent\'s phones; optional.')]),
       field('Skills (level 1-10)', 'skills', skills.element),
       field('Queues', 'queues', queues.element),
@@ -68,6 +70,7 @@ export function agentsSection(root: HTMLElement, ctx: SectionContext): { refresh
       const body: Record<string, unknown> = {
         name: name.value,
         extension: extension.value,
+        threeCxExtension: threeCx.value,
         skills: skills.value(),
         queues: queues.value(),
         roles: roles.value(),

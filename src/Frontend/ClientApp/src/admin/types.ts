@@ -3,6 +3,7 @@ export interface AgentView {
   id: string;
   name: string | null;
   extension: string | null;
+  threeCxExtension: string | null;
   status: string;
   reasonCode: string | null;
   skills: Record<string, number>;
