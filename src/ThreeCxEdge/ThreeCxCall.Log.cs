@@ -14,7 +14,7 @@ internal sealed partial class ThreeCxCall
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: routing to agent {AgentId} at 3CX extension {Extension} for {Seconds} s")]
     private partial void LogRouting(string callId, string agentId, string extension, int seconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} has no 3CX extension; the offer fails as unreachable")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} has no 3CX extension (agent profile threeCxExtension) and cannot take 3CX calls; the offer fails, the agent goes Not Ready")]
     private partial void LogNoExtension(string callId, string agentId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: routeto agent {AgentId} failed ({Reason}); the caller keeps its place")]

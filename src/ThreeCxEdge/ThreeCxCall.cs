@@ -179,8 +179,9 @@ internal sealed partial class ThreeCxCall : ICallEdgeObserver
         var extension = await ExtensionOfAsync(command.AgentId);
         if (extension is null)
         {
+            // Not Unreachable (which leaves the agent Ready): the queue would offer the same agent again at once.
             LogNoExtension(CallId, command.AgentId);
-            await SafeAsync(() => _grain.RejectAsync(command.AgentId, command.Sequence, OfferFailure.Unreachable));
+            await SafeAsync(() => _grain.RejectAsync(command.AgentId, command.Sequence, OfferFailure.Declined));
             return;
         }
 

@@ -1,4 +1,5 @@
 using Acd.CallControl.Calls;
+using Acd.Calls;
 using Acd.Media;
 using Acd.SipEdge.Announcements;
 using Acd.ThreeCx;
@@ -34,9 +35,9 @@ internal sealed class ThreeCxEdgeContext(
 /// <summary>How the rest of the product recognises a call carried by a 3CX PBX and what it cannot do there.</summary>
 public static class ThreeCxCarrier
 {
-    public const string EdgeIdPrefix = "3cx:";
+    public const string EdgeIdPrefix = CallCarriers.ThreeCxPrefix;
 
-    public static bool Carries(string? edgeId) => edgeId?.StartsWith(EdgeIdPrefix, StringComparison.Ordinal) == true;
+    public static bool Carries(string? edgeId) => CallCarriers.IsThreeCx(edgeId);
 
     /// <summary>Why an action is refused on a 3CX-carried call: the Call Control API offers no such action.</summary>
     public static string Unsupported(string action) =>

@@ -52,8 +52,9 @@ internal sealed class WaitingAudioStream : IAsyncDisposable
         {
             await client.SendAudioAsync(dn, participantId, ReadAllAsync(_stop.Token), _stop.Token);
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (Exception) when (_stop.IsCancellationRequested)
         {
+            // Stopped by us (answered, hung up): the upload is cut off on purpose.
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

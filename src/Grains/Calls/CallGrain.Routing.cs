@@ -29,7 +29,7 @@ public sealed partial class CallGrain
 
         SetStatus(CallStatus.Queued);
         var outcome = await Queue(queueId).EnqueueAsync(
-            new QueuedCall(CallId, info.Priority, joinedAt, info.Ani, RequiresDevice: info.EdgeId is not null, Requeued: requeued));
+            new QueuedCall(CallId, info.Priority, joinedAt, info.Ani, RequiresDevice: CallCarriers.RingsRegisteredPhones(info.EdgeId), Requeued: requeued));
         if (!outcome.IsSuccess)
         {
             return Result.Fail(outcome.Error, outcome.Message ?? "The queue refused the call.");

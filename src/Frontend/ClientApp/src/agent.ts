@@ -66,13 +66,16 @@ function renderCall(): void {
   $('call-active').hidden = !active;
   const offered = active && call!.status === 'offered' && call!.agentId === agent?.id && agent?.status === 'reserved';
   const connected = active && (call!.status === 'connected' || call!.status === 'held' || call!.status === 'transferring');
-  // Internal calls (agent to agent) cannot be transferred or parked.
+  // Internal calls (agent to agent) cannot be transferred or parked; a 3CX PBX's API has no hold, park or DTMF.
   const internal = active && call!.direction === 'internal';
-  ($('btn-answer') as HTMLButtonElement).hidden = !offered;
+  const threeCx = active && call!.carrier === '3cx';
+  // A 3CX call is answered on the 3CX phone or app: the API cannot pick up an extension's call.
+  ($('btn-answer') as HTMLButtonElement).hidden = !offered || threeCx;
   ($('btn-reject') as HTMLButtonElement).hidden = !offered;
-  ($('btn-hold') as HTMLButtonElement).hidden = !connected;
+  ($('btn-hold') as HTMLButtonElement).hidden = !connected || threeCx;
   ($('btn-transfer') as HTMLButtonElement).hidden = !connected || internal;
-  ($('btn-park') as HTMLButtonElement).hidden = !connected || internal || call!.status === 'transferring';
+  ($('btn-park') as HTMLButtonElement).hidden = !connected || internal || threeCx || call!.status === 'transferring';
+  for (const key of document.querySelectorAll<HTMLButtonElement>('.dialpad-key')) key.disabled = threeCx;
   ($('btn-hangup') as HTMLButtonElement).hidden = !active || offered;
   $('btn-hold').textContent = call?.status === 'held' ? 'Resume' : 'Hold';
   if (offered) startRinging();

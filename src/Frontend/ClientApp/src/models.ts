@@ -52,6 +52,8 @@ export interface Call {
   parkedSlot?: number | null;
   /** An internal call: the agent who placed it (agentId is the colleague it called). */
   callerAgentId?: string | null;
+  /** What carries the call: 'sip' (the SIP edge), '3cx' (a 3CX PBX: no hold, park, DTMF or consultation), null (CTI). */
+  carrier?: string | null;
 }
 
 export interface QueueStats {
