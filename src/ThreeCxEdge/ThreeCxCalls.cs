@@ -16,14 +16,16 @@ public sealed partial class ThreeCxCalls : IThreeCxObserver
     private readonly ThreeCxConnector _connector;
     private readonly ILogger<ThreeCxCalls> _logger;
     private readonly ThreeCxEdgeContext _ctx;
+    private readonly AgentPresence _presence;
     private readonly ConcurrentDictionary<(string Pbx, int Participant), ThreeCxCall> _byCaller = new();
     private readonly ConcurrentDictionary<(string Pbx, int PbxCall), ThreeCxCall> _byPbxCall = new();
     private readonly ConcurrentDictionary<string, ThreeCxConnectionHealth> _health = new(StringComparer.OrdinalIgnoreCase);
 
-    internal ThreeCxCalls(ThreeCxConnector connector, ThreeCxEdgeContext ctx, ILogger<ThreeCxCalls> logger)
+    internal ThreeCxCalls(ThreeCxConnector connector, ThreeCxEdgeContext ctx, AgentPresence presence, ILogger<ThreeCxCalls> logger)
     {
         _connector = connector;
         _ctx = ctx;
+        _presence = presence;
         _logger = logger;
     }
 
@@ -55,9 +57,10 @@ public sealed partial class ThreeCxCalls : IThreeCxObserver
         if (_byPbxCall.TryGetValue((pbx, participant.CallId), out var call))
         {
             call.OnLegChanged(participant);
+            return Task.CompletedTask;
         }
 
-        return Task.CompletedTask;
+        return _presence.OnPrivateLegAsync(pbx, participant);
     }
 
     public Task ParticipantRemovedAsync(string pbx, ThreeCxRemoval removal)
@@ -69,6 +72,10 @@ public sealed partial class ThreeCxCalls : IThreeCxObserver
         else if (_byPbxCall.TryGetValue((pbx, removal.LastKnown.CallId), out var byPbx))
         {
             byPbx.OnLegRemoved(removal);
+        }
+        else
+        {
+            return _presence.OnPrivateLegRemovedAsync(pbx, removal);
         }
 
         return Task.CompletedTask;

@@ -23,8 +23,9 @@ public static class ThreeCxEdgeExtensions
     {
         services.AddThreeCx(configuration);
         services.TryAddSingleton<ThreeCxEdgeContext>();
+        services.TryAddSingleton<AgentPresence>();
         services.TryAddSingleton(sp => new ThreeCxCalls(sp.GetRequiredService<ThreeCxConnector>(), sp.GetRequiredService<ThreeCxEdgeContext>(),
-            sp.GetRequiredService<ILogger<ThreeCxCalls>>()));
+            sp.GetRequiredService<AgentPresence>(), sp.GetRequiredService<ILogger<ThreeCxCalls>>()));
         services.TryAddSingleton<IThreeCxObserver>(sp => sp.GetRequiredService<ThreeCxCalls>());
         services.AddThreeCxEventStreams();
         services.AddHealthChecks().AddCheck<ThreeCxHealthCheck>("3cx", tags: [readyTag]);

@@ -42,6 +42,13 @@ public interface IAgentGrain : IGrainWithStringKey
     [Alias("Ready")]
     Task<Result> SetReadyAsync();
 
+    /// <summary>
+    /// The agent's own phone is on a call the ACD does not carry (seen on its 3CX extension): a Ready agent goes Not Ready
+    /// "busy elsewhere" and is offered nothing; when that call ends (false) it is Ready again, unless it changed state meanwhile.
+    /// </summary>
+    [Alias("SetBusyElsewhere")]
+    Task<Result> SetBusyElsewhereAsync(bool busy);
+
     /// <summary>Ready/NotReady -> NotReady(reason); during a call it takes effect after the call and wrap-up.</summary>
     [Alias("NotReady")]
     Task<Result> SetNotReadyAsync(string reasonCode);

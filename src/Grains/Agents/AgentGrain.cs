@@ -196,6 +196,28 @@ public sealed partial class AgentGrain : AcdGrain<AgentState>, IAgentGrain
         }
     }
 
+    public async Task<Result> SetBusyElsewhereAsync(bool busy)
+    {
+        if (NotConfigured() is { } missing)
+        {
+            return missing;
+        }
+
+        if (busy && S.Status == AgentStatus.Ready)
+        {
+            Transition(AgentStatus.NotReady, ReasonCodes.BusyElsewhere, null);
+            await SaveAndNotifyAsync();
+        }
+        else if (!busy && S.Status == AgentStatus.NotReady && S.ReasonCode == ReasonCodes.BusyElsewhere)
+        {
+            Transition(AgentStatus.Ready, null, null);
+            await SaveAndNotifyAsync();
+            await FindWorkCoreAsync();
+        }
+
+        return Result.Ok;
+    }
+
     public async Task<Result> SetNotReadyAsync(string reasonCode)
     {
         if (NotConfigured() is { } missing)

@@ -82,6 +82,34 @@ public sealed class ThreeCxAcdTests(ThreeCxAcdHost acd)
     }
 
     [Fact]
+    public async Task An_agent_on_a_call_of_its_own_is_busy_elsewhere_and_offered_nothing_until_it_ends()
+    {
+        var agentId = await acd.ReadyAgentAsync("106");
+        var agent = acd.Grains.GetGrain<IAgentGrain>(agentId);
+
+        // The agent dials out from its 3CX phone: a participant on 106 that no ACD call owns.
+        var (status, _) = Pbx.MakeCall("106", null, new System.Text.Json.Nodes.JsonObject { ["destination"] = "+4930555" });
+        Assert.Equal(200, status);
+        await ThreeCxAcdHost.Eventually(async () => (await agent.GetAsync()) is { Status: AgentStatus.NotReady, ReasonCode: ReasonCodes.BusyElsewhere },
+            "the agent busy elsewhere");
+
+        // A caller now waits: the busy agent is not offered the call.
+        var ani = NewNumber();
+        var caller = Pbx.InjectCaller(StandInServer.RoutePoint, ani, "Patient Caller");
+        await WaitingCallAsync(ani);
+        await Task.Delay(500);
+        Assert.DoesNotContain(Pbx.LegsOn("106"), l => l.Status == "Ringing");
+
+        // Its own call ends: Ready again, and the waiting caller rings at 106.
+        Pbx.HangUp(Pbx.LegsOn("106").Single().Id);
+        await ThreeCxAcdHost.Eventually(() => Task.FromResult(Pbx.LegsOn("106").Any(l => l.Status == "Ringing")), "extension 106 ringing for the caller");
+        Pbx.HangUp(caller);
+        await acd.EndedCallAsync(ani);
+        await ThreeCxAcdHost.Eventually(async () => (await agent.GetAsync()).Status is AgentStatus.Ready or AgentStatus.NotReady, "the agent free");
+        await agent.LogoutAsync();
+    }
+
+    [Fact]
     public async Task A_caller_hanging_up_while_queued_is_an_abandon()
     {
         var ani = NewNumber();
