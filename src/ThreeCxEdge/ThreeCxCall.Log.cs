@@ -20,6 +20,9 @@ internal sealed partial class ThreeCxCall
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: routeto agent {AgentId} failed ({Reason}); the caller keeps its place")]
     private partial void LogRouteFailed(string callId, string agentId, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} places a call from 3CX extension {Extension} to {Destination}")]
+    private partial void LogPlacing(string callId, string agentId, string extension, string destination);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} answered on 3CX extension {Extension}")]
     private partial void LogConnected(string callId, string agentId, string extension);
 

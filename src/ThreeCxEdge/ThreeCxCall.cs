@@ -50,14 +50,21 @@ internal sealed partial class ThreeCxCall : ICallEdgeObserver
     private string? _agentDn;
     private int? _agentParticipant;
 
+    /// <summary>A caller ringing on a Route Point (start it with <see cref="Start"/>).</summary>
     public ThreeCxCall(ThreeCxEdgeContext ctx, ThreeCxPbx pbx, ThreeCxParticipant caller, string queueId, Action<ThreeCxCall> ended)
+        : this(ctx, pbx, ended)
+    {
+        Caller = caller;
+        PbxCallId = caller.CallId;
+        QueueId = queueId;
+    }
+
+    private ThreeCxCall(ThreeCxEdgeContext ctx, ThreeCxPbx pbx, Action<ThreeCxCall> ended)
     {
         _ctx = ctx;
         _logger = ctx.Logger;
         _pbx = pbx;
         _ended = ended;
-        Caller = caller;
-        QueueId = queueId;
         CallId = CallIds.New();
         _grain = ctx.Grains.GetGrain<ICallGrain>(CallId);
         _ = Task.Run(PumpAsync);
@@ -65,13 +72,13 @@ internal sealed partial class ThreeCxCall : ICallEdgeObserver
 
     public string CallId { get; }
 
-    public string QueueId { get; }
+    public string QueueId { get; } = "";
 
-    /// <summary>The caller's participant on the Route Point.</summary>
-    public ThreeCxParticipant Caller { get; }
+    /// <summary>The caller's participant on the Route Point; null on a call the agent placed from its extension.</summary>
+    public ThreeCxParticipant? Caller { get; }
 
-    /// <summary>3CX's own call id, shared by every leg of the call (the agent's extension leg after a routeto).</summary>
-    public int PbxCallId => Caller.CallId;
+    /// <summary>3CX's own call id, shared by every leg of the call (the agent's extension leg after a routeto); 0 until known.</summary>
+    public int PbxCallId { get; private set; }
 
     public ThreeCxCallState State { get; private set; } = ThreeCxCallState.Starting;
 
@@ -80,7 +87,9 @@ internal sealed partial class ThreeCxCall : ICallEdgeObserver
 
     private ThreeCxClient Client => _pbx.Client;
 
-    private string RoutePoint => Caller.Dn;
+    private string RoutePoint => Caller!.Dn;
+
+    private int CallerLeg => Caller!.Id;
 
     /// <summary>An offer on its way to an agent's extension.</summary>
     private sealed record Routing(string AgentId, string Extension, CommandSequence Ring);
@@ -90,8 +99,8 @@ internal sealed partial class ThreeCxCall : ICallEdgeObserver
     /// <summary>Answers the caller on the Route Point (so it can hear the queue) and starts the ACD call.</summary>
     public void Start() => Post(async () =>
     {
-        LogArrived(CallId, _pbx.Name, Caller.PartyCallerId ?? "", RoutePoint, QueueId);
-        var answered = await ActAsync(() => Client.AnswerAsync(RoutePoint, Caller.Id), "answer the caller on the Route Point");
+        LogArrived(CallId, _pbx.Name, Caller!.PartyCallerId ?? "", RoutePoint, QueueId);
+        var answered = await ActAsync(() => Client.AnswerAsync(RoutePoint, CallerLeg), "answer the caller on the Route Point");
         if (!answered)
         {
             await EndAsync("the caller could not be answered on the Route Point");
@@ -99,8 +108,8 @@ internal sealed partial class ThreeCxCall : ICallEdgeObserver
         }
 
         _reference = _ctx.Grains.CreateObjectReference<ICallEdgeObserver>(this);
-        var dialled = string.IsNullOrEmpty(Caller.PartyDid) ? RoutePoint : Caller.PartyDid;
-        var request = new InboundCall(Caller.PartyCallerId ?? "anonymous", dialled, Caller.PartyCallerName, QueueId: QueueId,
+        var dialled = string.IsNullOrEmpty(Caller!.PartyDid) ? RoutePoint : Caller!.PartyDid;
+        var request = new InboundCall(Caller!.PartyCallerId ?? "anonymous", dialled, Caller!.PartyCallerName, QueueId: QueueId,
             EdgeId: ThreeCxEdgeContext.EdgeIdOf(_pbx));
         Result<CallSnapshot>? started;
         try
@@ -116,7 +125,7 @@ internal sealed partial class ThreeCxCall : ICallEdgeObserver
         if (started is not { IsSuccess: true })
         {
             LogStartFailed(CallId, started?.ToString() ?? "the cluster did not answer");
-            await ActAsync(() => Client.DropAsync(RoutePoint, Caller.Id), "drop the caller");
+            await ActAsync(() => Client.DropAsync(RoutePoint, CallerLeg), "drop the caller");
             await EndAsync("the ACD call could not be started");
             return;
         }
@@ -149,7 +158,7 @@ internal sealed partial class ThreeCxCall : ICallEdgeObserver
             LogUnexpected(ex, CallId); // the defaults play instead
         }
 
-        _audio = new WaitingAudioStream(_ctx.Media, _ctx.Audio, Client, RoutePoint, Caller.Id, QueueId, CallId, config, _ctx.Logger);
+        _audio = new WaitingAudioStream(_ctx.Media, _ctx.Audio, Client, RoutePoint, CallerLeg, QueueId, CallId, config, _ctx.Logger);
     }
 
     private async Task StopWaitingAudioAsync()
@@ -195,7 +204,7 @@ internal sealed partial class ThreeCxCall : ICallEdgeObserver
             ThreeCxActionResult? result;
             try
             {
-                result = await Client.RouteToAsync(RoutePoint, Caller.Id, extension, seconds);
+                result = await Client.RouteToAsync(RoutePoint, CallerLeg, extension, seconds);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -247,7 +256,7 @@ internal sealed partial class ThreeCxCall : ICallEdgeObserver
         await StopWaitingAudioAsync();
         _agentParticipant ??= await FindAgentLegAsync(routing.Extension);
         // THREECX.md's Route Point pattern: once routeto delivered the call, the app drops its own Route Point leg.
-        await ActAsync(() => Client.DropAsync(RoutePoint, Caller.Id), "drop the Route Point leg");
+        await ActAsync(() => Client.DropAsync(RoutePoint, CallerLeg), "drop the Route Point leg");
         LogConnected(CallId, routing.AgentId, routing.Extension);
     }
 
@@ -295,7 +304,7 @@ internal sealed partial class ThreeCxCall : ICallEdgeObserver
             await StopWaitingAudioAsync();
             if (State != ThreeCxCallState.Connected)
             {
-                await ActAsync(() => Client.DropAsync(RoutePoint, Caller.Id), "drop the caller");
+                await ActAsync(() => Client.DropAsync(RoutePoint, CallerLeg), "drop the caller");
             }
 
             if (_agentDn is { } dn)
@@ -336,8 +345,6 @@ internal sealed partial class ThreeCxCall : ICallEdgeObserver
 
     public Task CompleteConsultationAsync(CompleteConsultation command) => Unsupported("consultation");
 
-    public Task PlaceOutboundAsync(PlaceOutbound command) => Unsupported("an outbound leg on an inbound call");
-
     public Task PlaceInternalAsync(PlaceInternal command) => Unsupported("an internal leg on an inbound call");
 
     /// <summary>The API refuses these on 3CX-carried calls before the grain acts; one arriving anyway is only logged.</summary>
@@ -350,14 +357,17 @@ internal sealed partial class ThreeCxCall : ICallEdgeObserver
     // ---- what the PBX reports ------------------------------------------------------------------------
 
     /// <summary>A leg of this 3CX call on another DN (the agent's extension after routeto).</summary>
-    public void OnLegChanged(ThreeCxParticipant participant) => Post(() =>
+    public void OnLegChanged(ThreeCxParticipant participant) => Post(async () =>
     {
         if (participant.Dn == (_agentDn ?? _routing?.Extension))
         {
             _agentParticipant = participant.Id;
         }
 
-        return Task.CompletedTask;
+        if (_placing is not null && participant.Id == _agentParticipant && participant.IsConnected)
+        {
+            await OnPlacedCallAnsweredAsync();
+        }
     });
 
     /// <summary>The caller's Route Point participant is gone: before an agent had it, the caller hung up.</summary>
@@ -380,6 +390,12 @@ internal sealed partial class ThreeCxCall : ICallEdgeObserver
     /// <summary>A leg of this 3CX call on another DN is gone: once connected, the agent's leg ending ends the call.</summary>
     public void OnLegRemoved(ThreeCxRemoval removal) => Post(async () =>
     {
+        if (State == ThreeCxCallState.Routing && _placing is not null && removal.Id == _agentParticipant)
+        {
+            await OnPlacedCallFailedAsync("the 3CX call ended before the destination answered");
+            return;
+        }
+
         if (State != ThreeCxCallState.Connected || removal.Dn != _agentDn || (_agentParticipant is { } id && id != removal.Id))
         {
             return;

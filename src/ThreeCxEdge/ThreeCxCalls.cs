@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Acd.Calls;
+using Acd.Common;
 using Acd.ThreeCx;
 using Acd.ThreeCx.Events;
 using Acd.ThreeCx.Rest;
@@ -19,6 +21,7 @@ public sealed partial class ThreeCxCalls : IThreeCxObserver
     private readonly AgentPresence _presence;
     private readonly ConcurrentDictionary<(string Pbx, int Participant), ThreeCxCall> _byCaller = new();
     private readonly ConcurrentDictionary<(string Pbx, int PbxCall), ThreeCxCall> _byPbxCall = new();
+    private readonly ConcurrentDictionary<(string Pbx, string Extension), ThreeCxCall> _placing = new();
     private readonly ConcurrentDictionary<string, ThreeCxConnectionHealth> _health = new(StringComparer.OrdinalIgnoreCase);
 
     internal ThreeCxCalls(ThreeCxConnector connector, ThreeCxEdgeContext ctx, AgentPresence presence, ILogger<ThreeCxCalls> logger)
@@ -54,7 +57,7 @@ public sealed partial class ThreeCxCalls : IThreeCxObserver
             return Task.CompletedTask;
         }
 
-        if (_byPbxCall.TryGetValue((pbx, participant.CallId), out var call))
+        if (CallOf(pbx, participant.Dn, participant.CallId) is { } call)
         {
             call.OnLegChanged(participant);
             return Task.CompletedTask;
@@ -65,11 +68,11 @@ public sealed partial class ThreeCxCalls : IThreeCxObserver
 
     public Task ParticipantRemovedAsync(string pbx, ThreeCxRemoval removal)
     {
-        if (_byCaller.TryGetValue((pbx, removal.Id), out var call) && removal.Dn == call.Caller.Dn)
+        if (_byCaller.TryGetValue((pbx, removal.Id), out var call) && removal.Dn == call.Caller?.Dn)
         {
             call.OnCallerRemoved(removal);
         }
-        else if (_byPbxCall.TryGetValue((pbx, removal.LastKnown.CallId), out var byPbx))
+        else if (CallOf(pbx, removal.Dn, removal.LastKnown.CallId) is { } byPbx)
         {
             byPbx.OnLegRemoved(removal);
         }
@@ -106,6 +109,45 @@ public sealed partial class ThreeCxCalls : IThreeCxObserver
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Click-to-dial from the agent's 3CX extension (the first PBX configured: agents' extensions are on it). Null when no
+    /// PBX is configured.
+    /// </summary>
+    public async Task<Result<CallSnapshot>?> DialAsync(string agentId, string extension, CallInfo info)
+    {
+        if (_connector.Pbxs.FirstOrDefault() is not { } server)
+        {
+            return null;
+        }
+
+        var call = ThreeCxCall.Outbound(_ctx, server, extension, Forget);
+        if (!_placing.TryAdd((server.Name, extension), call))
+        {
+            return Result.Fail(AcdError.Busy, $"3CX extension {extension} is placing a call already.");
+        }
+
+        return await call.StartOutboundAsync(agentId, info);
+    }
+
+    /// <summary>The ACD call a leg on <paramref name="dn"/> of 3CX call <paramref name="pbxCallId"/> belongs to, if any.</summary>
+    private ThreeCxCall? CallOf(string pbx, string dn, int pbxCallId) =>
+        _byPbxCall.TryGetValue((pbx, pbxCallId), out var call) ? call : Placing(pbx, dn, pbxCallId);
+
+    /// <summary>
+    /// The outbound call placed from <paramref name="dn"/> a participant belongs to: the makecall's answer and the
+    /// socket's first event about its leg race, so the leg is claimed here by extension until its 3CX call id is known.
+    /// </summary>
+    private ThreeCxCall? Placing(string pbx, string dn, int pbxCallId)
+    {
+        if (!_placing.TryGetValue((pbx, dn), out var call) || (call.PbxCallId != 0 && call.PbxCallId != pbxCallId))
+        {
+            return null;
+        }
+
+        _byPbxCall.TryAdd((pbx, pbxCallId), call);
+        return call;
+    }
+
     private void Arrive(ThreeCxPbx server, ThreeCxParticipant caller)
     {
         var queueId = server.Options.ResolveQueue(caller.Dn, caller.PartyDid);
@@ -135,6 +177,11 @@ public sealed partial class ThreeCxCalls : IThreeCxObserver
         foreach (var entry in _byPbxCall.Where(e => ReferenceEquals(e.Value, call)).ToList())
         {
             _byPbxCall.TryRemove(entry);
+        }
+
+        foreach (var entry in _placing.Where(e => ReferenceEquals(e.Value, call)).ToList())
+        {
+            _placing.TryRemove(entry);
         }
     }
 

@@ -84,11 +84,15 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
         var customer = await customers.LookupAsync(destination, cancellationToken);
         var info = new CallInfo(agent.Profile!.Extension is { Length: > 0 } ext ? ext : agentId, destination, customer.Name,
             CallDirection.Outbound, 0, null, customer, null);
-        // Through the SIP edge when it can carry the call (trunk configured, agent's phone registered); CTI-only otherwise,
-        // where a PBX integration places the call and reports its progress.
-        var result = services.GetService<SipEdgeService>() is { } edge && await edge.DialAsync(agentId, info) is { } placed
-            ? placed
-            : await grains.GetGrain<ICallGrain>(CallIds.New()).StartOutboundAsync(agentId, info);
+        // From the agent's 3CX extension when it has one (3CX places it); through the SIP edge when it can carry the call
+        // (trunk configured, agent's phone registered); CTI-only otherwise, where a PBX integration places the call and
+        // reports its progress.
+        var result = agent.Profile.ThreeCxExtension is { Length: > 0 } extension && services.GetService<ThreeCxCalls>() is { } threeCx
+                     && await threeCx.DialAsync(agentId, extension, info) is { } fromPbx
+            ? fromPbx
+            : services.GetService<SipEdgeService>() is { } edge && await edge.DialAsync(agentId, info) is { } placed
+                ? placed
+                : await grains.GetGrain<ICallGrain>(CallIds.New()).StartOutboundAsync(agentId, info);
         metrics.CallStarted(CallDirection.Outbound, "api", result.IsSuccess);
         return result;
     }

@@ -96,9 +96,10 @@ public sealed class ThreeCxAcdTests(ThreeCxAcdHost acd)
         // A caller now waits: the busy agent is not offered the call.
         var ani = NewNumber();
         var caller = Pbx.InjectCaller(StandInServer.RoutePoint, ani, "Patient Caller");
-        await WaitingCallAsync(ani);
-        await Task.Delay(500);
+        var waiting = await WaitingCallAsync(ani);
+        await Task.Delay(500); // long enough for an offer to have rung 106, if the agent had been offered the call
         Assert.DoesNotContain(Pbx.LegsOn("106"), l => l.Status == "Ringing");
+        Assert.Equal(CallStatus.Queued, (await acd.Grains.GetGrain<ICallGrain>(waiting).GetAsync()).Status);
 
         // Its own call ends: Ready again, and the waiting caller rings at 106.
         Pbx.HangUp(Pbx.LegsOn("106").Single().Id);
@@ -107,6 +108,33 @@ public sealed class ThreeCxAcdTests(ThreeCxAcdHost acd)
         await acd.EndedCallAsync(ani);
         await ThreeCxAcdHost.Eventually(async () => (await agent.GetAsync()).Status is AgentStatus.Ready or AgentStatus.NotReady, "the agent free");
         await agent.LogoutAsync();
+    }
+
+    [Fact]
+    public async Task Click_to_dial_places_the_call_from_the_agents_extension_and_its_end_on_the_phone_ends_the_acd_call()
+    {
+        var agentId = await acd.ReadyAgentAsync("107");
+        using var agentClient = acd.Host.Client((await acd.Host.LoginAsync(agentId, "agent-pass-1")).AccessToken);
+        using var dialled = await agentClient.PostAsJsonAsync("api/v1/calls", new { destination = "+4930777888" });
+        Assert.True(dialled.IsSuccessStatusCode, await dialled.Content.ReadAsStringAsync());
+        var call = await dialled.Content.ReadFromJsonAsync<Dictionary<string, object>>();
+        var callId = call!["id"].ToString()!;
+        Assert.Equal("3cx", call["carrier"].ToString());
+
+        // makecall on 107: 3CX dials the number from the agent's extension; the far end answers.
+        await ThreeCxAcdHost.Eventually(() => Task.FromResult(Pbx.LegsOn("107").Any(l => l.Status == "Dialing")), "107 dialling");
+        Pbx.ConnectDialing("107");
+        await ThreeCxAcdHost.Eventually(async () => (await acd.Grains.GetGrain<ICallGrain>(callId).GetAsync()).Status == CallStatus.Connected,
+            "the outbound call connected");
+        Assert.Equal(AgentStatus.OnCall, (await acd.Grains.GetGrain<IAgentGrain>(agentId).GetAsync()).Status);
+        Assert.NotEqual(ReasonCodes.BusyElsewhere, (await acd.Grains.GetGrain<IAgentGrain>(agentId).GetAsync()).ReasonCode);
+
+        // Hung up on the 3CX phone: the ACD sees it.
+        Pbx.HangUp(Pbx.LegsOn("107").Single().Id);
+        await ThreeCxAcdHost.Eventually(async () => (await acd.Grains.GetGrain<ICallGrain>(callId).GetAsync()).Status == CallStatus.Ended,
+            "the outbound call ended");
+        Assert.Equal(CallDisposition.Answered, (await acd.Grains.GetGrain<ICallGrain>(callId).GetAsync()).Disposition);
+        await acd.Grains.GetGrain<IAgentGrain>(agentId).LogoutAsync();
     }
 
     [Fact]

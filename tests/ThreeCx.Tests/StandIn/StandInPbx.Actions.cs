@@ -221,6 +221,18 @@ public sealed partial class StandInPbx
         }
     }
 
+    /// <summary>The far end of the call <paramref name="dn"/> is dialling answers: its leg turns Connected.</summary>
+    public int ConnectDialing(string dn)
+    {
+        lock (_gate)
+        {
+            var leg = LegsOf(dn).First(l => l.Status == "Dialing");
+            leg.Status = "Connected";
+            Upserted(leg);
+            return leg.Id;
+        }
+    }
+
     /// <summary>The phone on <paramref name="dn"/> rejects its ringing call; a routeto waiting on it fails.</summary>
     public void DeclinePhone(string dn)
     {
