@@ -5,6 +5,7 @@ using Acd.Agents;
 using Acd.Calls;
 using Acd.Media.Tests.Infrastructure;
 using Acd.ThreeCx.Tests.StandIn;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Acd.ThreeCx.Tests.Acd;
 
@@ -135,6 +136,28 @@ public sealed class ThreeCxAcdTests(ThreeCxAcdHost acd)
             "the outbound call ended");
         Assert.Equal(CallDisposition.Answered, (await acd.Grains.GetGrain<ICallGrain>(callId).GetAsync()).Disposition);
         await acd.Grains.GetGrain<IAgentGrain>(agentId).LogoutAsync();
+    }
+
+    [Fact]
+    public async Task A_call_that_ended_while_the_connector_was_blind_is_closed_from_the_snapshot_without_duplicates()
+    {
+        var ani = NewNumber();
+        var caller = Pbx.InjectCaller(StandInServer.RoutePoint, ani, "Blind Caller");
+        var callId = await WaitingCallAsync(ani);
+
+        // The socket drops and the caller hangs up meanwhile: no event ever says so.
+        acd.Pbx.DropSockets();
+        Pbx.HangUp(caller, sendEvent: false);
+        var record = await acd.EndedCallAsync(ani);
+        Assert.Equal(CallDisposition.Abandoned, record.Disposition);
+        Assert.Equal(callId, record.CallId);
+        Assert.Contains("could not see the PBX", record.EndReason, StringComparison.Ordinal);
+
+        // Back on line: the reconnect's snapshot started no second call for anyone.
+        await ThreeCxAcdHost.Eventually(() => Task.FromResult(acd.Calls.Health["pbx1"].Healthy), "the connector back on line");
+        var queries = acd.Host.Services.GetRequiredService<global::Acd.Reporting.Queries.IReportingQueries>();
+        var page = await queries.GetCallsAsync(new global::Acd.Reporting.Queries.CallHistoryQuery(QueueId: ThreeCxAcdHost.QueueId));
+        Assert.Single(page.Items, c => c.Ani == ani);
     }
 
     [Fact]
