@@ -12,21 +12,24 @@ namespace Acd.Sip.Messages;
 /// </summary>
 public abstract class SipMessage
 {
-    private int _cacheVersion = -1;
-    private List<SipVia>? _vias;
-    private SipNameAddress? _from, _to;
-    private SipCSeq? _cseq;
-    private List<SipNameAddress>? _contacts, _routes, _recordRoutes;
-    private bool _fromParsed, _toParsed, _cseqParsed;
+    // The typed headers, parsed on first use; one object so a message nobody inspects stays small.
+    private sealed class TypedCache
+    {
+        public int Version = -1;
+        public List<SipVia>? Vias;
+        public SipNameAddress? From, To;
+        public SipCSeq? CSeq;
+        public List<SipNameAddress>? Contacts, Routes, RecordRoutes;
+        public bool FromParsed, ToParsed, CSeqParsed;
+    }
 
-    // Shared by messages without such headers; cached lists are never mutated once assigned.
-    private static readonly List<SipNameAddress> Empty = [];
+    private TypedCache? _typed;
 
     private protected SipMessage(SipHeaders headers) => Headers = headers;
 
     public SipHeaders Headers { get; }
 
-    /// <summary>Body bytes; Content-Length is computed from it when serializing.</summary>
+    /// <summary>Body bytes; Content-Length is computed from it when serializing. A parsed body is a slice of the received message.</summary>
     public ReadOnlyMemory<byte> Body { get; set; }
 
     public abstract bool IsRequest { get; }
@@ -34,13 +37,18 @@ public abstract class SipMessage
     /// <summary>Method of the request, or the CSeq method of a response.</summary>
     public abstract string? TransactionMethod { get; }
 
-    private void CheckCache()
+    private TypedCache Cache
     {
-        if (_cacheVersion == Headers.Version) return;
-        _cacheVersion = Headers.Version;
-        _vias = null;
-        _contacts = _routes = _recordRoutes = null;
-        _fromParsed = _toParsed = _cseqParsed = false;
+        get
+        {
+            var c = _typed ??= new TypedCache();
+            if (c.Version == Headers.Version) return c;
+            c.Version = Headers.Version;
+            c.Vias = null;
+            c.Contacts = c.Routes = c.RecordRoutes = null;
+            c.FromParsed = c.ToParsed = c.CSeqParsed = false;
+            return c;
+        }
     }
 
     /// <summary>All Via entries top-first; unparsable entries make the list empty.</summary>
@@ -48,8 +56,8 @@ public abstract class SipMessage
     {
         get
         {
-            CheckCache();
-            if (_vias is null)
+            var c = Cache;
+            if (c.Vias is null)
             {
                 var list = new List<SipVia>(2);
                 foreach (var v in Headers.GetAll(SipHeaderNames.Via))
@@ -60,9 +68,9 @@ public abstract class SipMessage
                         break;
                     }
                 }
-                _vias = list;
+                c.Vias = list;
             }
-            return _vias;
+            return c.Vias;
         }
     }
 
@@ -72,13 +80,13 @@ public abstract class SipMessage
     {
         get
         {
-            CheckCache();
-            if (!_fromParsed)
+            var c = Cache;
+            if (!c.FromParsed)
             {
-                SipNameAddress.TryParse(Headers[SipHeaderNames.From], out _from);
-                _fromParsed = true;
+                SipNameAddress.TryParse(Headers[SipHeaderNames.From], out c.From);
+                c.FromParsed = true;
             }
-            return _from;
+            return c.From;
         }
         set => SetOrRemove(SipHeaderNames.From, value?.ToString());
     }
@@ -87,13 +95,13 @@ public abstract class SipMessage
     {
         get
         {
-            CheckCache();
-            if (!_toParsed)
+            var c = Cache;
+            if (!c.ToParsed)
             {
-                SipNameAddress.TryParse(Headers[SipHeaderNames.To], out _to);
-                _toParsed = true;
+                SipNameAddress.TryParse(Headers[SipHeaderNames.To], out c.To);
+                c.ToParsed = true;
             }
-            return _to;
+            return c.To;
         }
         set => SetOrRemove(SipHeaderNames.To, value?.ToString());
     }
@@ -108,13 +116,13 @@ public abstract class SipMessage
     {
         get
         {
-            CheckCache();
-            if (!_cseqParsed)
+            var c = Cache;
+            if (!c.CSeqParsed)
             {
-                SipCSeq.TryParse(Headers[SipHeaderNames.CSeq], out _cseq);
-                _cseqParsed = true;
+                SipCSeq.TryParse(Headers[SipHeaderNames.CSeq], out c.CSeq);
+                c.CSeqParsed = true;
             }
-            return _cseq;
+            return c.CSeq;
         }
         set => SetOrRemove(SipHeaderNames.CSeq, value?.ToString());
     }
@@ -129,8 +137,8 @@ public abstract class SipMessage
     {
         get
         {
-            CheckCache();
-            return _contacts ??= ParseAddressList(SipHeaderNames.Contact, true);
+            var c = Cache;
+            return c.Contacts ??= ParseAddressList(SipHeaderNames.Contact, true);
         }
     }
 
@@ -138,8 +146,8 @@ public abstract class SipMessage
     {
         get
         {
-            CheckCache();
-            return _routes ??= ParseAddressList(SipHeaderNames.Route, false);
+            var c = Cache;
+            return c.Routes ??= ParseAddressList(SipHeaderNames.Route, false);
         }
     }
 
@@ -147,8 +155,8 @@ public abstract class SipMessage
     {
         get
         {
-            CheckCache();
-            return _recordRoutes ??= ParseAddressList(SipHeaderNames.RecordRoute, false);
+            var c = Cache;
+            return c.RecordRoutes ??= ParseAddressList(SipHeaderNames.RecordRoute, false);
         }
     }
 
@@ -186,19 +194,19 @@ public abstract class SipMessage
     }
 
     /// <summary>
-    /// Parses the headers every layer relies on, filling the typed caches, and reports the first
+    /// Checks the headers every layer relies on with the grammar of their typed parsers, on the received
+    /// bytes and without building them (the typed accessors parse on first use), and reports the first
     /// syntax error. Missing headers are not errors here: the validator answers those with 400.
     /// </summary>
     internal SipHeaderError? ValidateCoreHeaders()
     {
-        CheckCache();
-        var vias = new List<SipVia>(2);
-        List<SipNameAddress>? contacts = null, routes = null, recordRoutes = null;
+        var headers = Headers;
         var seen = SingleValued.None;
-        foreach (var h in Headers)
+        var cseqMismatch = false;
+        Span<char> scratch = stackalloc char[512];
+        for (var i = 0; i < headers.Count; i++)
         {
-            string? err = null;
-            var name = h.Name;
+            var name = headers.NameAt(i);
             var single = SingleValuedFlag(name);
             if (single != SingleValued.None)
             {
@@ -206,58 +214,71 @@ public abstract class SipMessage
                 if ((seen & single) != 0) return new SipHeaderError(SipParseError.InvalidHeaderValue, $"duplicate {name} header");
                 seen |= single;
             }
+            if (!IsCoreHeader(name)) continue;
+            var value = ValueChars(headers, i, ref scratch);
+            string? err;
             if (ReferenceEquals(name, SipHeaderNames.Via))
             {
-                if (!SipVia.TryParseList(h.Value, vias, out err)) return Bad("Via", err);
+                if (!SipVia.TryValidateList(value, out err)) return Bad("Via", err);
             }
             else if (ReferenceEquals(name, SipHeaderNames.Contact))
             {
-                if (!SipNameAddress.TryParseList(h.Value, contacts ??= new List<SipNameAddress>(1), true, out err)) return Bad("Contact", err);
+                if (!SipNameAddress.TryValidateList(value, true, out err)) return Bad("Contact", err);
             }
             else if (ReferenceEquals(name, SipHeaderNames.Route))
             {
-                if (!SipNameAddress.TryParseList(h.Value, routes ??= [], false, out err)) return Bad("Route", err);
+                if (!SipNameAddress.TryValidateList(value, false, out err)) return Bad("Route", err);
             }
             else if (ReferenceEquals(name, SipHeaderNames.RecordRoute))
             {
-                if (!SipNameAddress.TryParseList(h.Value, recordRoutes ??= [], false, out err)) return Bad("Record-Route", err);
+                if (!SipNameAddress.TryValidateList(value, false, out err)) return Bad("Record-Route", err);
             }
             else if (ReferenceEquals(name, SipHeaderNames.From) || ReferenceEquals(name, SipHeaderNames.To))
             {
-                if (!SipNameAddress.TryParse(h.Value, out var addr, out err)) return Bad(name, err);
-                if (ReferenceEquals(name, SipHeaderNames.From)) { _from ??= addr; _fromParsed = true; }
-                else { _to ??= addr; _toParsed = true; }
+                if (!SipNameAddress.TryValidate(value, out err)) return Bad(name, err);
             }
             else if (ReferenceEquals(name, SipHeaderNames.CSeq))
             {
-                if (!SipCSeq.TryParse(h.Value, out var cseq)) return Bad("CSeq", "invalid value");
-                _cseq ??= cseq;
-                _cseqParsed = true;
+                if (!SipCSeq.TryValidate(value, out _, out var method)) return Bad("CSeq", "invalid value");
+                // Reported only once every header is known to be well-formed, as before.
+                cseqMismatch = IsRequest && !method.SequenceEqual(TransactionMethod);
             }
             else if (ReferenceEquals(name, SipHeaderNames.MaxForwards))
             {
-                if (!SipHeaderParsing.TryParseUInt(h.Value, 255, out _)) return Bad("Max-Forwards", "not a number from 0 to 255");
+                if (!SipHeaderParsing.TryParseUInt(value, 255, out _)) return Bad("Max-Forwards", "not a number from 0 to 255");
             }
             else if (ReferenceEquals(name, SipHeaderNames.Expires) || ReferenceEquals(name, SipHeaderNames.MinExpires))
             {
-                if (!SipHeaderParsing.TryParseUInt(h.Value, uint.MaxValue, out _)) return Bad(name, "not a number of seconds below 2^32");
+                if (!SipHeaderParsing.TryParseUInt(value, uint.MaxValue, out _)) return Bad(name, "not a number of seconds below 2^32");
             }
             else if (ReferenceEquals(name, SipHeaderNames.Date))
             {
                 // RFC 3261 20.17: rfc1123-date, and always GMT (RFC 4475 3.1.2.12).
-                if (!DateTime.TryParseExact(h.Value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out _))
+                if (!DateTime.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out _))
                     return Bad("Date", "not an RFC 1123 date in GMT");
             }
         }
-        _vias = vias;
-        _contacts = contacts ?? Empty;
-        _routes = routes ?? Empty;
-        _recordRoutes = recordRoutes ?? Empty;
-        if (IsRequest && _cseq is not null && !string.Equals(_cseq.Method, TransactionMethod, StringComparison.Ordinal))
+        if (cseqMismatch)
             return new SipHeaderError(SipParseError.CSeqMethodMismatch, "CSeq method does not match request method");
         return null;
 
         static SipHeaderError Bad(string header, string? why) => new(SipParseError.InvalidHeaderValue, $"invalid {header} header: {why}");
+    }
+
+    private static bool IsCoreHeader(string name) =>
+        ReferenceEquals(name, SipHeaderNames.Via) || ReferenceEquals(name, SipHeaderNames.Contact) || ReferenceEquals(name, SipHeaderNames.Route)
+        || ReferenceEquals(name, SipHeaderNames.RecordRoute) || ReferenceEquals(name, SipHeaderNames.From) || ReferenceEquals(name, SipHeaderNames.To)
+        || ReferenceEquals(name, SipHeaderNames.CSeq) || ReferenceEquals(name, SipHeaderNames.MaxForwards) || ReferenceEquals(name, SipHeaderNames.Expires)
+        || ReferenceEquals(name, SipHeaderNames.MinExpires) || ReferenceEquals(name, SipHeaderNames.Date);
+
+    /// <summary>Entry <paramref name="index"/> as characters: its string if it has one, else its ASCII bytes widened into scratch.</summary>
+    private static ReadOnlySpan<char> ValueChars(SipHeaders headers, int index, ref Span<char> scratch)
+    {
+        if (headers.PeekString(index) is not null || !headers.TryGetRaw(index, out var raw)) return headers.ValueAt(index);
+        if (raw.Length > scratch.Length) scratch = new char[raw.Length];
+        var chars = scratch[..raw.Length];
+        System.Text.Ascii.ToUtf16(raw, chars, out _);
+        return chars;
     }
 
     [Flags]
@@ -321,23 +342,52 @@ public sealed class SipRequest : SipMessage
     {
     }
 
-    internal SipRequest(string method, SipUri requestUri, SipHeaders headers)
+    private SipUri? _requestUri;
+
+    internal SipRequest(string method, SipUri? requestUri, SipHeaders headers)
         : base(headers)
     {
         Method = method;
-        RequestUri = requestUri;
+        _requestUri = requestUri;
     }
 
     public string Method { get; }
 
-    public SipUri RequestUri { get; set; }
+    /// <summary>
+    /// The Request-URI. A parsed request validated it at parse time and builds it here on first use from the
+    /// request line of the received bytes.
+    /// </summary>
+    public SipUri RequestUri
+    {
+        get => _requestUri ??= ParseRequestUri();
+        set => _requestUri = value;
+    }
+
+    /// <summary>The Request-URI as received while nobody has asked for it as an object (the serializer writes these bytes).</summary>
+    internal bool TryGetRawRequestUri(out ReadOnlySpan<byte> uri)
+    {
+        uri = default;
+        if (_requestUri is not null || Headers.Buffer is not { } buffer) return false;
+        var line = buffer.AsSpan();
+        var s1 = line.IndexOf((byte)' ');
+        var s2 = line[(s1 + 1)..].IndexOf((byte)' ');
+        uri = line.Slice(s1 + 1, s2);
+        return true;
+    }
+
+    private SipUri ParseRequestUri()
+    {
+        // Only a parsed request has no URI yet, and its request line passed SipUri's grammar (so it is ASCII).
+        TryGetRawRequestUri(out var raw);
+        return SipUri.TryParse(System.Text.Encoding.Latin1.GetString(raw), out var uri, out _) ? uri! : SipUri.CreateInvalid(System.Text.Encoding.Latin1.GetString(raw));
+    }
 
     public override bool IsRequest => true;
 
     public override string? TransactionMethod => Method;
 
     /// <summary>Copies the request (headers and body shared by value): proxies and retries mutate the copy.</summary>
-    public SipRequest Clone() => new(Method, RequestUri, Headers.Clone()) { Body = Body };
+    public SipRequest Clone() => new(Method, _requestUri, Headers.Clone()) { Body = Body };
 }
 
 /// <summary>A SIP response.</summary>
