@@ -203,7 +203,7 @@ public abstract class SipMessage
         var headers = Headers;
         var seen = SingleValued.None;
         var cseqMismatch = false;
-        Span<char> scratch = stackalloc char[512];
+        Span<char> scratch = stackalloc char[256];
         for (var i = 0; i < headers.Count; i++)
         {
             var name = headers.NameAt(i);
