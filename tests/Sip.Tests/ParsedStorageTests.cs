@@ -143,6 +143,30 @@ public sealed class ParsedStorageTests
     }
 
     [Fact]
+    public void A_response_built_from_a_parsed_request_copies_its_values_and_outlives_changes_to_it()
+    {
+        var m = (SipRequest)SipParser.Parse(Encoding.ASCII.GetBytes(PlainInvite)).Message!;
+        _ = m.CallId; // one value already a string, the others still slices
+        var ok = SipResponse.Create(m, 200, toTag: "as1");
+        m.Headers.Set(SipHeaderNames.Via, "SIP/2.0/UDP 10.9.9.9;branch=z9hG4bKchanged");
+        m.Headers.Remove(SipHeaderNames.CSeq);
+
+        Assert.Equal("z9hG4bK776asdhds", ok.TopVia!.Branch);
+        Assert.Equal("a84b4c76e66710@pc33.example.com", ok.CallId);
+        Assert.Equal("as1", ok.To!.Tag);
+        Assert.Equal("1928301774", ok.From!.Tag);
+        Assert.Equal(SipMethods.Invite, ok.CSeq!.Method);
+        var text = Encoding.ASCII.GetString(ok.ToBytes());
+        Assert.StartsWith("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776asdhds;rport\r\n", text);
+        Assert.Contains("\r\nCSeq: 314159 INVITE\r\n", text);
+        var reparsed = SipParser.Parse(ok.ToBytes());
+        Assert.True(reparsed.Success, reparsed.ToString());
+        Assert.Equal(ok.Headers.Where(h => h.Name != SipHeaderNames.ContentLength), reparsed.Message!.Headers.Where(h => h.Name != SipHeaderNames.ContentLength));
+        ok.Headers.Add("X-After", "1");
+        Assert.Equal("1", ok.Clone().Headers["x-after"]);
+    }
+
+    [Fact]
     public void Enumerating_while_changing_the_headers_is_refused()
     {
         var m = ParseInvite();

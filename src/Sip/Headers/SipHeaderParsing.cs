@@ -35,7 +35,7 @@ internal static class SipHeaderParsing
                 }
                 hasValue = true;
             }
-            target?.Add(name.ToString(), hasValue ? value.ToString() : null);
+            target?.Add(name, hasValue ? value.ToString() : null);
             lx.SkipWs();
         }
         return true;

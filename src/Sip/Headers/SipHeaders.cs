@@ -33,7 +33,7 @@ public sealed class SipHeaders : IEnumerable<SipHeader>
         public List<string>? Names;
     }
 
-    public SipHeaders() => _side = new Side { Table = new Entry[16], Values = new string?[16] };
+    public SipHeaders() => _side = new Side { Table = new Entry[8], Values = new string?[8] };
 
     internal SipHeaders(int capacity) => _side = new Side { Table = new Entry[capacity], Values = new string?[capacity] };
 
@@ -89,6 +89,25 @@ public sealed class SipHeaders : IEnumerable<SipHeader>
     public void Add(string name, string value) => Insert(_count, NameId(name), value);
 
     internal void AddCanonical(string name, string value) => Add(name, value);
+
+    /// <summary>
+    /// Appends entry <paramref name="index"/> of <paramref name="source"/>. A still-received value is shared as a slice
+    /// of the source's buffer (a response built from a request copies Via, From, Call-ID and CSeq without strings),
+    /// as long as this instance has no other buffer.
+    /// </summary>
+    internal void AddCopyOf(SipHeaders source, int index)
+    {
+        var e = source.Entries[index];
+        if (e.Offset >= 0 && source.PeekString(index) is null && (_buffer is null || ReferenceEquals(_buffer, source._buffer)) && _side?.Table is not null)
+        {
+            _buffer = source._buffer;
+            var name = e.Name < SipHeaderNames.KnownCount ? e.Name : NameId(source.NameAt(index));
+            Insert(_count, name, null);
+            _side.Table[_count - 1] = e with { Name = name };
+            return;
+        }
+        Insert(_count, NameId(source.NameAt(index)), source.ValueAt(index));
+    }
 
     /// <summary>Inserts before the first header of the same name, or at the top: how a proxy adds Via or Record-Route.</summary>
     public void AddFirst(string name, string value)
@@ -263,7 +282,7 @@ public sealed class SipHeaders : IEnumerable<SipHeader>
         return side;
     }
 
-    private void Insert(int index, ushort nameId, string value)
+    private void Insert(int index, ushort nameId, string? value)
     {
         var side = OwnTable();
         var table = side.Table!;

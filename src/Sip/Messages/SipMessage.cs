@@ -429,22 +429,22 @@ public sealed class SipResponse : SipMessage
     public static SipResponse Create(SipRequest request, int statusCode, string? reasonPhrase = null, string? toTag = null)
     {
         var r = new SipResponse(statusCode, reasonPhrase ?? SipReasonPhrases.For(statusCode));
-        foreach (var h in request.Headers)
+        var headers = request.Headers;
+        for (var i = 0; i < headers.Count; i++)
         {
-            if (ReferenceEquals(h.Name, SipHeaderNames.Via) || ReferenceEquals(h.Name, SipHeaderNames.From) ||
-                ReferenceEquals(h.Name, SipHeaderNames.CallId) || ReferenceEquals(h.Name, SipHeaderNames.CSeq) ||
-                (statusCode == 100 && ReferenceEquals(h.Name, SipHeaderNames.Timestamp)))
+            var name = headers.NameAt(i);
+            if (ReferenceEquals(name, SipHeaderNames.Via) || ReferenceEquals(name, SipHeaderNames.From) ||
+                ReferenceEquals(name, SipHeaderNames.CallId) || ReferenceEquals(name, SipHeaderNames.CSeq) ||
+                (statusCode == 100 && ReferenceEquals(name, SipHeaderNames.Timestamp)))
             {
-                r.Headers.AddCanonical(h.Name, h.Value);
+                r.Headers.AddCopyOf(headers, i);
             }
-            else if (ReferenceEquals(h.Name, SipHeaderNames.To))
+            else if (ReferenceEquals(name, SipHeaderNames.To))
             {
-                var value = h.Value;
                 if (statusCode != 100 && request.To is { } to && to.Tag is null)
-                {
-                    value = to.WithTag(toTag ?? SipIds.NewTag()).ToString();
-                }
-                r.Headers.AddCanonical(h.Name, value);
+                    r.Headers.AddCanonical(name, to.WithTag(toTag ?? SipIds.NewTag()).ToString());
+                else
+                    r.Headers.AddCopyOf(headers, i);
             }
         }
         return r;

@@ -282,8 +282,8 @@ public sealed class SipUri : IEquatable<SipUri>
                 return false;
             }
             if (target is null) continue;
-            if (eq < 0) target.Add(p.ToString(), null);
-            else target.Add(p[..eq].ToString(), p[(eq + 1)..].ToString());
+            if (eq < 0) target.Add(p, null);
+            else target.Add(p[..eq], p[(eq + 1)..].ToString());
         }
         return true;
     }
