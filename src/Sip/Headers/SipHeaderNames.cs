@@ -106,8 +106,12 @@ public static class SipHeaderNames
 
     internal static string NameOfId(int id) => ById[id];
 
+    // The constants above are what callers pass almost always: found by reference before hashing the text.
+    private static readonly Dictionary<string, ushort> IdByInstance = new(ById.Select((n, i) => KeyValuePair.Create(n, (ushort)i)), ReferenceEqualityComparer.Instance);
+
     /// <summary>Id of a known name (any spelling or compact form), or -1.</summary>
-    internal static int IdOf(string name) => IdByName.TryGetValue(name, out var id) ? id : -1;
+    internal static int IdOf(string name) =>
+        IdByInstance.TryGetValue(name, out var id) || IdByName.TryGetValue(name, out id) ? id : -1;
 
     internal static int IdOf(ReadOnlySpan<byte> name)
     {

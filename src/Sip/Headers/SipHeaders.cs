@@ -67,20 +67,14 @@ public sealed class SipHeaders : IEnumerable<SipHeader>
     public IEnumerable<string> GetAll(string name)
     {
         var key = Key.For(name);
-        for (var i = 0; i < _count; i++)
-        {
-            if (Matches(i, key)) yield return ValueAt(i);
-        }
+        for (var i = FindNext(key, 0); i >= 0; i = FindNext(key, i + 1)) yield return ValueAt(i);
     }
 
     public int CountOf(string name)
     {
         var key = Key.For(name);
         var n = 0;
-        for (var i = 0; i < _count; i++)
-        {
-            if (Matches(i, key)) n++;
-        }
+        for (var i = FindNext(key, 0); i >= 0; i = FindNext(key, i + 1)) n++;
         return n;
     }
 
@@ -165,12 +159,17 @@ public sealed class SipHeaders : IEnumerable<SipHeader>
         Version++;
     }
 
-    internal int IndexOf(string name)
+    internal int IndexOf(string name) => FindNext(Key.For(name), 0);
+
+    /// <summary>The next entry called <paramref name="name"/> at or after <paramref name="start"/>, or -1: GetAll without an iterator.</summary>
+    internal int IndexOf(string name, int start) => FindNext(Key.For(name), start);
+
+    private int FindNext(in Key key, int start)
     {
-        var key = Key.For(name);
-        for (var i = 0; i < _count; i++)
+        var entries = Entries;
+        for (var i = start; i < entries.Length; i++)
         {
-            if (Matches(i, key)) return i;
+            if (key.Id >= 0 ? entries[i].Name == key.Id : IsUnknownNamed(entries[i].Name, key.Name)) return i;
         }
         return -1;
     }
@@ -236,12 +235,10 @@ public sealed class SipHeaders : IEnumerable<SipHeader>
     private ReadOnlySpan<Entry> Entries =>
         _side?.Table is { } t ? t.AsSpan(0, _count) : MemoryMarshal.Cast<byte, Entry>(_buffer.AsSpan(_buffer!.Length - _count * Entry.Size));
 
-    private bool Matches(int index, in Key key)
-    {
-        var id = Entries[index].Name;
-        if (key.Id >= 0) return id == key.Id;
-        return id >= SipHeaderNames.KnownCount && string.Equals(_side!.Names![id - SipHeaderNames.KnownCount], key.Name, StringComparison.OrdinalIgnoreCase);
-    }
+    private bool Matches(int index, in Key key) => key.Id >= 0 ? Entries[index].Name == key.Id : IsUnknownNamed(Entries[index].Name, key.Name);
+
+    private bool IsUnknownNamed(int id, string name) =>
+        id >= SipHeaderNames.KnownCount && string.Equals(_side!.Names![id - SipHeaderNames.KnownCount], name, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A name looked up: a known id, or (-1) an unknown name compared as text.</summary>
     private readonly record struct Key(int Id, string Name)

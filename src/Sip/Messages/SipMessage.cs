@@ -7,8 +7,9 @@ using Acd.Sip.Uris;
 namespace Acd.Sip.Messages;
 
 /// <summary>
-/// A SIP message independent of any transport. Headers are stored as text; the typed accessors
-/// parse on first use and are cached until the headers change.
+/// A SIP message independent of any transport. A parsed message owns one copy of its bytes (header
+/// values and body are slices of it); the typed accessors parse on first use and are cached until the
+/// headers change.
 /// </summary>
 public abstract class SipMessage
 {
@@ -24,6 +25,9 @@ public abstract class SipMessage
     }
 
     private TypedCache? _typed;
+
+    // Shared by messages without such headers; cached lists are never mutated once assigned.
+    private static readonly List<SipNameAddress> Empty = [];
 
     private protected SipMessage(SipHeaders headers) => Headers = headers;
 
@@ -60,9 +64,9 @@ public abstract class SipMessage
             if (c.Vias is null)
             {
                 var list = new List<SipVia>(2);
-                foreach (var v in Headers.GetAll(SipHeaderNames.Via))
+                for (var i = Headers.IndexOf(SipHeaderNames.Via, 0); i >= 0; i = Headers.IndexOf(SipHeaderNames.Via, i + 1))
                 {
-                    if (!SipVia.TryParseList(v, list, out _))
+                    if (!SipVia.TryParseList(Headers.ValueAt(i), list, out _))
                     {
                         list.Clear();
                         break;
@@ -193,125 +197,14 @@ public abstract class SipMessage
         ContentType = contentType;
     }
 
-    /// <summary>
-    /// Checks the headers every layer relies on with the grammar of their typed parsers, on the received
-    /// bytes and without building them (the typed accessors parse on first use), and reports the first
-    /// syntax error. Missing headers are not errors here: the validator answers those with 400.
-    /// </summary>
-    internal SipHeaderError? ValidateCoreHeaders()
-    {
-        var headers = Headers;
-        var seen = SingleValued.None;
-        var cseqMismatch = false;
-        Span<char> scratch = stackalloc char[256];
-        for (var i = 0; i < headers.Count; i++)
-        {
-            var name = headers.NameAt(i);
-            var single = SingleValuedFlag(name);
-            if (single != SingleValued.None)
-            {
-                // RFC 3261 7.3.1: these headers take one value; a second one is a malformed request (RFC 4475 3.3.8).
-                if ((seen & single) != 0) return new SipHeaderError(SipParseError.InvalidHeaderValue, $"duplicate {name} header");
-                seen |= single;
-            }
-            if (!IsCoreHeader(name)) continue;
-            var value = ValueChars(headers, i, ref scratch);
-            string? err;
-            if (ReferenceEquals(name, SipHeaderNames.Via))
-            {
-                if (!SipVia.TryValidateList(value, out err)) return Bad("Via", err);
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.Contact))
-            {
-                if (!SipNameAddress.TryValidateList(value, true, out err)) return Bad("Contact", err);
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.Route))
-            {
-                if (!SipNameAddress.TryValidateList(value, false, out err)) return Bad("Route", err);
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.RecordRoute))
-            {
-                if (!SipNameAddress.TryValidateList(value, false, out err)) return Bad("Record-Route", err);
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.From) || ReferenceEquals(name, SipHeaderNames.To))
-            {
-                if (!SipNameAddress.TryValidate(value, out err)) return Bad(name, err);
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.CSeq))
-            {
-                if (!SipCSeq.TryValidate(value, out _, out var method)) return Bad("CSeq", "invalid value");
-                // Reported only once every header is known to be well-formed, as before.
-                cseqMismatch = IsRequest && !method.SequenceEqual(TransactionMethod);
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.MaxForwards))
-            {
-                if (!SipHeaderParsing.TryParseUInt(value, 255, out _)) return Bad("Max-Forwards", "not a number from 0 to 255");
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.Expires) || ReferenceEquals(name, SipHeaderNames.MinExpires))
-            {
-                if (!SipHeaderParsing.TryParseUInt(value, uint.MaxValue, out _)) return Bad(name, "not a number of seconds below 2^32");
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.Date))
-            {
-                // RFC 3261 20.17: rfc1123-date, and always GMT (RFC 4475 3.1.2.12).
-                if (!DateTime.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out _))
-                    return Bad("Date", "not an RFC 1123 date in GMT");
-            }
-        }
-        if (cseqMismatch)
-            return new SipHeaderError(SipParseError.CSeqMethodMismatch, "CSeq method does not match request method");
-        return null;
-
-        static SipHeaderError Bad(string header, string? why) => new(SipParseError.InvalidHeaderValue, $"invalid {header} header: {why}");
-    }
-
-    private static bool IsCoreHeader(string name) =>
-        ReferenceEquals(name, SipHeaderNames.Via) || ReferenceEquals(name, SipHeaderNames.Contact) || ReferenceEquals(name, SipHeaderNames.Route)
-        || ReferenceEquals(name, SipHeaderNames.RecordRoute) || ReferenceEquals(name, SipHeaderNames.From) || ReferenceEquals(name, SipHeaderNames.To)
-        || ReferenceEquals(name, SipHeaderNames.CSeq) || ReferenceEquals(name, SipHeaderNames.MaxForwards) || ReferenceEquals(name, SipHeaderNames.Expires)
-        || ReferenceEquals(name, SipHeaderNames.MinExpires) || ReferenceEquals(name, SipHeaderNames.Date);
-
-    /// <summary>Entry <paramref name="index"/> as characters: its string if it has one, else its ASCII bytes widened into scratch.</summary>
-    private static ReadOnlySpan<char> ValueChars(SipHeaders headers, int index, ref Span<char> scratch)
-    {
-        if (headers.PeekString(index) is not null || !headers.TryGetRaw(index, out var raw)) return headers.ValueAt(index);
-        if (raw.Length > scratch.Length) scratch = new char[raw.Length];
-        var chars = scratch[..raw.Length];
-        System.Text.Ascii.ToUtf16(raw, chars, out _);
-        return chars;
-    }
-
-    [Flags]
-    private enum SingleValued
-    {
-        None = 0,
-        From = 1,
-        To = 2,
-        CallId = 4,
-        CSeq = 8,
-        MaxForwards = 16,
-        ContentType = 32,
-        Expires = 64,
-        Date = 128,
-    }
-
-    private static SingleValued SingleValuedFlag(string name) =>
-        ReferenceEquals(name, SipHeaderNames.From) ? SingleValued.From
-        : ReferenceEquals(name, SipHeaderNames.To) ? SingleValued.To
-        : ReferenceEquals(name, SipHeaderNames.CallId) ? SingleValued.CallId
-        : ReferenceEquals(name, SipHeaderNames.CSeq) ? SingleValued.CSeq
-        : ReferenceEquals(name, SipHeaderNames.MaxForwards) ? SingleValued.MaxForwards
-        : ReferenceEquals(name, SipHeaderNames.ContentType) ? SingleValued.ContentType
-        : ReferenceEquals(name, SipHeaderNames.Expires) ? SingleValued.Expires
-        : ReferenceEquals(name, SipHeaderNames.Date) ? SingleValued.Date
-        : SingleValued.None;
-
     private List<SipNameAddress> ParseAddressList(string name, bool wildcard)
     {
+        var first = Headers.IndexOf(name, 0);
+        if (first < 0) return Empty;
         var list = new List<SipNameAddress>();
-        foreach (var v in Headers.GetAll(name))
+        for (var i = first; i >= 0; i = Headers.IndexOf(name, i + 1))
         {
-            if (!SipNameAddress.TryParseList(v, list, wildcard, out _))
+            if (!SipNameAddress.TryParseList(Headers.ValueAt(i), list, wildcard, out _))
             {
                 list.Clear();
                 break;
@@ -331,8 +224,6 @@ public abstract class SipMessage
     /// <summary>The message as text for diagnostics (logs, test failures): SDES keys in its body are redacted. The wire form is <see cref="ToBytes"/>.</summary>
     public override string ToString() => Sdp.SdpKeys.Redact(Encoding.UTF8.GetString(ToBytes()));
 }
-
-internal readonly record struct SipHeaderError(SipParseError Error, string Detail);
 
 /// <summary>A SIP request.</summary>
 public sealed class SipRequest : SipMessage

@@ -208,7 +208,7 @@ public static class SipParser
             ? new SipRequest(startInfo.Method!, startInfo.Uri, headers)
             : new SipResponse(startInfo.StatusCode, startInfo.Reason!, headers);
         if (bodyLength > 0) message.Body = new ReadOnlyMemory<byte>(buffer, bodyStart, bodyLength);
-        if (error == SipParseError.None && message.ValidateCoreHeaders() is { } headerError)
+        if (error == SipParseError.None && SipCoreHeaderValidation.Validate(message) is { } headerError)
         {
             error = headerError.Error;
             detail = headerError.Detail;
