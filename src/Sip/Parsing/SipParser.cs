@@ -300,6 +300,7 @@ public static class SipParser
         string? uriError;
         bool hasHeaders;
         bool valid;
+        SipUri? eagerUri = null;
         if (Ascii.IsValid(uriBytes))
         {
             Span<char> chars = uriBytes.Length <= 512 ? stackalloc char[uriBytes.Length] : new char[uriBytes.Length];
@@ -308,8 +309,9 @@ public static class SipParser
         }
         else
         {
-            valid = SipUri.TryParse(Encoding.UTF8.GetString(uriBytes), out var parsedUri, out uriError);
-            hasHeaders = parsedUri?.Headers.Count > 0;
+            // Kept as built: the lazy path reads the bytes as ASCII.
+            valid = SipUri.TryParse(Encoding.UTF8.GetString(uriBytes), out eagerUri, out uriError);
+            hasHeaders = eagerUri?.Headers.Count > 0;
         }
         if (!valid)
         {
@@ -322,7 +324,7 @@ public static class SipParser
             // RFC 4475 3.1.2.11: escaped headers belong in a Contact/Refer-To, never in a Request-URI.
             SetError(ref error, ref detail, SipParseError.InvalidRequestUri, "Request-URI must not contain headers");
         }
-        start = new StartLine(true, method, null, 0, null);
+        start = new StartLine(true, method, eagerUri, 0, null);
         return true;
     }
 
