@@ -11,15 +11,22 @@ public sealed record SipCSeq(uint Number, string Method)
     public static bool TryParse(string? value, out SipCSeq? cseq)
     {
         cseq = null;
-        if (value is null) return false;
-        var s = value.AsSpan().Trim();
+        if (value is null || !TryValidate(value, out var n, out var m)) return false;
+        cseq = new SipCSeq(n, SipMethods.Intern(m));
+        return true;
+    }
+
+    /// <summary>The grammar of <see cref="TryParse"/> on a span: number and method, building nothing.</summary>
+    internal static bool TryValidate(ReadOnlySpan<char> value, out uint number, out ReadOnlySpan<char> method)
+    {
+        number = 0;
+        method = default;
+        var s = value.Trim();
         var i = 0;
         while (i < s.Length && char.IsAsciiDigit(s[i])) i++;
         if (i == 0 || i == s.Length || !SipGrammar.IsWs(s[i])) return false;
-        if (!SipHeaderParsing.TryParseUInt(s[..i], int.MaxValue, out var n)) return false;
-        var m = s[i..].Trim();
-        if (!SipGrammar.IsToken(m)) return false;
-        cseq = new SipCSeq(n, SipMethods.Intern(m));
-        return true;
+        if (!SipHeaderParsing.TryParseUInt(s[..i], int.MaxValue, out number)) return false;
+        method = s[i..].Trim();
+        return SipGrammar.IsToken(method);
     }
 }

@@ -89,6 +89,38 @@ public static class SipHeaderNames
         return d;
     }
 
+    // Every canonical name has a small id so parsed header entries can name their header in two bytes.
+    private static readonly string[] ById = [.. Known.Values.Distinct()];
+    private static readonly Dictionary<string, ushort> IdByName = BuildIds();
+    private static readonly Dictionary<string, ushort>.AlternateLookup<ReadOnlySpan<char>> IdBySpan = IdByName.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static Dictionary<string, ushort> BuildIds()
+    {
+        var d = new Dictionary<string, ushort>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (spelling, canonical) in Known) d[spelling] = (ushort)Array.IndexOf(ById, canonical);
+        return d;
+    }
+
+    /// <summary>Number of known names: ids below it are known, ids from it on are a message's own names.</summary>
+    internal static int KnownCount => ById.Length;
+
+    internal static string NameOfId(int id) => ById[id];
+
+    // The constants above are what callers pass almost always: found by reference before hashing the text.
+    private static readonly Dictionary<string, ushort> IdByInstance = new(ById.Select((n, i) => KeyValuePair.Create(n, (ushort)i)), ReferenceEqualityComparer.Instance);
+
+    /// <summary>Id of a known name (any spelling or compact form), or -1.</summary>
+    internal static int IdOf(string name) =>
+        IdByInstance.TryGetValue(name, out var id) || IdByName.TryGetValue(name, out id) ? id : -1;
+
+    internal static int IdOf(ReadOnlySpan<byte> name)
+    {
+        if (name.Length > 64) return -1;
+        Span<char> chars = stackalloc char[name.Length];
+        for (var i = 0; i < name.Length; i++) chars[i] = (char)name[i];
+        return IdBySpan.TryGetValue(chars, out var id) ? id : -1;
+    }
+
     /// <summary>Maps any spelling or compact form to the canonical name; unknown names are returned unchanged.</summary>
     public static string Canonicalize(string name) => Known.TryGetValue(name, out var c) ? c : name;
 

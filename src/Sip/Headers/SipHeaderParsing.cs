@@ -6,8 +6,8 @@ namespace Acd.Sip.Headers;
 /// <summary>Grammar shared by the typed headers: generic-param lists and comma lists.</summary>
 internal static class SipHeaderParsing
 {
-    /// <summary>Parses *( SEMI generic-param ) starting at the cursor; stops before ',' or end.</summary>
-    public static bool TryParseParams(ref SipLexer lx, SipParameters target, out string? error)
+    /// <summary>Parses *( SEMI generic-param ) starting at the cursor; stops before ',' or end. A null target only validates.</summary>
+    public static bool TryParseParams(ref SipLexer lx, SipParameters? target, out string? error)
     {
         error = null;
         lx.SkipWs();
@@ -22,19 +22,20 @@ internal static class SipHeaderParsing
                 return false;
             }
             lx.SkipWs();
-            string? value = null;
+            ReadOnlySpan<char> value = default;
+            var hasValue = false;
             if (lx.Peek == '=')
             {
                 lx.Pos++;
                 lx.SkipWs();
-                if (!lx.TryParamValue(out var v))
+                if (!lx.TryParamValue(out value))
                 {
                     error = $"parameter '{name}' has no value";
                     return false;
                 }
-                value = v;
+                hasValue = true;
             }
-            target.Add(name.ToString(), value);
+            target?.Add(name, hasValue ? value.ToString() : null);
             lx.SkipWs();
         }
         return true;

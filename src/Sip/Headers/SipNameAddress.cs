@@ -80,8 +80,18 @@ public sealed class SipNameAddress
             error = "missing value";
             return false;
         }
+        if (!TryParse(value, build: true, out result, out error)) return false;
+        result!._text = value.Trim();
+        return true;
+    }
+
+    /// <summary>Checks a From/To value with the grammar of <see cref="TryParse(string?, out SipNameAddress?, out string?)"/>, building nothing.</summary>
+    internal static bool TryValidate(ReadOnlySpan<char> value, out string? error) => TryParse(value, build: false, out _, out error);
+
+    private static bool TryParse(ReadOnlySpan<char> value, bool build, out SipNameAddress? result, out string? error)
+    {
         var lx = new SipLexer(value);
-        if (!TryParseOne(ref lx, allowWildcard: false, out result, out error)) return false;
+        if (!TryParseOne(ref lx, allowWildcard: false, build, out result, out error)) return false;
         lx.SkipWs();
         if (!lx.End)
         {
@@ -89,22 +99,32 @@ public sealed class SipNameAddress
             error = "unexpected characters after address";
             return false;
         }
-        result!._text = value.Trim();
         return true;
     }
 
     /// <summary>Parses a comma-separated list (Contact, Route, Record-Route) appending to <paramref name="target"/>.</summary>
-    public static bool TryParseList(string value, List<SipNameAddress> target, bool allowWildcard, out string? error)
+    public static bool TryParseList(string value, List<SipNameAddress> target, bool allowWildcard, out string? error) =>
+        TryParseList(value, value, target, allowWildcard, out error);
+
+    /// <summary>Checks a list value with the grammar of <see cref="TryParseList(string, List{SipNameAddress}, bool, out string?)"/>, building nothing.</summary>
+    internal static bool TryValidateList(ReadOnlySpan<char> value, bool allowWildcard, out string? error) =>
+        TryParseList(value, null, null, allowWildcard, out error);
+
+    // A null target only validates: same grammar, no objects.
+    private static bool TryParseList(ReadOnlySpan<char> value, string? text, List<SipNameAddress>? target, bool allowWildcard, out string? error)
     {
         var lx = new SipLexer(value);
         error = null;
         while (true)
         {
             var start = lx.Pos;
-            if (!TryParseOne(ref lx, allowWildcard, out var item, out error)) return false;
-            var slice = value.AsSpan(start, lx.Pos - start).Trim();
-            item!._text = slice.Length == value.Length ? value : slice.ToString();
-            target.Add(item);
+            if (!TryParseOne(ref lx, allowWildcard, target is not null, out var item, out error)) return false;
+            if (target is not null)
+            {
+                var slice = value[start..lx.Pos].Trim();
+                item!._text = slice.Length == value.Length ? text : slice.ToString();
+                target.Add(item);
+            }
             lx.SkipWs();
             if (lx.End) return true;
             if (lx.Peek != ',')
@@ -136,7 +156,7 @@ public sealed class SipNameAddress
         return sb.ToString();
     }
 
-    private static bool TryParseOne(ref SipLexer lx, bool allowWildcard, out SipNameAddress? result, out string? error)
+    private static bool TryParseOne(ref SipLexer lx, bool allowWildcard, bool build, out SipNameAddress? result, out string? error)
     {
         result = null;
         lx.SkipWs();
@@ -148,17 +168,18 @@ public sealed class SipNameAddress
         if (allowWildcard && lx.Peek == '*')
         {
             lx.Pos++;
-            var wp = new SipParameters();
+            var wp = build ? new SipParameters() : null;
             if (!SipHeaderParsing.TryParseParams(ref lx, wp, out error)) return false;
-            result = new SipNameAddress(Wildcard.Uri, null, wp, true, null);
+            if (build) result = new SipNameAddress(Wildcard.Uri, null, wp!, true, null);
             return true;
         }
         string? display = null;
-        SipUri? uri;
+        SipUri? uri = null;
         var start = lx.Pos;
         if (lx.Peek == '"')
         {
-            if (!lx.TryQuoted(out var d))
+            string? d = null;
+            if (build ? !lx.TryQuoted(out d) : !lx.SkipQuoted())
             {
                 error = "unterminated quoted display name";
                 return false;
@@ -185,7 +206,7 @@ public sealed class SipNameAddress
             if (lx.Peek == '<')
             {
                 // Collapse the LWS between tokens to single spaces.
-                display = tokensEnd > start ? CollapseWs(lx.Source[start..tokensEnd]) : null;
+                display = build && tokensEnd > start ? CollapseWs(lx.Source[start..tokensEnd]) : null;
             }
             else
             {
@@ -209,8 +230,7 @@ public sealed class SipNameAddress
                 error = "whitespace inside <> around the URI";
                 return false;
             }
-            var uriText = inner.ToString();
-            if (!SipUri.TryParse(uriText, out uri, out error))
+            if (!(build ? SipUri.TryParse(inner.ToString(), out uri, out error) : SipUri.TryValidate(inner, out error, out _)))
             {
                 error = "invalid URI: " + error;
                 return false;
@@ -224,22 +244,22 @@ public sealed class SipNameAddress
             var rest = lx.Rest;
             var end = rest.IndexOfAny(" \t;,");
             if (end < 0) end = rest.Length;
-            var uriText = rest[..end].ToString();
+            var uriText = rest[..end];
             if (uriText.Contains('?'))
             {
                 error = "URI with headers must be enclosed in <>";
                 return false;
             }
-            if (!SipUri.TryParse(uriText, out uri, out error))
+            if (!(build ? SipUri.TryParse(uriText.ToString(), out uri, out error) : SipUri.TryValidate(uriText, out error, out _)))
             {
                 error = "invalid address: " + error;
                 return false;
             }
             lx.Pos += end;
         }
-        var parameters = new SipParameters();
+        var parameters = build ? new SipParameters() : null;
         if (!SipHeaderParsing.TryParseParams(ref lx, parameters, out error)) return false;
-        result = new SipNameAddress(uri!, display, parameters, false, null);
+        if (build) result = new SipNameAddress(uri!, display, parameters!, false, null);
         error = null;
         return true;
     }

@@ -81,16 +81,25 @@ public sealed class SipVia
         return sb.ToString();
     }
 
-    public static bool TryParseList(string value, List<SipVia> target, out string? error)
+    public static bool TryParseList(string value, List<SipVia> target, out string? error) => TryParseList(value, value, target, out error);
+
+    /// <summary>Checks a Via header value with the grammar of <see cref="TryParseList(string, List{SipVia}, out string?)"/>, building nothing.</summary>
+    internal static bool TryValidateList(ReadOnlySpan<char> value, out string? error) => TryParseList(value, null, null, out error);
+
+    // A null target only validates: same grammar, no objects.
+    private static bool TryParseList(ReadOnlySpan<char> value, string? text, List<SipVia>? target, out string? error)
     {
         var lx = new SipLexer(value);
         while (true)
         {
             var start = lx.Pos;
-            if (!TryParseOne(ref lx, out var via, out error)) return false;
-            var slice = value.AsSpan(start, lx.Pos - start).Trim();
-            via!._text = slice.Length == value.Length ? value : slice.ToString();
-            target.Add(via);
+            if (!TryParseOne(ref lx, target is not null, out var via, out error)) return false;
+            if (target is not null)
+            {
+                var slice = value[start..lx.Pos].Trim();
+                via!._text = slice.Length == value.Length ? text : slice.ToString();
+                target.Add(via);
+            }
             lx.SkipWs();
             if (lx.End) return true;
             if (lx.Peek != ',')
@@ -118,7 +127,7 @@ public sealed class SipVia
         return via is not null;
     }
 
-    private static bool TryParseOne(ref SipLexer lx, out SipVia? via, out string? error)
+    private static bool TryParseOne(ref SipLexer lx, bool build, out SipVia? via, out string? error)
     {
         via = null;
         lx.SkipWs();
@@ -157,7 +166,7 @@ public sealed class SipVia
             error = "invalid Via sent-by host";
             return false;
         }
-        var host = rest[..hostEnd].ToString();
+        var host = rest[..hostEnd];
         lx.Pos += hostEnd;
         int? port = null;
         if (lx.TryConsume(':'))
@@ -170,10 +179,11 @@ public sealed class SipVia
             }
             port = p;
         }
-        var parameters = new SipParameters();
+        var parameters = build ? new SipParameters() : null;
         if (!SipHeaderParsing.TryParseParams(ref lx, parameters, out error)) return false;
+        if (!build) return true;
         var protocol = name.Equals("SIP", StringComparison.OrdinalIgnoreCase) && version.SequenceEqual("2.0") ? "SIP/2.0" : string.Concat(name, "/", version);
-        via = new SipVia(protocol, InternTransport(transport), host, port, parameters);
+        via = new SipVia(protocol, InternTransport(transport), host.ToString(), port, parameters!);
         return true;
     }
 }

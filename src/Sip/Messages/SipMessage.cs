@@ -7,17 +7,24 @@ using Acd.Sip.Uris;
 namespace Acd.Sip.Messages;
 
 /// <summary>
-/// A SIP message independent of any transport. Headers are stored as text; the typed accessors
-/// parse on first use and are cached until the headers change.
+/// A SIP message independent of any transport. A parsed message owns one copy of its bytes (header
+/// values and body are slices of it); the typed accessors parse on first use and are cached until the
+/// headers change.
 /// </summary>
 public abstract class SipMessage
 {
-    private int _cacheVersion = -1;
-    private List<SipVia>? _vias;
-    private SipNameAddress? _from, _to;
-    private SipCSeq? _cseq;
-    private List<SipNameAddress>? _contacts, _routes, _recordRoutes;
-    private bool _fromParsed, _toParsed, _cseqParsed;
+    // The typed headers, parsed on first use; one object so a message nobody inspects stays small.
+    private sealed class TypedCache
+    {
+        public int Version = -1;
+        public List<SipVia>? Vias;
+        public SipNameAddress? From, To;
+        public SipCSeq? CSeq;
+        public List<SipNameAddress>? Contacts, Routes, RecordRoutes;
+        public bool FromParsed, ToParsed, CSeqParsed;
+    }
+
+    private TypedCache? _typed;
 
     // Shared by messages without such headers; cached lists are never mutated once assigned.
     private static readonly List<SipNameAddress> Empty = [];
@@ -26,7 +33,7 @@ public abstract class SipMessage
 
     public SipHeaders Headers { get; }
 
-    /// <summary>Body bytes; Content-Length is computed from it when serializing.</summary>
+    /// <summary>Body bytes; Content-Length is computed from it when serializing. A parsed body is a slice of the received message.</summary>
     public ReadOnlyMemory<byte> Body { get; set; }
 
     public abstract bool IsRequest { get; }
@@ -34,13 +41,18 @@ public abstract class SipMessage
     /// <summary>Method of the request, or the CSeq method of a response.</summary>
     public abstract string? TransactionMethod { get; }
 
-    private void CheckCache()
+    private TypedCache Cache
     {
-        if (_cacheVersion == Headers.Version) return;
-        _cacheVersion = Headers.Version;
-        _vias = null;
-        _contacts = _routes = _recordRoutes = null;
-        _fromParsed = _toParsed = _cseqParsed = false;
+        get
+        {
+            var c = _typed ??= new TypedCache();
+            if (c.Version == Headers.Version) return c;
+            c.Version = Headers.Version;
+            c.Vias = null;
+            c.Contacts = c.Routes = c.RecordRoutes = null;
+            c.FromParsed = c.ToParsed = c.CSeqParsed = false;
+            return c;
+        }
     }
 
     /// <summary>All Via entries top-first; unparsable entries make the list empty.</summary>
@@ -48,21 +60,21 @@ public abstract class SipMessage
     {
         get
         {
-            CheckCache();
-            if (_vias is null)
+            var c = Cache;
+            if (c.Vias is null)
             {
                 var list = new List<SipVia>(2);
-                foreach (var v in Headers.GetAll(SipHeaderNames.Via))
+                for (var i = Headers.IndexOf(SipHeaderNames.Via, 0); i >= 0; i = Headers.IndexOf(SipHeaderNames.Via, i + 1))
                 {
-                    if (!SipVia.TryParseList(v, list, out _))
+                    if (!SipVia.TryParseList(Headers.ValueAt(i), list, out _))
                     {
                         list.Clear();
                         break;
                     }
                 }
-                _vias = list;
+                c.Vias = list;
             }
-            return _vias;
+            return c.Vias;
         }
     }
 
@@ -72,13 +84,13 @@ public abstract class SipMessage
     {
         get
         {
-            CheckCache();
-            if (!_fromParsed)
+            var c = Cache;
+            if (!c.FromParsed)
             {
-                SipNameAddress.TryParse(Headers[SipHeaderNames.From], out _from);
-                _fromParsed = true;
+                SipNameAddress.TryParse(Headers[SipHeaderNames.From], out c.From);
+                c.FromParsed = true;
             }
-            return _from;
+            return c.From;
         }
         set => SetOrRemove(SipHeaderNames.From, value?.ToString());
     }
@@ -87,13 +99,13 @@ public abstract class SipMessage
     {
         get
         {
-            CheckCache();
-            if (!_toParsed)
+            var c = Cache;
+            if (!c.ToParsed)
             {
-                SipNameAddress.TryParse(Headers[SipHeaderNames.To], out _to);
-                _toParsed = true;
+                SipNameAddress.TryParse(Headers[SipHeaderNames.To], out c.To);
+                c.ToParsed = true;
             }
-            return _to;
+            return c.To;
         }
         set => SetOrRemove(SipHeaderNames.To, value?.ToString());
     }
@@ -108,13 +120,13 @@ public abstract class SipMessage
     {
         get
         {
-            CheckCache();
-            if (!_cseqParsed)
+            var c = Cache;
+            if (!c.CSeqParsed)
             {
-                SipCSeq.TryParse(Headers[SipHeaderNames.CSeq], out _cseq);
-                _cseqParsed = true;
+                SipCSeq.TryParse(Headers[SipHeaderNames.CSeq], out c.CSeq);
+                c.CSeqParsed = true;
             }
-            return _cseq;
+            return c.CSeq;
         }
         set => SetOrRemove(SipHeaderNames.CSeq, value?.ToString());
     }
@@ -129,8 +141,8 @@ public abstract class SipMessage
     {
         get
         {
-            CheckCache();
-            return _contacts ??= ParseAddressList(SipHeaderNames.Contact, true);
+            var c = Cache;
+            return c.Contacts ??= ParseAddressList(SipHeaderNames.Contact, true);
         }
     }
 
@@ -138,8 +150,8 @@ public abstract class SipMessage
     {
         get
         {
-            CheckCache();
-            return _routes ??= ParseAddressList(SipHeaderNames.Route, false);
+            var c = Cache;
+            return c.Routes ??= ParseAddressList(SipHeaderNames.Route, false);
         }
     }
 
@@ -147,8 +159,8 @@ public abstract class SipMessage
     {
         get
         {
-            CheckCache();
-            return _recordRoutes ??= ParseAddressList(SipHeaderNames.RecordRoute, false);
+            var c = Cache;
+            return c.RecordRoutes ??= ParseAddressList(SipHeaderNames.RecordRoute, false);
         }
     }
 
@@ -185,112 +197,14 @@ public abstract class SipMessage
         ContentType = contentType;
     }
 
-    /// <summary>
-    /// Parses the headers every layer relies on, filling the typed caches, and reports the first
-    /// syntax error. Missing headers are not errors here: the validator answers those with 400.
-    /// </summary>
-    internal SipHeaderError? ValidateCoreHeaders()
-    {
-        CheckCache();
-        var vias = new List<SipVia>(2);
-        List<SipNameAddress>? contacts = null, routes = null, recordRoutes = null;
-        var seen = SingleValued.None;
-        foreach (var h in Headers)
-        {
-            string? err = null;
-            var name = h.Name;
-            var single = SingleValuedFlag(name);
-            if (single != SingleValued.None)
-            {
-                // RFC 3261 7.3.1: these headers take one value; a second one is a malformed request (RFC 4475 3.3.8).
-                if ((seen & single) != 0) return new SipHeaderError(SipParseError.InvalidHeaderValue, $"duplicate {name} header");
-                seen |= single;
-            }
-            if (ReferenceEquals(name, SipHeaderNames.Via))
-            {
-                if (!SipVia.TryParseList(h.Value, vias, out err)) return Bad("Via", err);
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.Contact))
-            {
-                if (!SipNameAddress.TryParseList(h.Value, contacts ??= new List<SipNameAddress>(1), true, out err)) return Bad("Contact", err);
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.Route))
-            {
-                if (!SipNameAddress.TryParseList(h.Value, routes ??= [], false, out err)) return Bad("Route", err);
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.RecordRoute))
-            {
-                if (!SipNameAddress.TryParseList(h.Value, recordRoutes ??= [], false, out err)) return Bad("Record-Route", err);
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.From) || ReferenceEquals(name, SipHeaderNames.To))
-            {
-                if (!SipNameAddress.TryParse(h.Value, out var addr, out err)) return Bad(name, err);
-                if (ReferenceEquals(name, SipHeaderNames.From)) { _from ??= addr; _fromParsed = true; }
-                else { _to ??= addr; _toParsed = true; }
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.CSeq))
-            {
-                if (!SipCSeq.TryParse(h.Value, out var cseq)) return Bad("CSeq", "invalid value");
-                _cseq ??= cseq;
-                _cseqParsed = true;
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.MaxForwards))
-            {
-                if (!SipHeaderParsing.TryParseUInt(h.Value, 255, out _)) return Bad("Max-Forwards", "not a number from 0 to 255");
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.Expires) || ReferenceEquals(name, SipHeaderNames.MinExpires))
-            {
-                if (!SipHeaderParsing.TryParseUInt(h.Value, uint.MaxValue, out _)) return Bad(name, "not a number of seconds below 2^32");
-            }
-            else if (ReferenceEquals(name, SipHeaderNames.Date))
-            {
-                // RFC 3261 20.17: rfc1123-date, and always GMT (RFC 4475 3.1.2.12).
-                if (!DateTime.TryParseExact(h.Value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out _))
-                    return Bad("Date", "not an RFC 1123 date in GMT");
-            }
-        }
-        _vias = vias;
-        _contacts = contacts ?? Empty;
-        _routes = routes ?? Empty;
-        _recordRoutes = recordRoutes ?? Empty;
-        if (IsRequest && _cseq is not null && !string.Equals(_cseq.Method, TransactionMethod, StringComparison.Ordinal))
-            return new SipHeaderError(SipParseError.CSeqMethodMismatch, "CSeq method does not match request method");
-        return null;
-
-        static SipHeaderError Bad(string header, string? why) => new(SipParseError.InvalidHeaderValue, $"invalid {header} header: {why}");
-    }
-
-    [Flags]
-    private enum SingleValued
-    {
-        None = 0,
-        From = 1,
-        To = 2,
-        CallId = 4,
-        CSeq = 8,
-        MaxForwards = 16,
-        ContentType = 32,
-        Expires = 64,
-        Date = 128,
-    }
-
-    private static SingleValued SingleValuedFlag(string name) =>
-        ReferenceEquals(name, SipHeaderNames.From) ? SingleValued.From
-        : ReferenceEquals(name, SipHeaderNames.To) ? SingleValued.To
-        : ReferenceEquals(name, SipHeaderNames.CallId) ? SingleValued.CallId
-        : ReferenceEquals(name, SipHeaderNames.CSeq) ? SingleValued.CSeq
-        : ReferenceEquals(name, SipHeaderNames.MaxForwards) ? SingleValued.MaxForwards
-        : ReferenceEquals(name, SipHeaderNames.ContentType) ? SingleValued.ContentType
-        : ReferenceEquals(name, SipHeaderNames.Expires) ? SingleValued.Expires
-        : ReferenceEquals(name, SipHeaderNames.Date) ? SingleValued.Date
-        : SingleValued.None;
-
     private List<SipNameAddress> ParseAddressList(string name, bool wildcard)
     {
+        var first = Headers.IndexOf(name, 0);
+        if (first < 0) return Empty;
         var list = new List<SipNameAddress>();
-        foreach (var v in Headers.GetAll(name))
+        for (var i = first; i >= 0; i = Headers.IndexOf(name, i + 1))
         {
-            if (!SipNameAddress.TryParseList(v, list, wildcard, out _))
+            if (!SipNameAddress.TryParseList(Headers.ValueAt(i), list, wildcard, out _))
             {
                 list.Clear();
                 break;
@@ -311,8 +225,6 @@ public abstract class SipMessage
     public override string ToString() => Sdp.SdpKeys.Redact(Encoding.UTF8.GetString(ToBytes()));
 }
 
-internal readonly record struct SipHeaderError(SipParseError Error, string Detail);
-
 /// <summary>A SIP request.</summary>
 public sealed class SipRequest : SipMessage
 {
@@ -321,23 +233,52 @@ public sealed class SipRequest : SipMessage
     {
     }
 
-    internal SipRequest(string method, SipUri requestUri, SipHeaders headers)
+    private SipUri? _requestUri;
+
+    internal SipRequest(string method, SipUri? requestUri, SipHeaders headers)
         : base(headers)
     {
         Method = method;
-        RequestUri = requestUri;
+        _requestUri = requestUri;
     }
 
     public string Method { get; }
 
-    public SipUri RequestUri { get; set; }
+    /// <summary>
+    /// The Request-URI. A parsed request validated it at parse time and builds it here on first use from the
+    /// request line of the received bytes.
+    /// </summary>
+    public SipUri RequestUri
+    {
+        get => _requestUri ??= ParseRequestUri();
+        set => _requestUri = value;
+    }
+
+    /// <summary>The Request-URI as received while nobody has asked for it as an object (the serializer writes these bytes).</summary>
+    internal bool TryGetRawRequestUri(out ReadOnlySpan<byte> uri)
+    {
+        uri = default;
+        if (_requestUri is not null || Headers.Buffer is not { } buffer) return false;
+        var line = buffer.AsSpan();
+        var s1 = line.IndexOf((byte)' ');
+        var s2 = line[(s1 + 1)..].IndexOf((byte)' ');
+        uri = line.Slice(s1 + 1, s2);
+        return true;
+    }
+
+    private SipUri ParseRequestUri()
+    {
+        // Only a parsed request has no URI yet, and its request line passed SipUri's grammar (so it is ASCII).
+        TryGetRawRequestUri(out var raw);
+        return SipUri.TryParse(System.Text.Encoding.Latin1.GetString(raw), out var uri, out _) ? uri! : SipUri.CreateInvalid(System.Text.Encoding.Latin1.GetString(raw));
+    }
 
     public override bool IsRequest => true;
 
     public override string? TransactionMethod => Method;
 
     /// <summary>Copies the request (headers and body shared by value): proxies and retries mutate the copy.</summary>
-    public SipRequest Clone() => new(Method, RequestUri, Headers.Clone()) { Body = Body };
+    public SipRequest Clone() => new(Method, _requestUri, Headers.Clone()) { Body = Body };
 }
 
 /// <summary>A SIP response.</summary>
@@ -379,22 +320,22 @@ public sealed class SipResponse : SipMessage
     public static SipResponse Create(SipRequest request, int statusCode, string? reasonPhrase = null, string? toTag = null)
     {
         var r = new SipResponse(statusCode, reasonPhrase ?? SipReasonPhrases.For(statusCode));
-        foreach (var h in request.Headers)
+        var headers = request.Headers;
+        for (var i = 0; i < headers.Count; i++)
         {
-            if (ReferenceEquals(h.Name, SipHeaderNames.Via) || ReferenceEquals(h.Name, SipHeaderNames.From) ||
-                ReferenceEquals(h.Name, SipHeaderNames.CallId) || ReferenceEquals(h.Name, SipHeaderNames.CSeq) ||
-                (statusCode == 100 && ReferenceEquals(h.Name, SipHeaderNames.Timestamp)))
+            var name = headers.NameAt(i);
+            if (ReferenceEquals(name, SipHeaderNames.Via) || ReferenceEquals(name, SipHeaderNames.From) ||
+                ReferenceEquals(name, SipHeaderNames.CallId) || ReferenceEquals(name, SipHeaderNames.CSeq) ||
+                (statusCode == 100 && ReferenceEquals(name, SipHeaderNames.Timestamp)))
             {
-                r.Headers.AddCanonical(h.Name, h.Value);
+                r.Headers.AddCopyOf(headers, i);
             }
-            else if (ReferenceEquals(h.Name, SipHeaderNames.To))
+            else if (ReferenceEquals(name, SipHeaderNames.To))
             {
-                var value = h.Value;
                 if (statusCode != 100 && request.To is { } to && to.Tag is null)
-                {
-                    value = to.WithTag(toTag ?? SipIds.NewTag()).ToString();
-                }
-                r.Headers.AddCanonical(h.Name, value);
+                    r.Headers.AddCanonical(name, to.WithTag(toTag ?? SipIds.NewTag()).ToString());
+                else
+                    r.Headers.AddCopyOf(headers, i);
             }
         }
         return r;

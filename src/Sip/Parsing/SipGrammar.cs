@@ -207,15 +207,45 @@ internal ref struct SipLexer
         return false;
     }
 
+    /// <summary>Steps over a quoted-string (cursor on the opening quote), accepting exactly what <see cref="TryQuoted"/> accepts.</summary>
+    public bool SkipQuoted()
+    {
+        if (Peek != '"') return false;
+        var p = Pos + 1;
+        while (p < _s.Length)
+        {
+            var c = _s[p++];
+            if (c == '"')
+            {
+                Pos = p;
+                return true;
+            }
+            if (c == '\\')
+            {
+                if (p >= _s.Length) return false;
+                p++;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Reads a generic-param value: token, host (incl. IPv6 reference) or quoted-string; quotes are kept.</summary>
     public bool TryParamValue(out string value)
     {
-        value = string.Empty;
+        var ok = TryParamValue(out ReadOnlySpan<char> span);
+        value = ok ? span.ToString() : string.Empty;
+        return ok;
+    }
+
+    /// <summary>The span form of <see cref="TryParamValue(out string)"/>, for validation without building strings.</summary>
+    public bool TryParamValue(out ReadOnlySpan<char> value)
+    {
+        value = default;
         if (Peek == '"')
         {
             var start = Pos;
-            if (!TryQuoted(out _)) return false;
-            value = _s[start..Pos].ToString();
+            if (!SkipQuoted()) return false;
+            value = _s[start..Pos];
             return true;
         }
         var s = Pos;
@@ -226,7 +256,7 @@ internal ref struct SipLexer
             else break;
         }
         if (Pos == s) return false;
-        value = _s[s..Pos].ToString();
+        value = _s[s..Pos];
         return true;
     }
 }

@@ -66,18 +66,20 @@ public static class SipRequestValidator
     public static SipRejection? Validate(SipRequest request, SipValidationOptions? options = null)
     {
         options ??= SipValidationOptions.UserAgent;
-        var missing = new List<string>(4);
-        if (request.Vias.Count == 0) missing.Add("Via");
-        if (request.To is null) missing.Add("To");
-        if (request.From is null) missing.Add("From");
-        if (string.IsNullOrWhiteSpace(request.CallId)) missing.Add("Call-ID");
-        if (request.CSeq is null) missing.Add("CSeq");
+        // The list of what is missing is only built when something is (no allocation on the common path).
+        List<string>? missing = null;
+        if (request.Vias.Count == 0) (missing ??= []).Add("Via");
+        if (request.To is null) (missing ??= []).Add("To");
+        if (request.From is null) (missing ??= []).Add("From");
+        if (string.IsNullOrWhiteSpace(request.CallId)) (missing ??= []).Add("Call-ID");
+        if (request.CSeq is null) (missing ??= []).Add("CSeq");
         // RFC 2543 had no Max-Forwards requirement; its clients (no magic cookie in the branch) are still served (RFC 4475 3.4.1).
-        if (request.MaxForwards is null && request.TopVia is not { IsRfc3261Branch: false }) missing.Add("Max-Forwards");
-        if (missing.Count > 0) return Reject(400, $"Missing {string.Join(", ", missing)} header{(missing.Count > 1 ? "s" : "")}");
+        if (request.MaxForwards is null && request.TopVia is not { IsRfc3261Branch: false }) (missing ??= []).Add("Max-Forwards");
+        if (missing is not null) return Reject(400, $"Missing {string.Join(", ", missing)} header{(missing.Count > 1 ? "s" : "")}");
 
-        var lengths = request.Headers.GetAll(SipHeaderNames.ContentLength).Select(v => v.Trim()).Distinct().Count();
-        if (lengths > 1) return Reject(400, "Conflicting Content-Length headers");
+        if (request.Headers.CountOf(SipHeaderNames.ContentLength) > 1
+            && request.Headers.GetAll(SipHeaderNames.ContentLength).Select(v => v.Trim()).Distinct().Count() > 1)
+            return Reject(400, "Conflicting Content-Length headers");
         if (request.CSeq!.Method != request.Method) return Reject(400, "CSeq method does not match request method");
         if (!request.RequestUri.IsValid) return Reject(400, "Invalid Request-URI");
         if (request.RequestUri.Headers.Count > 0) return Reject(400, "Request-URI must not contain headers");
@@ -102,7 +104,8 @@ public static class SipRequestValidator
             return bodyRejection;
 
         // RFC 3261 8.2.2.3: Require is not checked for CANCEL nor for ACK.
-        if (request.Method is not SipMethods.Ack and not SipMethods.Cancel)
+        var requireName = options.Role == SipRole.Proxy ? SipHeaderNames.ProxyRequire : SipHeaderNames.Require;
+        if (request.Method is not SipMethods.Ack and not SipMethods.Cancel && request.Headers.Contains(requireName))
         {
             var unsupported = request.Require.Where(t => !options.SupportedExtensions.Contains(t)).ToList();
             if (options.Role == SipRole.Proxy)
@@ -159,7 +162,8 @@ public static class SipRequestValidator
             return new SipRejection(415, "Unsupported Media Type", [new SipHeader(SipHeaderNames.Accept, string.Join(", ", options.SessionBodyTypes))]);
 
         // An INVITE whose Accept rules out SDP can get no answer (RFC 4475 3.3.15).
-        if (request.Method == SipMethods.Invite && request.Headers.GetAll(SipHeaderNames.Accept).ToList() is { Count: > 0 } accepts
+        if (request.Method == SipMethods.Invite && request.Headers.Contains(SipHeaderNames.Accept)
+            && request.Headers.GetAll(SipHeaderNames.Accept).ToList() is { Count: > 0 } accepts
             && accepts.Any(a => a.Trim().Length > 0)
             && !accepts.SelectMany(a => a.Split(',')).Select(MediaType).Any(t => t is "application/sdp" or "application/*" or "*/*" or "multipart/mixed"))
             return new SipRejection(406, "Not Acceptable - Accept does not include application/sdp", [new SipHeader(SipHeaderNames.Accept, "application/sdp")]);

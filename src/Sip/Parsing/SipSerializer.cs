@@ -38,17 +38,21 @@ public static class SipSerializer
         int n;
         if (message is SipRequest req)
         {
-            n = utf8.GetByteCount(req.Method) + 1 + utf8.GetByteCount(req.RequestUri.ToString()) + 1 + Version.Length + 2;
+            var uriLength = req.TryGetRawRequestUri(out var rawUri) ? rawUri.Length : utf8.GetByteCount(req.RequestUri.ToString());
+            n = utf8.GetByteCount(req.Method) + 1 + uriLength + 1 + Version.Length + 2;
         }
         else
         {
             var res = (SipResponse)message;
             n = Version.Length + 1 + 3 + 1 + utf8.GetByteCount(res.ReasonPhrase) + 2;
         }
-        foreach (var h in message.Headers)
+        var headers = message.Headers;
+        for (var i = 0; i < headers.Count; i++)
         {
-            if (ReferenceEquals(h.Name, SipHeaderNames.ContentLength)) continue;
-            n += utf8.GetByteCount(h.Name) + 2 + utf8.GetByteCount(h.Value) + 2;
+            var name = headers.NameAt(i);
+            if (ReferenceEquals(name, SipHeaderNames.ContentLength)) continue;
+            var valueLength = headers.TryGetRaw(i, out var raw) ? raw.Length : utf8.GetByteCount(headers.ValueAt(i));
+            n += utf8.GetByteCount(name) + 2 + valueLength + 2;
         }
         n += ContentLengthPrefix.Length + DigitCount(message.Body.Length) + 2 + 2 + message.Body.Length;
         return n;
@@ -62,7 +66,15 @@ public static class SipSerializer
         {
             p += utf8.GetBytes(req.Method, dest[p..]);
             dest[p++] = (byte)' ';
-            p += utf8.GetBytes(req.RequestUri.ToString(), dest[p..]);
+            if (req.TryGetRawRequestUri(out var rawUri))
+            {
+                rawUri.CopyTo(dest[p..]);
+                p += rawUri.Length;
+            }
+            else
+            {
+                p += utf8.GetBytes(req.RequestUri.ToString(), dest[p..]);
+            }
             dest[p++] = (byte)' ';
             Version.CopyTo(dest[p..]);
             p += Version.Length;
@@ -80,13 +92,24 @@ public static class SipSerializer
         }
         Crlf.CopyTo(dest[p..]);
         p += 2;
-        foreach (var h in message.Headers)
+        var headers = message.Headers;
+        for (var i = 0; i < headers.Count; i++)
         {
-            if (ReferenceEquals(h.Name, SipHeaderNames.ContentLength)) continue;
-            p += utf8.GetBytes(h.Name, dest[p..]);
+            var name = headers.NameAt(i);
+            if (ReferenceEquals(name, SipHeaderNames.ContentLength)) continue;
+            p += utf8.GetBytes(name, dest[p..]);
             dest[p++] = (byte)':';
             dest[p++] = (byte)' ';
-            p += utf8.GetBytes(h.Value, dest[p..]);
+            // A value still in the received bytes is copied as it came (ASCII, trimmed, unfolded): no string.
+            if (headers.TryGetRaw(i, out var raw))
+            {
+                raw.CopyTo(dest[p..]);
+                p += raw.Length;
+            }
+            else
+            {
+                p += utf8.GetBytes(headers.ValueAt(i), dest[p..]);
+            }
             Crlf.CopyTo(dest[p..]);
             p += 2;
         }

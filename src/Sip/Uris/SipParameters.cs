@@ -69,6 +69,20 @@ public sealed class SipParameters : IEnumerable<KeyValuePair<string, string?>>
 
     internal void Add(string name, string? value) => _items.Add(new(name, value));
 
+    /// <summary>A parsed parameter: the common names, spelled exactly so, share one string instance.</summary>
+    internal void Add(ReadOnlySpan<char> name, string? value) => _items.Add(new(InternName(name), value));
+
+    private static readonly string[] CommonNames = ["tag", "branch", "rport", "received", "transport", "lr", "maddr", "expires", "q", "user", "ob", "ttl", "method"];
+
+    private static string InternName(ReadOnlySpan<char> name)
+    {
+        foreach (var known in CommonNames)
+        {
+            if (name.SequenceEqual(known)) return known;
+        }
+        return name.ToString();
+    }
+
     public SipParameters Clone() => new(this);
 
     private int IndexOf(string name)

@@ -72,13 +72,36 @@ public sealed class SipUri : IEquatable<SipUri>
     /// <summary>Parses an absolute URI; <paramref name="error"/> names the problem on failure.</summary>
     public static bool TryParse(string? text, out SipUri? uri, out string? error)
     {
-        uri = null;
-        error = null;
         if (string.IsNullOrEmpty(text))
         {
+            uri = null;
             error = "empty URI";
             return false;
         }
+        return TryParse(text, text, out uri, out error, out _);
+    }
+
+    /// <summary>
+    /// Checks <paramref name="text"/> with exactly the grammar of <see cref="TryParse(string?, out SipUri?, out string?)"/>
+    /// without building anything: how the parser validates a Request-URI it only materializes when asked.
+    /// </summary>
+    internal static bool TryValidate(ReadOnlySpan<char> text, out string? error, out bool hasHeaders)
+    {
+        if (text.IsEmpty)
+        {
+            error = "empty URI";
+            hasHeaders = false;
+            return false;
+        }
+        return TryParse(text, null, out _, out error, out hasHeaders);
+    }
+
+    // One grammar for both uses: a null textString only validates (no strings, no parameter lists).
+    private static bool TryParse(ReadOnlySpan<char> text, string? textString, out SipUri? uri, out string? error, out bool hasHeaders)
+    {
+        uri = null;
+        error = null;
+        hasHeaders = false;
         var colon = text.IndexOf(':');
         if (colon <= 0 || !char.IsAsciiLetter(text[0]))
         {
@@ -94,37 +117,39 @@ public sealed class SipUri : IEquatable<SipUri>
                 return false;
             }
         }
-        var schemeSpan = text.AsSpan(0, colon);
+        var schemeSpan = text[..colon];
         var scheme = schemeSpan.Equals("sip", StringComparison.OrdinalIgnoreCase) ? "sip"
             : schemeSpan.Equals("sips", StringComparison.OrdinalIgnoreCase) ? "sips"
             : schemeSpan.Equals("tel", StringComparison.OrdinalIgnoreCase) ? "tel"
-            : schemeSpan.ToString().ToLowerInvariant();
-        var rest = text.AsSpan(colon + 1);
-        if (scheme is "sip" or "sips") return TryParseSip(scheme, rest, text, out uri, out error);
+            : textString is null ? "" : schemeSpan.ToString().ToLowerInvariant();
+        var rest = text[(colon + 1)..];
+        if (scheme is "sip" or "sips") return TryParseSip(scheme, rest, textString, out uri, out error, out hasHeaders);
         if (rest.IsEmpty || !SipGrammar.HasValidEscapes(rest))
         {
             error = "invalid characters in URI";
             return false;
         }
-        var parameters = new SipParameters();
+        var isTel = scheme == "tel";
+        var parameters = textString is null ? null : new SipParameters();
         var semi = rest.IndexOf(';');
         var main = semi < 0 ? rest : rest[..semi];
-        if (scheme == "tel" && semi >= 0 && !TryParseParams(rest[semi..], parameters, out error)) return false;
-        uri = new SipUri(scheme, null, null, scheme == "tel" ? main.ToString() : rest.ToString(), null, parameters, new SipParameters(), text);
+        if (isTel && semi >= 0 && !TryParseParams(rest[semi..], parameters, out error)) return false;
+        if (textString is not null)
+            uri = new SipUri(scheme, null, null, isTel ? main.ToString() : rest.ToString(), null, parameters!, new SipParameters(), textString);
         return true;
     }
 
-    private static bool TryParseSip(string scheme, ReadOnlySpan<char> rest, string text, out SipUri? uri, out string? error)
+    private static bool TryParseSip(string scheme, ReadOnlySpan<char> rest, string? text, out SipUri? uri, out string? error, out bool hasHeaders)
     {
         // A '@' before the first '?' ends the userinfo; URI headers often carry one unescaped (?To=sip:bob@host).
         var q0 = rest.IndexOf('?');
-        if (TryParseSip(scheme, rest, (q0 < 0 ? rest : rest[..q0]).IndexOf('@'), text, out uri, out error)) return true;
+        if (TryParseSip(scheme, rest, (q0 < 0 ? rest : rest[..q0]).IndexOf('@'), text, out uri, out error, out hasHeaders)) return true;
 
         // But a user part may hold '?', ';', '/' and ',' (RFC 3261 25.1 user-unreserved, RFC 4475 3.1.1.2): when the
         // first reading fails, the userinfo runs up to the first character a userinfo cannot hold, if that is a '@'.
         var userinfoEnd = UserinfoLength(rest);
         return q0 >= 0 && q0 < userinfoEnd && userinfoEnd < rest.Length && rest[userinfoEnd] == '@'
-            && TryParseSip(scheme, rest, userinfoEnd, text, out uri, out _);
+            && TryParseSip(scheme, rest, userinfoEnd, text, out uri, out _, out hasHeaders);
     }
 
     private static int UserinfoLength(ReadOnlySpan<char> s)
@@ -138,9 +163,11 @@ public sealed class SipUri : IEquatable<SipUri>
         return i;
     }
 
-    private static bool TryParseSip(string scheme, ReadOnlySpan<char> rest, int at, string text, out SipUri? uri, out string? error)
+    private static bool TryParseSip(string scheme, ReadOnlySpan<char> rest, int at, string? text, out SipUri? uri, out string? error, out bool hasHeaders)
     {
         uri = null;
+        hasHeaders = false;
+        var build = text is not null;
         string? user = null, password = null;
         if (at >= 0)
         {
@@ -150,15 +177,18 @@ public sealed class SipUri : IEquatable<SipUri>
                 error = "invalid user part in URI";
                 return false;
             }
-            var pc = userinfo.IndexOf(':');
-            if (pc >= 0)
+            if (build)
             {
-                user = userinfo[..pc].ToString();
-                password = userinfo[(pc + 1)..].ToString();
-            }
-            else
-            {
-                user = userinfo.ToString();
+                var pc = userinfo.IndexOf(':');
+                if (pc >= 0)
+                {
+                    user = userinfo[..pc].ToString();
+                    password = userinfo[(pc + 1)..].ToString();
+                }
+                else
+                {
+                    user = userinfo.ToString();
+                }
             }
             rest = rest[(at + 1)..];
         }
@@ -197,8 +227,8 @@ public sealed class SipUri : IEquatable<SipUri>
             port = p;
             rest = rest[pe..];
         }
-        var parameters = new SipParameters();
-        var headers = new SipParameters();
+        var parameters = build ? new SipParameters() : null;
+        var headers = build ? new SipParameters() : null;
         var q = rest.IndexOf('?');
         var paramPart = q < 0 ? rest : rest[..q];
         if (!paramPart.IsEmpty && !TryParseParams(paramPart, parameters, out error)) return false;
@@ -219,15 +249,16 @@ public sealed class SipUri : IEquatable<SipUri>
                     error = "invalid URI header";
                     return false;
                 }
-                headers.Add(h[..eq].ToString(), h[(eq + 1)..].ToString());
+                hasHeaders = true;
+                headers?.Add(h[..eq].ToString(), h[(eq + 1)..].ToString());
             }
         }
         error = null;
-        uri = new SipUri(scheme, user, password, host.ToString(), port, parameters, headers, text);
+        if (build) uri = new SipUri(scheme, user, password, host.ToString(), port, parameters!, headers!, text);
         return true;
     }
 
-    private static bool TryParseParams(ReadOnlySpan<char> s, SipParameters target, out string? error)
+    private static bool TryParseParams(ReadOnlySpan<char> s, SipParameters? target, out string? error)
     {
         error = null;
         // s starts with ';'
@@ -250,8 +281,9 @@ public sealed class SipUri : IEquatable<SipUri>
                 error = "URI parameter without name";
                 return false;
             }
-            if (eq < 0) target.Add(p.ToString(), null);
-            else target.Add(p[..eq].ToString(), p[(eq + 1)..].ToString());
+            if (target is null) continue;
+            if (eq < 0) target.Add(p, null);
+            else target.Add(p[..eq], p[(eq + 1)..].ToString());
         }
         return true;
     }
