@@ -152,7 +152,8 @@ public static class FrontendExtensions
             .MapCustomersApi()
             .MapReasonCodesApi()
             .MapReportsApi()
-            .MapSoftPhoneApi();
+            .MapSoftPhoneApi()
+            .MapConnectorsApi();
 
         app.MapHub<AgentHub>("/hubs/agent");
         app.MapHub<SupervisorHub>("/hubs/supervisor");

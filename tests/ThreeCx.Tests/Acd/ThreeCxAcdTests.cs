@@ -194,6 +194,12 @@ public sealed class ThreeCxAcdTests(ThreeCxAcdHost acd)
         Assert.Equal("3cx", json!["carrier"].ToString());
         Assert.Equal("False", json["sipLegs"].ToString(), ignoreCase: true);
 
+        // The wallboard's connector indicator reads this.
+        using var connectors = await admin.GetAsync("api/v1/connectors");
+        var link = Assert.Single(await connectors.Content.ReadFromJsonAsync<List<Dictionary<string, object>>>() ?? []);
+        Assert.Equal("pbx1", link["name"].ToString());
+        Assert.Equal("True", link["healthy"].ToString(), ignoreCase: true);
+
         // /health/ready names the PBX.
         using var health = await acd.Host.Client().GetAsync("health/ready");
         Assert.Contains("3cx: Healthy (3CX: 1 PBX(s) connected)", await health.Content.ReadAsStringAsync(), StringComparison.Ordinal);

@@ -128,6 +128,29 @@ async function loadSnapshot(): Promise<void> {
   renderCalls();
 }
 
+interface Connector {
+  kind: string;
+  name: string;
+  healthy: boolean;
+  reason: string | null;
+  since: string | null;
+}
+
+/** The PBX connectors' links (3CX), polled: a red indicator says which PBX the ACD cannot see and why. */
+async function renderConnectors(): Promise<void> {
+  try {
+    const connectors = await api<Connector[]>('/api/v1/connectors');
+    $('connectors').replaceChildren(
+      ...connectors.map((c) =>
+        h('span', { class: 'indicator connector', 'data-state': c.healthy ? 'connected' : 'offline', title: c.reason ?? '' },
+          `${c.kind.toUpperCase()} ${c.name}: ${c.healthy ? 'connected' : `down${c.reason ? ` (${c.reason})` : ''}`}`),
+      ),
+    );
+  } catch {
+    // The next poll tries again; the hub's own indicator shows whether the frontend is reachable.
+  }
+}
+
 async function main(): Promise<void> {
   const session = await requireSession('supervisor');
   document.body.classList.add('ready');
@@ -170,6 +193,8 @@ async function main(): Promise<void> {
   status.dataset.state = 'connected';
   status.textContent = 'Live';
   await loadSnapshot();
+  await renderConnectors();
+  setInterval(() => void renderConnectors(), 10_000);
   $('dashboard-link').addEventListener('click', async (e) => {
     e.preventDefault();
     await api('/api/v1/auth/dashboard-session', { method: 'POST' });
