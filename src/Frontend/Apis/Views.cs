@@ -24,7 +24,8 @@ public sealed record AgentView(
     IReadOnlyDictionary<string, int> Skills,
     IReadOnlyList<string> Queues,
     IReadOnlyList<string> Roles,
-    bool PhoneRegistered)
+    bool PhoneRegistered,
+    string? TeamId = null)
 {
     public static AgentView From(AgentSnapshot a, DateTimeOffset now) => new(
         a.AgentId, a.IsConfigured, a.Profile?.Name, a.Profile?.Extension, a.Status, a.ReasonCode, a.StateSince,
@@ -33,7 +34,8 @@ public sealed record AgentView(
         a.Profile?.Skills ?? (IReadOnlyDictionary<string, int>)new Dictionary<string, int>(),
         a.Profile is { } p && !p.Queues.IsDefault ? p.Queues : [],
         a.Profile is { } q && !q.Roles.IsDefault ? q.Roles : [],
-        a.HasRegisteredDevice);
+        a.HasRegisteredDevice,
+        a.Profile?.TeamId);
 }
 
 public sealed record CustomerView(

@@ -3,13 +3,15 @@ using System.Collections.Immutable;
 namespace Acd.Agents;
 
 /// <summary>Who an agent is and what it can do. Skills carry a proficiency from 1 (novice) to 10 (expert).</summary>
+/// <remarks><see cref="TeamId"/> takes [Id(6)]: [Id(5)] belongs to the 3CX extension added alongside it.</remarks>
 [GenerateSerializer, Immutable, Alias("acd.AgentProfile")]
 public sealed record AgentProfile(
     [property: Id(0)] string Name,
     [property: Id(1)] string Extension,
     [property: Id(2)] ImmutableDictionary<string, int> Skills,
     [property: Id(3)] ImmutableArray<string> Queues,
-    [property: Id(4)] ImmutableArray<string> Roles)
+    [property: Id(4)] ImmutableArray<string> Roles,
+    [property: Id(6)] string? TeamId = null)
 {
     public const int MinProficiency = 1;
     public const int MaxProficiency = 10;
