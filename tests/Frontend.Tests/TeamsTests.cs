@@ -56,6 +56,13 @@ public sealed class TeamsTests(HostFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, (await sup.GetAsync($"api/v1/agents/{agentB}")).StatusCode);
         Assert.Equal("ready", (await HostFixture.JsonAsync(await admin.GetAsync($"api/v1/agents/{agentB}"))).GetProperty("status").GetString());
 
+        // Reports: only the scope's queues, and a total needs a queue, team or agent of the scope.
+        Assert.Equal(HttpStatusCode.Forbidden, (await sup.GetAsync($"api/v1/reports/intervals?groupBy=queue&queueId={queueB}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await sup.GetAsync("api/v1/reports/intervals?groupBy=total")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await sup.GetAsync($"api/v1/reports/intervals?groupBy=queue&queueId={queueA}")).StatusCode);
+        var ownTeam = await HostFixture.JsonAsync(await sup.GetAsync($"api/v1/reports/intervals?groupBy=team&teamId={teamA}"));
+        Assert.All(ownTeam.EnumerateArray(), r => Assert.Equal(teamA, r.GetProperty("group").GetString()));
+
         // The hub: the snapshot holds only the scope, and forcing an agent outside it is refused.
         await using var hub = new HubConnectionBuilder()
             .WithUrl(new Uri(Host.BaseAddress, "hubs/supervisor"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))

@@ -54,6 +54,7 @@ public sealed record IntervalRow(
     int Answered,
     int Abandoned,
     int AnsweredInSla,
+    int AbandonedAfterSla,
     IReadOnlyList<int> AbandonBuckets,
     double? ServiceLevelPercent,
     double AverageSpeedOfAnswerSeconds,

@@ -302,7 +302,7 @@ public abstract partial class ReportingStore
         var slaBase = c.Answered + c.AbandonedAfterSla;
         return new IntervalRow(
             DateTimeOffset.FromUnixTimeMilliseconds(start), DateTimeOffset.FromUnixTimeMilliseconds(end), group,
-            c.Offered, c.Answered, c.Abandoned, c.AnsweredInSla, c.AbandonBuckets,
+            c.Offered, c.Answered, c.Abandoned, c.AnsweredInSla, c.AbandonedAfterSla, c.AbandonBuckets,
             slaBase == 0 ? null : Math.Round(100.0 * c.AnsweredInSla / slaBase, 2),
             c.Answered == 0 ? 0 : Math.Round(c.Wait / c.Answered, 2),
             c.Answered == 0 ? 0 : Math.Round((c.Talk + c.Hold + c.WrapUp) / c.Answered, 2),
