@@ -155,6 +155,7 @@ public static class FrontendExtensions
             .MapReportsApi()
             .MapTeamsApi()
             .MapUsersApi()
+            .MapWallboardApi()
             .MapSoftPhoneApi();
 
         app.MapHub<AgentHub>("/hubs/agent");

@@ -135,3 +135,48 @@ export function hasInk(canvas: HTMLCanvasElement): boolean {
   for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) return true;
   return false;
 }
+
+export interface TimeSeries {
+  label: string;
+  points: Array<{ x: number; y: number | null }>;
+}
+
+const timeCharts = new Map<HTMLCanvasElement, Chart<'line', Array<{ x: number; y: number | null }>>>();
+
+/** Lines over time ([min, max] in ms); a chart already on the canvas is updated in place (no flicker on a wallboard). */
+export function drawTimeSeries(canvas: HTMLCanvasElement, series: TimeSeries[], min: number, max: number, opts: { percent?: boolean } = {}): void {
+  const datasets = series.map((s, i) => ({
+    label: s.label,
+    data: s.points,
+    borderColor: PALETTE[i % PALETTE.length],
+    backgroundColor: PALETTE[i % PALETTE.length],
+    borderWidth: 2,
+    pointRadius: 0,
+    stepped: true as const,
+    spanGaps: true,
+  }));
+  let chart = timeCharts.get(canvas);
+  if (!chart) {
+    const time = (v: number) => new Date(v).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    chart = new Chart(canvas, {
+      type: 'line',
+      data: { datasets },
+      options: {
+        responsive: true,
+        parsing: false,
+        scales: {
+          x: { type: 'linear', min, max, ticks: { callback: (v) => time(Number(v)), stepSize: 600_000 } },
+          y: { beginAtZero: true, ...(opts.percent ? { max: 100 } : { suggestedMax: 5 }), ticks: { precision: 0 } },
+        },
+        plugins: { legend: { position: 'bottom' } },
+      },
+    });
+    timeCharts.set(canvas, chart);
+  } else {
+    chart.data.datasets = datasets;
+    chart.options.scales!.x!.min = min;
+    chart.options.scales!.x!.max = max;
+    chart.update('none');
+  }
+  canvas.dataset.series = JSON.stringify(Object.fromEntries(series.map((s) => [s.label, s.points.map((p) => p.y)])));
+}
