@@ -15,7 +15,7 @@ namespace Acd.Reporting.Tests;
 /// The reporting store and its batching writer, run once against SQLite and once against a real PostgreSQL:
 /// a hand-built day of events goes through the writer, then history pages and metrics are checked to the second.
 /// </summary>
-public abstract class ReportingStoreTests
+public abstract partial class ReportingStoreTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
 

@@ -6,8 +6,10 @@ using Acd.Catalog;
 using Acd.Common;
 using Acd.Frontend.Auth;
 using Acd.Frontend.Hubs;
+using Acd.Frontend.Scoping;
 using Acd.SipEdge.Hosting;
 using Acd.SipEdge.Registration;
+using Acd.Teams;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -22,7 +24,8 @@ public sealed record AgentRequest(
     Dictionary<string, int>? Skills,
     List<string>? Queues,
     List<string>? Roles,
-    string? ThreeCxExtension = null);
+    string? ThreeCxExtension = null,
+    string? TeamId = null);
 
 public sealed record NotReadyRequest(string? Reason);
 
@@ -40,25 +43,36 @@ public static class AgentsApi
         agents.MapPut("/{id}", UpdateAsync).RequireAuthorization(Policies.Admin);
         agents.MapDelete("/{id}", DeleteAsync).RequireAuthorization(Policies.Admin);
         agents.MapGet("/{id}/history", HistoryAsync);
-        agents.MapPost("/{id}/login", (string id, ClaimsPrincipal user, AgentCommands cmd) => Command(id, user, cmd, a => a.LoginAsync()));
-        agents.MapPost("/{id}/logout", (string id, ClaimsPrincipal user, AgentCommands cmd) => Command(id, user, cmd, a => a.LogoutAsync()));
-        agents.MapPost("/{id}/ready", (string id, ClaimsPrincipal user, AgentCommands cmd) => Command(id, user, cmd, a => a.SetReadyAsync()));
-        agents.MapPost("/{id}/wrap-up/end", (string id, ClaimsPrincipal user, AgentCommands cmd) => Command(id, user, cmd, a => a.EndWrapUpAsync()));
+        agents.MapPost("/{id}/login", (string id, ClaimsPrincipal user, AgentCommands cmd, ScopeResolver scopes) =>
+            Command(id, user, cmd, scopes, a => a.LoginAsync()));
+        agents.MapPost("/{id}/logout", (string id, ClaimsPrincipal user, AgentCommands cmd, ScopeResolver scopes) =>
+            Command(id, user, cmd, scopes, a => a.LogoutAsync()));
+        agents.MapPost("/{id}/ready", (string id, ClaimsPrincipal user, AgentCommands cmd, ScopeResolver scopes) =>
+            Command(id, user, cmd, scopes, a => a.SetReadyAsync()));
+        agents.MapPost("/{id}/wrap-up/end", (string id, ClaimsPrincipal user, AgentCommands cmd, ScopeResolver scopes) =>
+            Command(id, user, cmd, scopes, a => a.EndWrapUpAsync()));
         agents.MapPost("/{id}/not-ready", NotReadyAsync);
         return api;
     }
 
-    private static async Task<Ok<List<AgentView>>> ListAsync(IGrainFactory grains, TimeProvider time)
+    /// <summary>The agents the user's scope holds; <paramref name="teamId"/> narrows to one team.</summary>
+    private static async Task<Ok<List<AgentView>>> ListAsync(IGrainFactory grains, TimeProvider time, ClaimsPrincipal user, ScopeResolver scopes,
+        string? teamId)
     {
+        var scope = await scopes.ForAsync(user);
         var ids = await grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).ListAgentsAsync();
         var snapshots = await Task.WhenAll(ids.Select(id => grains.GetGrain<IAgentGrain>(id).GetAsync()));
         var now = time.GetUtcNow();
-        return TypedResults.Ok(snapshots.Where(s => s.IsConfigured).Select(s => AgentView.From(s, now)).OrderBy(a => a.Id, StringComparer.Ordinal).ToList());
+        return TypedResults.Ok(snapshots
+            .Where(s => s.IsConfigured && scope.SeesAgent(s.Profile)
+                && (string.IsNullOrEmpty(teamId) || string.Equals(s.Profile!.TeamId, teamId, StringComparison.OrdinalIgnoreCase)))
+            .Select(s => AgentView.From(s, now)).OrderBy(a => a.Id, StringComparer.Ordinal).ToList());
     }
 
-    private static async Task<Results<Ok<AgentView>, ProblemHttpResult>> GetAsync(string id, ClaimsPrincipal user, IGrainFactory grains, TimeProvider time)
+    private static async Task<Results<Ok<AgentView>, ProblemHttpResult>> GetAsync(string id, ClaimsPrincipal user, IGrainFactory grains, TimeProvider time,
+        ScopeResolver scopes)
     {
-        if (!user.MayActForAgent(id))
+        if (!await scopes.MayActForAgentAsync(user, id))
         {
             return ApiResults.Forbidden();
         }
@@ -67,9 +81,10 @@ public static class AgentsApi
         return snapshot.IsConfigured ? TypedResults.Ok(AgentView.From(snapshot, time.GetUtcNow())) : ApiResults.NotFound($"Agent '{id}' does not exist.");
     }
 
-    private static async Task<Results<Ok<List<AgentStateChangeView>>, ProblemHttpResult>> HistoryAsync(string id, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<Results<Ok<List<AgentStateChangeView>>, ProblemHttpResult>> HistoryAsync(string id, ClaimsPrincipal user, IGrainFactory grains,
+        ScopeResolver scopes)
     {
-        if (!user.MayActForAgent(id))
+        if (!await scopes.MayActForAgentAsync(user, id))
         {
             return ApiResults.Forbidden();
         }
@@ -107,9 +122,18 @@ public static class AgentsApi
             return ApiResults.Invalid("queues", $"Queue '{missing}' does not exist.");
         }
 
+        if (await MissingTeamAsync(grains, request.TeamId) is { } invalidTeam)
+        {
+            return invalidTeam;
+        }
+
         var roles = Roles(request);
         var profile = AgentProfile.Create(request.Name!.Trim(), request.Extension ?? string.Empty, request.Skills, request.Queues?.Distinct(), roles)
-            with { ThreeCxExtension = NullIfEmpty(request.ThreeCxExtension) };
+            with
+            {
+                ThreeCxExtension = NullIfEmpty(request.ThreeCxExtension),
+                TeamId = string.IsNullOrWhiteSpace(request.TeamId) ? null : request.TeamId.Trim(),
+            };
         var now = time.GetUtcNow();
         var created = await account.CreateAsync(new UserAccount(id.ToLowerInvariant(), hasher.Hash(request.Password!), [.. roles], id,
             null, false, now, now, SipSecrets(id, request.SipPassword, sip.Value)));
@@ -151,6 +175,11 @@ public static class AgentsApi
             return ApiResults.Invalid("queues", $"Queue '{missing}' does not exist.");
         }
 
+        if (await MissingTeamAsync(grains, request.TeamId) is { } invalidTeam)
+        {
+            return invalidTeam;
+        }
+
         var old = current.Profile!;
         var roles = request.Roles is null ? old.Roles : [.. Roles(request)];
         var profile = new AgentProfile(
@@ -158,8 +187,12 @@ public static class AgentsApi
             request.Extension ?? old.Extension,
             request.Skills?.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase) ?? old.Skills,
             request.Queues is null ? old.Queues : [.. request.Queues.Distinct()],
-            roles,
-            request.ThreeCxExtension is null ? old.ThreeCxExtension : NullIfEmpty(request.ThreeCxExtension)); // "" clears it
+            roles)
+        {
+            // Empty strings clear the extension and take the agent out of its team; none given keeps them.
+            ThreeCxExtension = request.ThreeCxExtension is null ? old.ThreeCxExtension : NullIfEmpty(request.ThreeCxExtension),
+            TeamId = request.TeamId is null ? old.TeamId : request.TeamId.Trim() is { Length: > 0 } team ? team : null,
+        };
         var configured = await agent.ConfigureAsync(profile);
         if (!configured.IsSuccess)
         {
@@ -214,7 +247,7 @@ public static class AgentsApi
     }
 
     private static async Task<Results<Ok<AgentView>, ValidationProblem, ProblemHttpResult>> NotReadyAsync(
-        string id, NotReadyRequest? request, ClaimsPrincipal user, AgentCommands cmd)
+        string id, NotReadyRequest? request, ClaimsPrincipal user, AgentCommands cmd, ScopeResolver scopes)
     {
         var reason = string.IsNullOrWhiteSpace(request?.Reason) ? ReasonCodes.Break : request.Reason.Trim();
         if (reason.Length > 64)
@@ -227,7 +260,7 @@ public static class AgentsApi
             return ApiResults.Invalid("reason", $"Unknown reason code '{reason}'.");
         }
 
-        return await Command(id, user, cmd, a => a.SetNotReadyAsync(reason)) switch
+        return await Command(id, user, cmd, scopes, a => a.SetNotReadyAsync(reason)) switch
         {
             { Result: Ok<AgentView> ok } => ok,
             { Result: ProblemHttpResult problem } => problem,
@@ -236,9 +269,9 @@ public static class AgentsApi
     }
 
     private static async Task<Results<Ok<AgentView>, ProblemHttpResult>> Command(string id, ClaimsPrincipal user, AgentCommands cmd,
-        Func<IAgentGrain, Task<Result>> action)
+        ScopeResolver scopes, Func<IAgentGrain, Task<Result>> action)
     {
-        if (!user.MayActForAgent(id))
+        if (!await scopes.MayActForAgentAsync(user, id))
         {
             return ApiResults.Forbidden();
         }
@@ -254,6 +287,7 @@ public static class AgentsApi
             .Text(r.ThreeCxExtension, "threeCxExtension", 32, required: false)
             .Require(r.ThreeCxExtension is null or "" || r.ThreeCxExtension.All(char.IsAsciiDigit), "threeCxExtension", "A 3CX extension number (digits only).")
             .Text(r.SipPassword, "sipPassword", 128, required: false)
+            .Require(string.IsNullOrEmpty(r.TeamId) || ApiResults.IdPattern().IsMatch(r.TeamId), "teamId", "A team id.")
             .Require(creating ? r.Password is { Length: >= AuthApi.MinPasswordLength and <= 256 } : r.Password is null or { Length: >= AuthApi.MinPasswordLength and <= 256 },
                 "password", $"At least {AuthApi.MinPasswordLength} characters.")
             .Require(r.Skills is null || r.Skills.All(s => !string.IsNullOrWhiteSpace(s.Key) && s.Value is >= AgentProfile.MinProficiency and <= AgentProfile.MaxProficiency),
@@ -271,6 +305,11 @@ public static class AgentsApi
     /// <summary>Only digest hashes of the SIP password are kept, bound to the edge's realm (Sip:Domain).</summary>
     private static ImmutableDictionary<string, string>? SipSecrets(string id, string? sipPassword, SipEdgeOptions sip) =>
         string.IsNullOrEmpty(sipPassword) ? null : AgentCredentialStore.HashSipPassword(id, sip.ResolveDomain(), sipPassword);
+
+    private static async Task<ValidationProblem?> MissingTeamAsync(IGrainFactory grains, string? teamId) =>
+        string.IsNullOrWhiteSpace(teamId) || await grains.GetGrain<ITeamDirectoryGrain>(TeamDirectoryKeys.Default).GetAsync(teamId.Trim()) is not null
+            ? null
+            : ApiResults.Invalid("teamId", $"Team '{teamId}' does not exist.");
 
     private static async Task<string?> MissingQueueAsync(IGrainFactory grains, List<string>? queues)
     {

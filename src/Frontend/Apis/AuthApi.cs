@@ -17,9 +17,11 @@ public sealed record SignInPasswordChangeRequest(string? Username, string? Curre
 
 public sealed record MeView(string Username, string? AgentId, IReadOnlyList<string> Roles);
 
-public sealed record UserRequest(string? Username, string? Password, List<string>? Roles, string? AgentId);
+public sealed record UserRequest(string? Username, string? Password, List<string>? Roles, string? AgentId,
+    List<string>? ScopeTeams = null, List<string>? ScopeQueues = null, bool? Disabled = null);
 
-public sealed record UserView(string Username, string? AgentId, IReadOnlyList<string> Roles, bool Disabled, DateTimeOffset CreatedAt);
+public sealed record UserView(string Username, string? AgentId, IReadOnlyList<string> Roles, bool Disabled, DateTimeOffset CreatedAt,
+    IReadOnlyList<string>? ScopeTeams = null, IReadOnlyList<string>? ScopeQueues = null);
 
 public static class AuthApi
 {
@@ -200,6 +202,7 @@ public static class AuthApi
             .Require(request.Password is { Length: >= MinPasswordLength and <= 256 }, "password", $"At least {MinPasswordLength} characters.")
             .Require(request.Roles is { Count: > 0 } && request.Roles.All(r => Roles.All.Contains(r)), "roles",
                 "One or more of: agent, supervisor, admin.");
+        await UsersApi.ValidateScopeAsync(v, request, grains);
         if (!v.IsValid)
         {
             return v.Problem();
@@ -207,11 +210,17 @@ public static class AuthApi
 
         var now = time.GetUtcNow();
         var account = new UserAccount(request.Username!.ToLowerInvariant(), hasher.Hash(request.Password!),
-            [.. request.Roles!.Distinct()], request.AgentId, null, false, now, now);
+            [.. request.Roles!.Distinct()], request.AgentId, null, request.Disabled ?? false, now, now,
+            ScopeTeams: request.ScopeTeams is null ? null : [.. request.ScopeTeams.Distinct()],
+            ScopeQueues: request.ScopeQueues is null ? null : [.. request.ScopeQueues.Distinct()]);
         var created = await TokenService.Account(grains, account.Username).CreateAsync(account);
-        return created.IsSuccess
-            ? TypedResults.Created($"/api/v1/users/{account.Username}", ToView(account))
-            : ApiResults.Problem(created);
+        if (!created.IsSuccess)
+        {
+            return ApiResults.Problem(created);
+        }
+
+        await grains.GetGrain<IUserDirectoryGrain>(UserDirectoryKeys.Default).AddAsync(account.Username);
+        return TypedResults.Created($"/api/v1/users/{account.Username}", ToView(account));
     }
 
     private static async Task<Results<Ok<UserView>, ProblemHttpResult>> GetUserAsync(string username, IGrainFactory grains) =>
@@ -227,11 +236,18 @@ public static class AuthApi
         }
 
         var deleted = await TokenService.Account(grains, username).DeleteAsync();
+        if (deleted.IsSuccess)
+        {
+            await grains.GetGrain<IUserDirectoryGrain>(UserDirectoryKeys.Default).RemoveAsync(username);
+        }
+
         return deleted.IsSuccess ? TypedResults.NoContent() : ApiResults.Problem(deleted);
     }
 
     internal static UserView ToView(UserAccount a) =>
-        new(a.Username, a.AgentId, a.Roles.IsDefault ? ImmutableArray<string>.Empty : a.Roles, a.Disabled, a.CreatedAt);
+        new(a.Username, a.AgentId, a.Roles.IsDefault ? ImmutableArray<string>.Empty : a.Roles, a.Disabled, a.CreatedAt,
+            a.ScopeTeams is { IsDefault: false } t ? t : ImmutableArray<string>.Empty,
+            a.ScopeQueues is { IsDefault: false } q ? q : ImmutableArray<string>.Empty);
 
     private static ProblemHttpResult Unauthorized(string detail) =>
         TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");

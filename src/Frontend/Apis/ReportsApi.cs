@@ -1,12 +1,17 @@
-using System.Globalization;
-using System.Text;
+using System.Security.Claims;
+using Acd.Frontend.Apis.Export;
 using Acd.Frontend.Auth;
+using Acd.Frontend.Scoping;
 using Acd.Reporting.Queries;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Acd.Frontend.Apis;
 
-public static class ReportsApi
+/// <summary>
+/// /api/v1/reports: every table answers JSON, or with format=csv / format=xlsx a download of the same rows. Scoped
+/// supervisors get their queues, teams and agents only (<see cref="AccessScope"/>).
+/// </summary>
+public static partial class ReportsApi
 {
     public const int MaxExportRows = 100_000;
 
@@ -14,17 +19,18 @@ public static class ReportsApi
     {
         var reports = api.MapGroup("/reports").WithTags("Reports").RequireAuthorization(Policies.Supervisor);
         reports.MapGet("/agents", AgentMetricsAsync)
-            .WithSummary("Per-agent calls handled, average handle time, time per state and occupancy over [from, to); format=csv for CSV.");
-        reports.MapGet("/agents/{id}/activities", ActivitiesAsync).WithSummary("The agent's states over [from, to); format=csv for CSV.");
+            .WithSummary("Per-agent calls handled, average handle time, time per state and occupancy over [from, to); format=csv|xlsx to download.");
+        reports.MapGet("/agents/{id}/activities", ActivitiesAsync).WithSummary("The agent's states over [from, to); format=csv|xlsx to download.");
         reports.MapGet("/calls", CallMetricsAsync)
             .WithSummary("Inbound/outbound (and, counted apart, internal) calls, answer and abandon rate, ASA, SLA % and dispositions over [from, to).");
-        reports.MapGet("/calls/export", ExportCallsAsync).WithSummary("Call records over [from, to) as CSV.");
+        reports.MapGet("/calls/export", ExportCallsAsync).WithSummary("Call records over [from, to) as CSV (format=xlsx: a workbook).");
+        MapIntervalReports(reports);
         return api;
     }
 
     private static async Task<Results<Ok<IReadOnlyList<AgentMetrics>>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> AgentMetricsAsync(
-        IServiceProvider services, TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, string? agentId, string? format,
-        CancellationToken cancellationToken)
+        IServiceProvider services, TimeProvider time, ClaimsPrincipal user, ScopeResolver scopes, IGrainFactory grains,
+        DateTimeOffset? from, DateTimeOffset? to, string? agentId, string? format, CancellationToken cancellationToken)
     {
         if (Range(time, from, to, format, out var start, out var end) is { } invalid)
         {
@@ -36,27 +42,28 @@ public static class ReportsApi
             return ApiResults.Unavailable("No reporting store is configured.");
         }
 
-        var metrics = await reporting.GetAgentMetricsAsync(start, end, agentId, cancellationToken);
-        if (!IsCsv(format))
+        var visible = await VisibleAgentsAsync(user, scopes, grains);
+        if (agentId is not null && visible is not null && !visible.Contains(agentId))
         {
-            return TypedResults.Ok(metrics);
+            return ApiResults.Forbidden("This agent is outside your scope.");
+        }
+
+        var metrics = (await reporting.GetAgentMetricsAsync(start, end, agentId, cancellationToken))
+            .Where(m => visible is null || visible.Contains(m.AgentId)).ToList();
+        if (!ExportTable.IsExport(format))
+        {
+            return TypedResults.Ok<IReadOnlyList<AgentMetrics>>(metrics);
         }
 
         var states = metrics.SelectMany(m => m.SecondsPerState.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
-        var csv = new StringBuilder();
-        Row(csv, ["agentId", "callsHandled", "averageHandleSeconds", "occupancyPercent", .. states.Select(s => $"seconds_{s}")]);
-        foreach (var m in metrics)
-        {
-            Row(csv, [m.AgentId, Num(m.CallsHandled), Num(m.AverageHandleSeconds), Num(m.OccupancyPercent),
-                .. states.Select(s => Num(m.SecondsPerState.GetValueOrDefault(s)))]);
-        }
-
-        return Csv(csv, "agent-metrics.csv");
+        return new ExportTable("agent-metrics", ["agentId", "callsHandled", "averageHandleSeconds", "occupancyPercent", .. states.Select(s => $"seconds_{s}")],
+            [.. metrics.Select(m => new object?[] { m.AgentId, m.CallsHandled, m.AverageHandleSeconds, m.OccupancyPercent }
+                .Concat(states.Select(s => (object?)m.SecondsPerState.GetValueOrDefault(s))).ToArray())]).ToFile(format);
     }
 
     private static async Task<Results<Ok<IReadOnlyList<AgentActivityRecord>>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> ActivitiesAsync(
-        string id, IServiceProvider services, TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, string? format,
-        CancellationToken cancellationToken)
+        string id, IServiceProvider services, TimeProvider time, ClaimsPrincipal user, ScopeResolver scopes,
+        DateTimeOffset? from, DateTimeOffset? to, string? format, CancellationToken cancellationToken)
     {
         if (Range(time, from, to, format, out var start, out var end) is { } invalid)
         {
@@ -68,25 +75,25 @@ public static class ReportsApi
             return ApiResults.Unavailable("No reporting store is configured.");
         }
 
+        if (!await scopes.MayActForAgentAsync(user, id))
+        {
+            return ApiResults.Forbidden("This agent is outside your scope.");
+        }
+
         var rows = await reporting.GetAgentActivitiesAsync(id, start, end, cancellationToken);
-        if (!IsCsv(format))
+        if (!ExportTable.IsExport(format))
         {
             return TypedResults.Ok(rows);
         }
 
-        var csv = new StringBuilder();
-        Row(csv, ["agentId", "status", "reasonCode", "callId", "startedAt", "endedAt", "durationSeconds"]);
-        foreach (var r in rows)
-        {
-            Row(csv, [r.AgentId, r.Status.ToString(), r.ReasonCode, r.CallId, Time(r.StartedAt), Time(r.EndedAt), Num(r.DurationSeconds)]);
-        }
-
-        return Csv(csv, $"agent-{id}-activities.csv");
+        return new ExportTable($"agent-{id}-activities", ["agentId", "status", "reasonCode", "callId", "startedAt", "endedAt", "durationSeconds"],
+            [.. rows.Select(r => new object?[] { r.AgentId, r.Status.ToString(), r.ReasonCode, r.CallId, r.StartedAt, r.EndedAt, r.DurationSeconds })])
+            .ToFile(format);
     }
 
     private static async Task<Results<Ok<CallMetrics>, ValidationProblem, ProblemHttpResult>> CallMetricsAsync(
-        IServiceProvider services, TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, string? queueId, int? slaSeconds,
-        CancellationToken cancellationToken)
+        IServiceProvider services, TimeProvider time, ClaimsPrincipal user, ScopeResolver scopes,
+        DateTimeOffset? from, DateTimeOffset? to, string? queueId, int? slaSeconds, CancellationToken cancellationToken)
     {
         if (Range(time, from, to, null, out var start, out var end) is { } invalid)
         {
@@ -103,14 +110,20 @@ public static class ReportsApi
             return ApiResults.Unavailable("No reporting store is configured.");
         }
 
+        var scope = await scopes.ForAsync(user);
+        if (!scope.All && !scope.SeesQueue(queueId))
+        {
+            return ApiResults.Forbidden("Name a queue of your scope (queueId).");
+        }
+
         return TypedResults.Ok(await reporting.GetCallMetricsAsync(start, end, queueId, slaSeconds ?? 20, cancellationToken));
     }
 
     private static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> ExportCallsAsync(
-        IServiceProvider services, TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, string? agentId, string? queueId,
-        CancellationToken cancellationToken)
+        IServiceProvider services, TimeProvider time, ClaimsPrincipal user, ScopeResolver scopes,
+        DateTimeOffset? from, DateTimeOffset? to, string? agentId, string? queueId, string? format, CancellationToken cancellationToken)
     {
-        if (Range(time, from, to, null, out var start, out var end) is { } invalid)
+        if (Range(time, from, to, format, out var start, out var end) is { } invalid)
         {
             return invalid;
         }
@@ -120,29 +133,31 @@ public static class ReportsApi
             return ApiResults.Unavailable("No reporting store is configured.");
         }
 
-        var csv = new StringBuilder();
-        Row(csv, ["callId", "direction", "status", "disposition", "from", "to", "callerName", "queueId", "agentId", "priority", "arrivedAt",
-            "queuedAt", "offeredAt", "connectedAt", "endedAt", "waitSeconds", "talkSeconds", "holdSeconds", "customerId", "customerName",
-            "endReason"]);
-        var rows = 0;
-        for (var page = 1; rows < MaxExportRows; page++)
+        var scope = await scopes.ForAsync(user);
+        if (!scope.All && !scope.SeesQueue(queueId))
+        {
+            return ApiResults.Forbidden("Name a queue of your scope (queueId).");
+        }
+
+        var rows = new List<object?[]>();
+        for (var page = 1; rows.Count < MaxExportRows; page++)
         {
             var result = await reporting.GetCallsAsync(new CallHistoryQuery(start, end, agentId, queueId, page, 1000), cancellationToken);
-            foreach (var r in result.Items)
+            rows.AddRange(result.Items.Select(r => new object?[]
             {
-                Row(csv, [r.CallId, r.Direction.ToString(), r.Status.ToString(), r.Disposition.ToString(), r.Ani, r.Dnis, r.CallerName,
-                    r.QueueId, r.AgentId, Num(r.Priority), Time(r.ArrivedAt), Time(r.QueuedAt), Time(r.OfferedAt), Time(r.ConnectedAt),
-                    Time(r.EndedAt), Num(r.WaitSeconds), Num(r.TalkSeconds), Num(r.HoldSeconds), r.CustomerId, r.CustomerName, r.EndReason]);
-                rows++;
-            }
-
+                r.CallId, r.Direction.ToString(), r.Status.ToString(), r.Disposition.ToString(), r.Ani, r.Dnis, r.CallerName,
+                r.QueueId, r.AgentId, r.Priority, r.ArrivedAt, r.QueuedAt, r.OfferedAt, r.ConnectedAt,
+                r.EndedAt, r.WaitSeconds, r.TalkSeconds, r.HoldSeconds, r.CustomerId, r.CustomerName, r.EndReason,
+            }));
             if (result.Items.Count < 1000)
             {
                 break;
             }
         }
 
-        return Csv(csv, "calls.csv");
+        return new ExportTable("calls", ["callId", "direction", "status", "disposition", "from", "to", "callerName", "queueId", "agentId", "priority",
+            "arrivedAt", "queuedAt", "offeredAt", "connectedAt", "endedAt", "waitSeconds", "talkSeconds", "holdSeconds", "customerId", "customerName",
+            "endReason"], rows).ToFile(format);
     }
 
     private static ValidationProblem? Range(TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, string? format,
@@ -151,37 +166,7 @@ public static class ReportsApi
         end = to ?? time.GetUtcNow();
         start = from ?? end.AddDays(-1);
         var v = new Validator().Require(start < end, "from", "Must be before 'to'.")
-            .Require(format is null || format is "json" || IsCsv(format), "format", "json or csv.");
+            .Require(ExportTable.IsValidFormat(format), "format", "json, csv or xlsx.");
         return v.IsValid ? null : v.Problem();
     }
-
-    private static bool IsCsv(string? format) => string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase);
-
-    private static string Num(double? value) => value?.ToString("0.###", CultureInfo.InvariantCulture) ?? string.Empty;
-
-    private static string Time(DateTimeOffset? value) => value?.ToString("O", CultureInfo.InvariantCulture) ?? string.Empty;
-
-    private static void Row(StringBuilder csv, IEnumerable<string?> values)
-    {
-        csv.AppendJoin(',', values.Select(Escape)).Append("\r\n");
-    }
-
-    private static string Escape(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return string.Empty;
-        }
-
-        // Neutralise spreadsheet formulas (CSV injection) and quote when needed.
-        if (value[0] is '=' or '@' || (value[0] is '+' or '-' && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
-        {
-            value = "'" + value;
-        }
-
-        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
-    }
-
-    private static FileContentHttpResult Csv(StringBuilder csv, string name) =>
-        TypedResults.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", name);
 }

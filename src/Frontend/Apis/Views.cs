@@ -25,7 +25,8 @@ public sealed record AgentView(
     IReadOnlyList<string> Queues,
     IReadOnlyList<string> Roles,
     bool PhoneRegistered,
-    string? ThreeCxExtension)
+    string? ThreeCxExtension = null,
+    string? TeamId = null)
 {
     public static AgentView From(AgentSnapshot a, DateTimeOffset now) => new(
         a.AgentId, a.IsConfigured, a.Profile?.Name, a.Profile?.Extension, a.Status, a.ReasonCode, a.StateSince,
@@ -35,7 +36,8 @@ public sealed record AgentView(
         a.Profile is { } p && !p.Queues.IsDefault ? p.Queues : [],
         a.Profile is { } q && !q.Roles.IsDefault ? q.Roles : [],
         a.HasRegisteredDevice,
-        a.Profile?.ThreeCxExtension);
+        a.Profile?.ThreeCxExtension,
+        a.Profile?.TeamId);
 }
 
 public sealed record CustomerView(

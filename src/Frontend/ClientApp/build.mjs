@@ -6,7 +6,7 @@ import path from 'node:path';
 const here = path.dirname(fileURLToPath(import.meta.url));
 await build({
   absWorkingDir: here,
-  entryPoints: ['src/login.ts', 'src/agent.ts', 'src/wallboard.ts', 'src/caller.ts', 'src/admin.ts'],
+  entryPoints: ['src/login.ts', 'src/agent.ts', 'src/wallboard.ts', 'src/caller.ts', 'src/admin.ts', 'src/reports.ts'],
   outdir: path.join(here, '..', 'wwwroot', 'dist'),
   bundle: true,
   format: 'esm',

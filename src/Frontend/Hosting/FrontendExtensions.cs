@@ -78,6 +78,7 @@ public static class FrontendExtensions
         services.AddSingleton<EventRelay>();
         services.AddHostedService<SubscriptionRefresher>();
         services.AddSingleton<AgentCommands>();
+        services.AddSingleton<Acd.Frontend.Scoping.ScopeResolver>();
         services.AddSingleton<CallCommands>();
         services.AddCallControl(configuration);
         // The sounds folder: the queues API checks hold music and prompt sets against it (the SIP edge plays them).
@@ -152,6 +153,9 @@ public static class FrontendExtensions
             .MapCustomersApi()
             .MapReasonCodesApi()
             .MapReportsApi()
+            .MapTeamsApi()
+            .MapUsersApi()
+            .MapWallboardApi()
             .MapSoftPhoneApi()
             .MapConnectorsApi();
 

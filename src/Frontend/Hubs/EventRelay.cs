@@ -68,6 +68,28 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
 
     public static string QueueGroup(string queueId) => $"queue:{queueId}";
 
+    /// <summary>Supervisor-hub group of the scoped supervisors who see this agent (unscoped ones are in <see cref="SupervisorsGroup"/>).</summary>
+    public static string ScopedAgentGroup(string agentId) => $"scoped-agent:{agentId}";
+
+    /// <summary>Supervisor-hub group of the scoped supervisors who see this queue.</summary>
+    public static string ScopedQueueGroup(string queueId) => $"scoped-queue:{queueId}";
+
+    private IAcdClient Supervisors(CallView call)
+    {
+        var groups = new List<string>(3) { SupervisorsGroup };
+        if (call.AgentId is { } agentId)
+        {
+            groups.Add(ScopedAgentGroup(agentId));
+        }
+
+        if (call.QueueId is { } queueId)
+        {
+            groups.Add(ScopedQueueGroup(queueId));
+        }
+
+        return _supervisorHub.Clients.Groups(groups);
+    }
+
     public int SubscriptionCount
     {
         get
@@ -388,14 +410,14 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
     private async Task PushQueueAsync(QueueView queue)
     {
         await _agentHub.Clients.Group(QueueGroup(queue.Id)).QueueState(queue);
-        await _supervisorHub.Clients.Group(SupervisorsGroup).QueueState(queue);
+        await _supervisorHub.Clients.Groups(SupervisorsGroup, ScopedQueueGroup(queue.Id)).QueueState(queue);
     }
 
     private async Task OnAgentChangedAsync(AgentSnapshot agent)
     {
         var view = AgentView.From(agent, _time.GetUtcNow());
         await _agentHub.Clients.Group(AgentGroup(agent.AgentId)).AgentState(view);
-        await _supervisorHub.Clients.Group(SupervisorsGroup).AgentState(view);
+        await _supervisorHub.Clients.Groups(SupervisorsGroup, ScopedAgentGroup(agent.AgentId)).AgentState(view);
 
         string? previous;
         lock (_gate)
@@ -432,7 +454,7 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
                    && call.CallerAgentId != agent.AgentId
                 ? client.CallOffered(call)
                 : client.CallState(call));
-            await _supervisorHub.Clients.Group(SupervisorsGroup).CallState(call);
+            await Supervisors(call).CallState(call);
         }
 
         if (previous is not null)
@@ -459,7 +481,7 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
     {
         var view = CallView.Of(call);
         await _agentHub.Clients.Group(AgentGroup(agentId)).CallState(view);
-        await _supervisorHub.Clients.Group(SupervisorsGroup).CallState(view);
+        await Supervisors(view).CallState(view);
     }
 
     private async Task OnCallChangedAsync(CallSnapshot call, CallStatus previous)
@@ -496,7 +518,7 @@ public sealed partial class EventRelay : IAcdObserver, IAsyncDisposable
             await _agentHub.Clients.Group(AgentGroup(caller)).CallState(view);
         }
 
-        await _supervisorHub.Clients.Group(SupervisorsGroup).CallState(view);
+        await Supervisors(view).CallState(view);
 
         int releases;
         lock (_gate)

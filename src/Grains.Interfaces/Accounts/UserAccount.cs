@@ -15,6 +15,10 @@ namespace Acd.Accounts;
 /// Digest secrets of the agent's phones: HA1 = H(username:realm:password) per "ALGORITHM:realm" (MD5 and SHA-256),
 /// so the SIP password itself is never stored.
 /// </param>
+/// <param name="ScopeTeams">
+/// A supervisor limited to these teams (and <paramref name="ScopeQueues"/>); both empty or null: every team and queue.
+/// </param>
+/// <param name="ScopeQueues">A supervisor limited to these queues (and <paramref name="ScopeTeams"/>).</param>
 /// <param name="MustChangePassword">
 /// The password was generated (the first admin's): sign-in is refused until the user picks a new one.
 /// </param>
@@ -29,7 +33,9 @@ public sealed record UserAccount(
     [property: Id(6)] DateTimeOffset CreatedAt,
     [property: Id(7)] DateTimeOffset UpdatedAt,
     [property: Id(8)] ImmutableDictionary<string, string>? SipHa1 = null,
-    [property: Id(9)] bool MustChangePassword = false);
+    [property: Id(9)] bool MustChangePassword = false,
+    [property: Id(10)] ImmutableArray<string>? ScopeTeams = null,
+    [property: Id(11)] ImmutableArray<string>? ScopeQueues = null);
 
 /// <summary>
 /// One login session: a chain of refresh tokens, of which only the newest (<see cref="TokenHash"/>) is valid.

@@ -10,7 +10,8 @@ public sealed record AgentProfile(
     [property: Id(2)] ImmutableDictionary<string, int> Skills,
     [property: Id(3)] ImmutableArray<string> Queues,
     [property: Id(4)] ImmutableArray<string> Roles,
-    [property: Id(5)] string? ThreeCxExtension = null)
+    [property: Id(5)] string? ThreeCxExtension = null,
+    [property: Id(6)] string? TeamId = null)
 {
     public const int MinProficiency = 1;
     public const int MaxProficiency = 10;

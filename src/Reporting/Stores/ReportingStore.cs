@@ -20,7 +20,7 @@ public readonly record struct ReportingWriteResult(int Events, int Calls, int Ag
 /// SQL text serves SQLite and PostgreSQL; subclasses only supply connections and schema handling.
 /// </summary>
 /// <remarks><see cref="WriteAsync"/> is called by a single writer at a time; queries may run concurrently with it.</remarks>
-public abstract class ReportingStore : IReportingQueries
+public abstract partial class ReportingStore : IReportingQueries
 {
     private static readonly JsonSerializerOptions CustomerJson = new(JsonSerializerDefaults.Web);
 

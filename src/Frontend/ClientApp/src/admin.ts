@@ -1,13 +1,16 @@
-// The admin console: agents, queues, reason codes and customers through the REST API. Admins edit; supervisors read.
+// The admin console: agents, teams, queues, reason codes, customers and users through the REST API. Admins edit;
+// supervisors read (and do not see users).
 import { api, requireSession, signOut } from './api';
 import { agentsSection } from './admin/agents';
 import { customersSection } from './admin/customers';
 import { queuesSection } from './admin/queues';
 import { reasonsSection } from './admin/reasons';
-import { QueueView, SectionContext } from './admin/types';
+import { teamsSection } from './admin/teams';
+import { QueueView, SectionContext, TeamView } from './admin/types';
+import { usersSection } from './admin/users';
 import { $ } from './ui';
 
-const SECTIONS = ['agents', 'queues', 'reasons', 'customers'] as const;
+const SECTIONS = ['agents', 'teams', 'queues', 'reasons', 'customers', 'users'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function show(section: Section): void {
@@ -29,18 +32,24 @@ async function main(): Promise<void> {
   $('user-name').textContent = session.username;
   $('mode-badge').textContent = canEdit ? 'Admin' : 'Read-only';
   let queues: Promise<QueueView[]> | null = null;
+  let teams: Promise<TeamView[]> | null = null;
+  $('tab-users').hidden = !canEdit;
   const refreshers: Array<() => Promise<void>> = [];
   const ctx: SectionContext = {
     canEdit,
     queues: () => (queues ??= api<QueueView[]>('/api/v1/queues')),
+    teams: () => (teams ??= api<TeamView[]>('/api/v1/teams')),
     // A new queue shows up in the agents' queue list, a renamed one everywhere.
     changed: () => {
       queues = null;
+      teams = null;
       refreshers.forEach((r) => void r());
     },
   };
   refreshers.push(agentsSection($('section-agents'), ctx).refresh);
   refreshers.push(queuesSection($('section-queues'), ctx).refresh);
+  refreshers.push(teamsSection($('section-teams'), ctx).refresh);
+  if (canEdit) refreshers.push(usersSection($('section-users'), ctx).refresh);
   reasonsSection($('section-reasons'), ctx);
   customersSection($('section-customers'), ctx);
   window.addEventListener('hashchange', () => show(fromHash()));

@@ -164,3 +164,24 @@ export async function requireSession(role?: string): Promise<TokenResponse> {
   }
   return resumed;
 }
+
+/** Fetches a file with the session's token (a plain link cannot carry it) and hands it to the browser as a download. */
+export async function download(path: string, fallbackName: string): Promise<void> {
+  let response = await fetch(path, { headers: { Authorization: `Bearer ${await accessToken()}` }, credentials: 'same-origin' });
+  if (response.status === 401) {
+    const renewed = await refresh();
+    if (!renewed) throw new ApiError({ status: 401, title: 'Signed out' });
+    response = await fetch(path, { headers: { Authorization: `Bearer ${renewed.accessToken}` }, credentials: 'same-origin' });
+  }
+  if (!response.ok) throw new ApiError(await toProblem(response));
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition)?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = decodeURIComponent(name);
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -27,6 +27,7 @@ export interface Agent {
   queues: string[];
   roles: string[];
   phoneRegistered: boolean;
+  teamId?: string | null;
 }
 
 export interface Call {

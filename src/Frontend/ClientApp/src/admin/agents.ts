@@ -2,7 +2,7 @@
 // force a logout.
 import { api } from '../api';
 import { h, statusLabel, toast } from '../ui';
-import { CheckList, clearProblems, editorForm, field, input, showProblem, SkillsEditor } from './forms';
+import { CheckList, clearProblems, editorForm, field, input, select, showProblem, SkillsEditor } from './forms';
 import { localLoader, PagedList } from './list';
 import { AgentView, ROLES, SectionContext } from './types';
 
@@ -17,12 +17,13 @@ export function agentsSection(root: HTMLElement, ctx: SectionContext): { refresh
       { title: 'Ext.', render: (a) => a.extension ?? '' },
       { title: 'State', render: (a) => h('span', { class: 'status-pill', 'data-status': a.status }, statusLabel(a.status)) },
       { title: 'Skills', render: (a) => Object.entries(a.skills).map(([s, l]) => `${s} ${l}`).join(', ') },
+      { title: 'Team', render: (a) => a.teamId ?? '' },
       { title: 'Queues', render: (a) => a.queues.join(', ') },
       { title: 'Roles', render: (a) => a.roles.join(', ') },
       { title: 'Phone', render: (a) => (a.phoneRegistered ? 'registered' : '–') },
       { title: '', cls: 'actions', render: (a) => (ctx.canEdit ? editButton(a) : '') },
     ],
-    localLoader(all, (a, q) => [a.id, a.name ?? '', a.extension ?? '', ...a.queues, ...Object.keys(a.skills)].some((s) => s.toLowerCase().includes(q))),
+    localLoader(all, (a, q) => [a.id, a.name ?? '', a.extension ?? '', a.teamId ?? '', ...a.queues, ...Object.keys(a.skills)].some((s) => s.toLowerCase().includes(q))),
     (a) => a.id,
   );
 
@@ -38,7 +39,9 @@ export function agentsSection(root: HTMLElement, ctx: SectionContext): { refresh
   }
 
   async function open(agent: AgentView | null): Promise<void> {
-    const queueIds = (await ctx.queues()).map((q) => q.id);
+    const [queueList, teamList] = await Promise.all([ctx.queues(), ctx.teams()]);
+    const queueIds = queueList.map((q) => q.id);
+    const team = select('teamId', [['', '(no team)'], ...teamList.map((t): [string, string] => [t.id, t.name])], agent?.teamId ?? '');
     const id = input('id', { value: agent?.id ?? '' });
     id.disabled = agent !== null;
     const name = input('name', { value: agent?.name ?? '' });
@@ -59,6 +62,7 @@ export function agentsSection(root: HTMLElement, ctx: SectionContext): { refresh
       field('3CX extension', 'threeCxExtension', threeCx, 'The agent\'s extension on the 3CX PBX, when calls come through the 3CX connector; empty for none.'),
       ...(agent ? [] : [field('Web password', 'password', password, 'At least 8 characters.'), field('SIP password', 'sipPassword', sipPassword, 'For the agent\'s phones; optional.')]),
       field('Skills (level 1-10)', 'skills', skills.element),
+      field('Team', 'teamId', team),
       field('Queues', 'queues', queues.element),
       field('Roles', 'roles', roles.element),
     ];
@@ -74,6 +78,7 @@ export function agentsSection(root: HTMLElement, ctx: SectionContext): { refresh
         skills: skills.value(),
         queues: queues.value(),
         roles: roles.value(),
+        teamId: team.value,
       };
       save.disabled = true;
       try {

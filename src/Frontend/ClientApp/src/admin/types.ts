@@ -10,6 +10,7 @@ export interface AgentView {
   queues: string[];
   roles: string[];
   phoneRegistered: boolean;
+  teamId: string | null;
 }
 
 export interface QueueView {
@@ -61,6 +62,7 @@ export interface Sounds {
 export interface SectionContext {
   canEdit: boolean;
   queues(): Promise<QueueView[]>;
+  teams(): Promise<TeamView[]>;
   changed(): void;
 }
 
@@ -70,3 +72,41 @@ export const STRATEGIES: Array<[string, string]> = [
   ['roundRobin', 'Round robin'],
   ['fewestCalls', 'Fewest calls'],
 ];
+
+export interface TeamView {
+  id: string;
+  name: string;
+  queues: string[];
+  agents: number;
+}
+
+export interface AvailabilityAgent {
+  id: string;
+  name: string | null;
+  status: string;
+  reasonCode: string | null;
+  stateSince: string;
+  timeInStateSeconds: number;
+  callId: string | null;
+}
+
+export interface TeamAvailability {
+  id: string | null;
+  name: string;
+  ready: number;
+  onCall: number;
+  wrapUp: number;
+  notReady: number;
+  loggedOut: number;
+  agents: AvailabilityAgent[];
+}
+
+export interface UserView {
+  username: string;
+  agentId: string | null;
+  roles: string[];
+  disabled: boolean;
+  createdAt: string;
+  scopeTeams: string[] | null;
+  scopeQueues: string[] | null;
+}
