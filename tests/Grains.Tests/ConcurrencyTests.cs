@@ -26,7 +26,14 @@ public sealed class ConcurrencyTests(AcdCluster fixture) : AcdTestBase(fixture)
 
         var expectedOffers = Math.Min(agentCount, callCount);
         await Eventually(async () => (await Task.WhenAll(calls.Select(c => Call(c).GetAsync())))
-            .Count(c => c.Status == CallStatus.Offered) == expectedOffers, $"{expectedOffers} calls are offered");
+            .Count(c => c.Status == CallStatus.Offered) == expectedOffers, $"{expectedOffers} calls are offered", async () =>
+        {
+            // Slow, or a match that never happened (a Ready agent and a waiting call of its queues left apart)?
+            var callStates = await Task.WhenAll(calls.Select(c => Call(c).GetAsync()));
+            var agentStates = await Task.WhenAll(agents.Select(a => Agent(a).GetAsync()));
+            return "Calls: " + string.Join(", ", callStates.GroupBy(c => c.Status).Select(g => $"{g.Key} {g.Count()}"))
+                + "; agents: " + string.Join(", ", agentStates.GroupBy(a => a.Status).Select(g => $"{g.Key} {g.Count()}"));
+        }, seconds: 30); // 500 grains on two cores shared with every other test project in CI: about 1 s alone, 10+ s there
 
         await AssertConsistentAsync(agents, calls);
 

@@ -155,10 +155,12 @@ public sealed class EventStreamTests
         h.Phones.HangUp(atAgent, sendEvent: false);
         h.Phones.HangUp(other, sendEvent: false);
         h.Phones.SendEvent(0, "/callcontrol/101");
-        await Harness.EventuallyAsync(() => stream.Model.PendingRemovals == 1, "the DN's missing participant is seen");
-        h.Time.Advance(TimeSpan.FromSeconds(2));
-        await Harness.EventuallyAsync(() => !h.Observer.Removals.IsEmpty, "the removal is reported");
-        Assert.Equal(("101", atAgent), (Assert.Single(h.Observer.Removals).Dn, h.Observer.Removals.Single().Id));
+        // The divert's own Remove of the Route Point leg may also be pending (when the stream knew that leg): only the
+        // extension's leg and the diverted one may be reported, never the caller still listed on the Route Point.
+        await Harness.EventuallyAsync(() => stream.Model.PendingRemovals >= 1, "the DN's missing participant is seen");
+        await h.AdvanceUntilAsync(() => h.Observer.Removals.Any(r => r.Dn == "101" && r.Id == atAgent), TimeSpan.FromMilliseconds(500),
+            "the removal is reported");
+        Assert.All(h.Observer.Removals, r => Assert.True((r.Dn, r.Id) == ("101", atAgent) || (r.Dn, r.Id) == (Rp, onRp), $"unexpected removal {r.Dn}/{r.Id}"));
         Assert.NotNull(stream.Model.Find(Rp, other)); // another DN waits for its own event or the next snapshot
     }
 

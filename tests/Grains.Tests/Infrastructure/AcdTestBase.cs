@@ -80,14 +80,14 @@ public abstract class AcdTestBase(AcdCluster fixture)
     /// Waits for messages already sent (one-way matching, timer callbacks) to be processed. This waits on
     /// message delivery between grains, never on the clock: the fake clock does not move.
     /// </summary>
-    protected static async Task Eventually(Func<Task<bool>> condition, string because)
+    protected static async Task Eventually(Func<Task<bool>> condition, string because, Func<Task<string>>? describe = null, int seconds = 10)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"Timed out waiting until {because}.");
+                Assert.Fail($"Timed out waiting until {because}.{(describe is null ? "" : " " + await describe())}");
             }
 
             await Task.Delay(20);
