@@ -54,6 +54,41 @@ public sealed class ThreeCxAcdTests(ThreeCxAcdHost acd)
     }
 
     [Fact]
+    public async Task The_longest_idle_agent_gets_the_call_survives_a_socket_drop_and_transfers_it_out_with_one_record()
+    {
+        var first = await acd.ReadyAgentAsync("108");
+        var second = await acd.ReadyAgentAsync("109");
+        var ani = NewNumber();
+        Pbx.InjectCaller(StandInServer.RoutePoint, ani, "Transfer Caller");
+        await ThreeCxAcdHost.Eventually(() => Task.FromResult(Pbx.LegsOn("108").Any(l => l.Status == "Ringing")), "108 (idle longest) ringing");
+        Assert.Empty(Pbx.LegsOn("109"));
+        Pbx.AnswerPhone("108");
+        string? callId = null;
+        await ThreeCxAcdHost.Eventually(async () => (callId = (await acd.Grains.GetGrain<IAgentGrain>(first).GetAsync()).CallId) is not null
+            && (await acd.Grains.GetGrain<ICallGrain>(callId).GetAsync()).Status == CallStatus.Connected, "the call connected at 108");
+
+        // The socket drops mid-call and comes back: the call goes on, nothing is doubled.
+        var connections = acd.Pbx.SocketConnections;
+        acd.Pbx.DropSockets();
+        await ThreeCxAcdHost.Eventually(() => Task.FromResult(acd.Pbx.SocketConnections > connections && acd.Calls.Health["pbx1"].Healthy), "the socket back");
+        Assert.Equal(CallStatus.Connected, (await acd.Grains.GetGrain<ICallGrain>(callId!).GetAsync()).Status);
+
+        // The agent transfers the caller to an outside number from the desktop: 3CX's transferto on the agent's leg.
+        using var agentClient = acd.Host.Client((await acd.Host.LoginAsync(first, "agent-pass-1")).AccessToken);
+        using var moved = await agentClient.PostAsJsonAsync($"api/v1/calls/{callId}/transfer", new { target = "+4930999000", mode = "Blind" });
+        Assert.True(moved.IsSuccessStatusCode, await moved.Content.ReadAsStringAsync());
+        await ThreeCxAcdHost.Eventually(() => Task.FromResult(Pbx.LegsOn("108").Count == 0), "the agent's leg handed over");
+        var record = await acd.EndedCallAsync(ani);
+        Assert.Equal(CallDisposition.Transferred, record.Disposition);
+        Assert.Equal(first, record.AgentId);
+        var queries = acd.Host.Services.GetRequiredService<global::Acd.Reporting.Queries.IReportingQueries>();
+        Assert.Single((await queries.GetCallsAsync(new global::Acd.Reporting.Queries.CallHistoryQuery(QueueId: ThreeCxAcdHost.QueueId))).Items,
+            c => c.Ani == ani);
+        await acd.Grains.GetGrain<IAgentGrain>(first).LogoutAsync();
+        await acd.Grains.GetGrain<IAgentGrain>(second).LogoutAsync();
+    }
+
+    [Fact]
     public async Task A_failed_routeto_is_a_ring_no_answer_and_the_caller_keeps_its_place_for_the_next_agent()
     {
         var silent = await acd.ReadyAgentAsync("104");
