@@ -7,7 +7,8 @@ using Acd.Media.Rtp;
 namespace Acd.Media.Tests.Infrastructure;
 
 /// <summary>A received RTP packet as the phone saw it.</summary>
-public sealed record ReceivedPacket(RtpHeader Header, byte[] Payload, IPEndPoint From);
+/// <param name="ReceivedAt">When it arrived (wall clock): for tests that time audio by when it was heard, not by packet count.</param>
+public sealed record ReceivedPacket(RtpHeader Header, byte[] Payload, IPEndPoint From, DateTime ReceivedAt = default);
 
 /// <summary>
 /// An RTP "phone" on loopback made of a UdpClient: it can send a tone (or anything) every 20 ms in its codec
@@ -241,7 +242,7 @@ public sealed class TestPhone : IAsyncDisposable
             }
             if (RtpHeader.TryParse(data, out var header) != RtpParseResult.Ok) continue;
             var payload = header.Payload(data).ToArray();
-            _received.Enqueue(new ReceivedPacket(header, payload, result.RemoteEndPoint));
+            _received.Enqueue(new ReceivedPacket(header, payload, result.RemoteEndPoint, DateTime.UtcNow));
             if (header.PayloadType is 0 or 8)
             {
                 var pcm = new short[payload.Length];

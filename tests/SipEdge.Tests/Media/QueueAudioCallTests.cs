@@ -46,7 +46,11 @@ public sealed class QueueAudioCallTests(EdgeHost host)
 
         // Music first, for Media:FirstAnnouncementMs (3 s) from joining the line, not a whole interval (10 s): the default
         // file, frame for frame.
-        Assert.InRange(start * 20, 2_500, 6_000);
+        // Timed by when the frames arrived, not by how many: a machine too busy to keep the 20 ms clock skips ticks
+        // (MediaClock.SkippedTicks), so fewer frames than wall-clock time may come before the announcement.
+        var pcmu = caller.Rtp.Received.Where(p => p.Header.PayloadType == 0).ToList();
+        var announcedAt = pcmu.First(p => (ushort)(p.Header.SequenceNumber - pcmu[0].Header.SequenceNumber) == start).ReceivedAt;
+        Assert.InRange((announcedAt - pcmu[0].ReceivedAt).TotalMilliseconds, 2_500, 6_000);
         var before = MusicOffset(heard, music, start - 1, back: 50);
         Assert.True(before >= 0, "the second before the announcement is the default music");
         // After the announcement the music goes on from the frame after the last one heard.
