@@ -9,12 +9,14 @@ namespace Acd.ThreeCxEdge;
 /// <summary>
 /// Agents' 3CX extensions as presence: a call on an agent's extension that the ACD does not carry (a private or direct
 /// call) makes a Ready agent Not Ready "busy elsewhere", so it is offered nothing, and Ready again when the last such
-/// call ends. Extensions are mapped to agents from their profiles, read again at most every <see cref="RefreshAfter"/>
-/// when an unknown extension shows up.
+/// call ends. Extensions are mapped to agents from their profiles, read again when an unknown extension shows up (at
+/// most every <see cref="RefreshAfter"/>) and whenever the map is older than <see cref="MaxAge"/> (a changed extension).
 /// </summary>
 internal sealed partial class AgentPresence(IGrainFactory grains, TimeProvider time, ILogger<AgentPresence> logger)
 {
     public static readonly TimeSpan RefreshAfter = TimeSpan.FromSeconds(10);
+
+    public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);
 
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Pbx, string Dn), HashSet<int>> _private = [];
@@ -71,12 +73,13 @@ internal sealed partial class AgentPresence(IGrainFactory grains, TimeProvider t
 
     private async Task<string?> AgentOfAsync(string extension)
     {
-        if (_agentsByExtension.TryGetValue(extension, out var agentId))
+        var age = time.GetUtcNow() - _readAt;
+        if (age < MaxAge && _agentsByExtension.TryGetValue(extension, out var agentId))
         {
             return agentId;
         }
 
-        if (time.GetUtcNow() - _readAt < RefreshAfter)
+        if (age < RefreshAfter)
         {
             return null;
         }
