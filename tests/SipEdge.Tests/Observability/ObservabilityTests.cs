@@ -45,12 +45,8 @@ public sealed partial class ObservabilityTests(TracingEdgeHost host) : IDisposab
         var before = Parse(await http.GetStringAsync("/metrics"));
 
         var (queueId, number) = await host.CreateQueueAsync(ringTimeoutSeconds: 20);
-        var agentId = await host.CreateAgentAsync(queueId);
-        var phonePort = Sipp.FreeUdpPort();
-        await host.RegisterPhoneAsync(agentId, phonePort);
-        Assert.True((await host.Grains.GetGrain<IAgentGrain>(agentId).SetReadyAsync()).IsSuccess);
-        await using var phone = Sipp.Start("agent-answer.xml", host.SipPort, phonePort, agentId);
-        await phone.WaitListeningAsync();
+        var agentId = await host.ReadyAgentAsync(queueId);
+        await using var phone = await host.StartPhoneAsync(agentId, "agent-answer.xml");
         await using var caller = Sipp.Start("caller-hangup.xml", host.SipPort, Sipp.FreeUdpPort(), number);
         await caller.AssertSucceededAsync();
         await phone.AssertSucceededAsync();
