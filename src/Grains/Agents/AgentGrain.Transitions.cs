@@ -60,7 +60,24 @@ public sealed partial class AgentGrain
 
             Reserve(best.Call.CallId, best.RingTimeout + LeaseGrace, outbound: false);
             await SaveAndNotifyAsync();
-            var offered = await GrainFactory.GetGrain<ICallGrain>(best.Call.CallId).OfferAsync(Reservation(), best.RingTimeout);
+            var call = GrainFactory.GetGrain<ICallGrain>(best.Call.CallId);
+            Result offered;
+            try
+            {
+                offered = await call.OfferAsync(Reservation(), best.RingTimeout);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The call's silo went away mid-offer (a rolling restart): whether the offer landed is unknown, so ask.
+                // Left alone, the caller would be out of line and this agent Reserved until its lease ran out.
+                if (await OfferOutcomeAsync(call, queue, best.Call, ex) is not { } outcome)
+                {
+                    return; // unknown: the lease frees the agent; the call grain, if it got the offer, carries on
+                }
+
+                offered = outcome;
+            }
+
             if (offered.IsSuccess)
             {
                 return;
@@ -73,6 +90,34 @@ public sealed partial class AgentGrain
                 AfterCall();
                 await SaveAndNotifyAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// After an offer that threw: Ok when the call has it (offered to this agent), a failure when it is still waiting
+    /// (then it goes back in line at its place), null when the call cannot be asked either.
+    /// </summary>
+    private async Task<Result?> OfferOutcomeAsync(ICallGrain call, IQueueGrain queue, QueuedCall queued, Exception error)
+    {
+        try
+        {
+            var snapshot = await call.GetAsync();
+            if (snapshot.Status == CallStatus.Offered && snapshot.AgentId == AgentId)
+            {
+                return Result.Ok;
+            }
+
+            if (snapshot.Status == CallStatus.Queued)
+            {
+                await queue.ReturnCallAsync(queued);
+            }
+
+            return Result.Fail(AcdError.Conflict, $"the offer failed ({error.GetType().Name}); the call is {snapshot.Status}");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogOfferUnknown(queued.CallId, ex.Message);
+            return null;
         }
     }
 
@@ -301,6 +346,9 @@ public sealed partial class AgentGrain
 
         return null;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offer of call {CallId} failed and the call cannot be asked ({Reason}); the reservation's lease frees the agent")]
+    private partial void LogOfferUnknown(string callId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId} refused the offer: {Reason}")]
     private partial void LogOfferRefused(string callId, string reason);
