@@ -29,16 +29,12 @@ internal sealed class ThreeCxEdgeContext(
     public ILogger Logger => logger;
 
     /// <summary>The edge id 3CX-carried calls carry (CallInfo.EdgeId), by which the API knows what such a call can do.</summary>
-    public static string EdgeIdOf(ThreeCxPbx pbx) => ThreeCxCarrier.EdgeIdPrefix + pbx.Name;
+    public static string EdgeIdOf(ThreeCxPbx pbx) => CallCarriers.ThreeCxPrefix + pbx.Name;
 }
 
-/// <summary>How the rest of the product recognises a call carried by a 3CX PBX and what it cannot do there.</summary>
+/// <summary>What a call carried by a 3CX PBX (<see cref="CallCarriers.IsThreeCx"/>) cannot do there.</summary>
 public static class ThreeCxCarrier
 {
-    public const string EdgeIdPrefix = CallCarriers.ThreeCxPrefix;
-
-    public static bool Carries(string? edgeId) => CallCarriers.IsThreeCx(edgeId);
-
     /// <summary>Why an action is refused on a 3CX-carried call: the Call Control API offers no such action.</summary>
     public static string Unsupported(string action) =>
         $"This call is carried by a 3CX PBX, whose Call Control API has no {action}; use the 3CX phone or app for it.";

@@ -236,7 +236,7 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
         }
 
         // 3CX transfers blind to a number (transferto); agents and queues of the ACD and consultations it cannot reach.
-        if (ThreeCxCarrier.Carries(found.Value!.Info?.EdgeId)
+        if (CallCarriers.IsThreeCx(found.Value!.Info?.EdgeId)
             && (mode != TransferMode.Blind || resolved.Value!.Kind != DialTargetKind.External)
             && CarrierRefuses(found.Value!, mode != TransferMode.Blind ? "attended (consultation) transfer" : "transfer to an ACD agent or queue") is { } refused)
         {
@@ -250,7 +250,7 @@ public sealed class CallCommands(IGrainFactory grains, ICustomerLookup customers
 
     /// <summary>The call's carrier cannot do <paramref name="action"/> (null: no limit applies).</summary>
     private static Result<CallSnapshot>? CarrierRefuses(CallSnapshot call, string? action) =>
-        action is not null && ThreeCxCarrier.Carries(call.Info?.EdgeId)
+        action is not null && CallCarriers.IsThreeCx(call.Info?.EdgeId)
             ? Result.Fail(AcdError.NotSupported, ThreeCxCarrier.Unsupported(action))
             : null;
 

@@ -90,12 +90,12 @@ public sealed record CallView(
         c.OfferCount, c.EndReason, c.Customer is { } customer ? CustomerView.From(customer) : null,
         c.PendingTransfer is { } t ? new TransferView(t.Kind, t.Value) : null,
         // A SIP edge carries the call's legs: a browser phone gets an INVITE for it (X-Call-Id) and answers that.
-        c.Info?.EdgeId is not null && !Acd.ThreeCxEdge.ThreeCxCarrier.Carries(c.Info.EdgeId),
+        CallCarriers.RingsRegisteredPhones(c.Info?.EdgeId),
         c.ParkedSlot,
         // An internal call: the colleague who placed it (From is the same id, CallerName its name).
         c.CallerAgentId,
         // What carries the call: "sip" (the edge), "3cx" (a 3CX PBX: no hold, park, DTMF or consultation), null (CTI).
-        c.Info?.EdgeId is not { } edge ? null : Acd.ThreeCxEdge.ThreeCxCarrier.Carries(edge) ? "3cx" : "sip");
+        c.Info?.EdgeId is not { } edge ? null : CallCarriers.IsThreeCx(edge) ? "3cx" : "sip");
 }
 
 public sealed record QueueStatsView(
